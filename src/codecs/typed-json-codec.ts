@@ -1,0 +1,126 @@
+import { SessionCodecError } from "../core/errors.js";
+import type { ValueCodec } from "./value-codec.js";
+
+/**
+ * JSON that keeps the types plain JSON loses, so a value reads back as it was written
+ * (connect-redis#346: Dates that came back as strings broke TTL maths and lost sessions).
+ *
+ * Typed values are objects with the single key "$t": {"$t":"Date","v":"2026-..."}. So that user data can never
+ * be mistaken for a tag, every object key that starts with "$" is written with one more "$" and
+ * read back with one less. Decoding builds plain data only: no constructor of the stored data runs
+ * and keys such as "__proto__" become own properties, never prototypes.
+ */
+const TAG = "$t";
+
+type Tagged =
+  | { $t: "Date"; v: string }
+  | { $t: "BigInt"; v: string }
+  | { $t: "Map"; v: [unknown, unknown][] }
+  | { $t: "Set"; v: unknown[] }
+  | { $t: "Number"; v: "NaN" | "Infinity" | "-Infinity" };
+
+function replacer(this: Record<string, unknown>, key: string, jsonValue: unknown): unknown {
+  // JSON.stringify calls toJSON before the replacer: the holder still has the original value.
+  const value = this[key];
+  if (value instanceof Date) {
+    const time = value.getTime();
+    return { [TAG]: "Date", v: Number.isNaN(time) ? "Invalid" : value.toISOString() };
+  }
+  if (typeof value === "bigint") return { [TAG]: "BigInt", v: value.toString() };
+  if (value instanceof Map) return { [TAG]: "Map", v: [...value.entries()] };
+  if (value instanceof Set) return { [TAG]: "Set", v: [...value.values()] };
+  if (typeof value === "number" && !Number.isFinite(value)) return { [TAG]: "Number", v: String(value) };
+  if (typeof value === "function" || typeof value === "symbol") {
+    throw new SessionCodecError(
+      `cannot store a ${typeof value} in a session (attribute path ends at "${key}")`,
+    );
+  }
+  if (jsonValue !== null && typeof jsonValue === "object" && !Array.isArray(jsonValue)) {
+    return escapeDollarKeys(jsonValue as Record<string, unknown>);
+  }
+  return jsonValue;
+}
+
+function escapeDollarKeys(object: Record<string, unknown>): Record<string, unknown> {
+  let escaped: Record<string, unknown> | undefined;
+  for (const key of Object.keys(object)) {
+    if (key.startsWith("$")) {
+      escaped ??= {};
+      break;
+    }
+  }
+  if (escaped === undefined) return object;
+  for (const [key, v] of Object.entries(object)) {
+    defineOwn(escaped, key.startsWith("$") ? `$${key}` : key, v);
+  }
+  return escaped;
+}
+
+function reviver(_key: string, value: unknown): unknown {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return value;
+  const object = value as Record<string, unknown>;
+  if (typeof object[TAG] === "string") return reviveTagged(object as Tagged);
+  let unescaped: Record<string, unknown> | undefined;
+  for (const key of Object.keys(object)) {
+    if (key.startsWith("$")) {
+      unescaped = {};
+      break;
+    }
+  }
+  if (unescaped === undefined) return object;
+  for (const [key, v] of Object.entries(object)) {
+    if (key.startsWith("$") && !key.startsWith("$$")) {
+      throw new SessionCodecError(`unknown marker key ${JSON.stringify(key)} in stored value`);
+    }
+    defineOwn(unescaped, key.startsWith("$") ? key.slice(1) : key, v);
+  }
+  return unescaped;
+}
+
+function reviveTagged(tagged: Tagged): unknown {
+  switch (tagged.$t) {
+    case "Date":
+      return new Date(tagged.v === "Invalid" ? Number.NaN : tagged.v);
+    case "BigInt":
+      return BigInt(tagged.v);
+    case "Map":
+      return new Map(tagged.v);
+    case "Set":
+      return new Set(tagged.v);
+    case "Number":
+      return Number(tagged.v);
+    default:
+      throw new SessionCodecError(`unknown type tag ${JSON.stringify((tagged as { $t: unknown }).$t)}`);
+  }
+}
+
+/** Assignment of "__proto__" would replace the prototype; defineProperty makes it a plain own key. */
+function defineOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+export const typedJsonCodec: ValueCodec = {
+  name: "typed-json",
+  encode(value: unknown): string {
+    let encoded: string | undefined;
+    try {
+      encoded = JSON.stringify(value, replacer);
+    } catch (error) {
+      if (error instanceof SessionCodecError) throw error;
+      throw new SessionCodecError(`cannot encode session value: ${(error as Error).message}`, error);
+    }
+    if (encoded === undefined) throw new SessionCodecError("cannot encode an undefined session value");
+    return encoded;
+  },
+  decode(encoded: string): unknown {
+    try {
+      return JSON.parse(encoded, reviver);
+    } catch (error) {
+      if (error instanceof SessionCodecError) throw error;
+      throw new SessionCodecError(
+        `stored session value is not valid JSON: ${(error as Error).message}`,
+        error,
+      );
+    }
+  },
+};

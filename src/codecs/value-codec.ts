@@ -1,0 +1,7 @@
+/** Turns one session attribute value into the string stored in its Redis hash field, and back. */
+export interface ValueCodec {
+  /** Stable name, written nowhere yet; kept for the day records carry their codec. */
+  readonly name: string;
+  encode(value: unknown): string;
+  decode(encoded: string): unknown;
+}

@@ -1,0 +1,32 @@
+import { channel } from "node:diagnostics_channel";
+
+/**
+ * Things worth knowing that are not errors for the request: a tampered cookie, a corrupt record that was
+ * removed, an expired session, a Redis reconnect. Published on the `sessionkit:diagnostic` channel
+ * (node:diagnostics_channel, no dependency) and passed to the `onDiagnostic` option. Never carries a
+ * session ID: at most the hashed key.
+ */
+export interface Diagnostic {
+  code: DiagnosticCode;
+  message: string;
+  /** SHA-256 of the session ID (the hash in the Redis key), when one is involved. */
+  keyHash?: string;
+}
+
+export type DiagnosticCode =
+  | "SESSION_COOKIE_INVALID"
+  | "SESSION_NOT_FOUND"
+  | "SESSION_RECORD_CORRUPT"
+  | "SESSION_EXPIRED_IDLE"
+  | "SESSION_EXPIRED_ABSOLUTE"
+  | "SESSION_GONE_BEFORE_COMMIT"
+  | "SESSION_COOKIE_RENEWED"
+  | "SESSION_STORE_FAILED_OPEN"
+  | "SESSION_COMMIT_FAILED"
+  | "SESSION_REDIS_CONNECTION_ERROR";
+
+export const diagnosticChannel = channel("sessionkit:diagnostic");
+
+export function publishDiagnostic(diagnostic: Diagnostic): void {
+  if (diagnosticChannel.hasSubscribers) diagnosticChannel.publish(diagnostic);
+}

@@ -1,0 +1,58 @@
+/**
+ * Every error sessionkit throws is a SessionError with a stable `code`: callers branch on the code, never on
+ * the message. Subclasses exist only where callers branch by kind (configuration, store, codec).
+ * Messages never contain a session ID (DESIGN rule 6): at most the hashed key.
+ */
+export const ErrorCodes = {
+  /** An option is missing or out of range; thrown at start-up, never per request. */
+  CONFIG_INVALID: "SESSION_CONFIG_INVALID",
+  /** Redis did not answer within `commandTimeoutMs`. */
+  STORE_TIMEOUT: "SESSION_STORE_TIMEOUT",
+  /** Redis refused or dropped the command (connection down, READONLY, OOM...). */
+  STORE_UNAVAILABLE: "SESSION_STORE_UNAVAILABLE",
+  /** A value could not be encoded (function, symbol, cycle) or a record could not be decoded. */
+  CODEC_FAILED: "SESSION_CODEC_FAILED",
+  /** A session method was used after the session was destroyed, or a reserved attribute name was set. */
+  SESSION_STATE: "SESSION_INVALID_STATE",
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+export class SessionError extends Error {
+  readonly code: ErrorCode;
+  /** HTTP status an adapter should answer with when this error reaches the framework. */
+  readonly status: number;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; status?: number }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "SessionError";
+    this.code = code;
+    this.status = options?.status ?? 500;
+  }
+}
+
+export class SessionConfigError extends SessionError {
+  constructor(message: string) {
+    super(ErrorCodes.CONFIG_INVALID, message);
+    this.name = "SessionConfigError";
+  }
+}
+
+/** Redis is down, slow or refusing: answered as 503 by the adapters under the fail-closed policy. */
+export class SessionStoreError extends SessionError {
+  constructor(
+    code: typeof ErrorCodes.STORE_TIMEOUT | typeof ErrorCodes.STORE_UNAVAILABLE,
+    message: string,
+    cause?: unknown,
+  ) {
+    super(code, message, { cause, status: 503 });
+    this.name = "SessionStoreError";
+  }
+}
+
+export class SessionCodecError extends SessionError {
+  constructor(message: string, cause?: unknown) {
+    super(ErrorCodes.CODEC_FAILED, message, { cause });
+    this.name = "SessionCodecError";
+  }
+}

@@ -1,0 +1,411 @@
+import { typedJsonCodec } from "../codecs/typed-json-codec.js";
+import type { ValueCodec } from "../codecs/value-codec.js";
+import { RedisStore } from "../store/redis-store.js";
+import type { SessionStore } from "../store/session-store.js";
+import { CookieSigner } from "./cookie-signer.js";
+import { type Diagnostic, publishDiagnostic } from "./diagnostics.js";
+import { toMilliseconds } from "./duration.js";
+import { ErrorCodes, SessionConfigError, SessionError } from "./errors.js";
+import {
+  RESERVED_ATTRIBUTES,
+  Session,
+  type SessionBackend,
+  type SessionMeta,
+  sessionState,
+} from "./session.js";
+import {
+  type ResolvedCookieOptions,
+  readCookie,
+  resolveCookieOptions,
+  serializeClearingCookie,
+  serializeSessionCookie,
+} from "./session-cookie.js";
+import { generateSessionId, hashSessionId, isWellFormedSessionId } from "./session-id.js";
+import type { SessionOptions } from "./session-options.js";
+import {
+  fieldForAttribute,
+  MetaField,
+  parseRecord,
+  type SessionTimes,
+  timesToFields,
+} from "./session-record.js";
+
+/** What an adapter knows about the request. */
+export interface SessionRequest {
+  cookieHeader: string | undefined;
+  /** The request came over TLS (decides `secure: "auto"`). */
+  secure: boolean;
+}
+
+const DEFAULT_IDLE_MS = 86_400_000;
+const DEFAULT_ABSOLUTE_MS = 14 * 86_400_000;
+const DEFAULT_TOUCH_AFTER_MS = 300_000;
+
+/**
+ * The framework-agnostic core: `load()` a request's session (one store round trip), let the handler
+ * change it, `commit()` it before the response leaves (at most one round trip, nothing when nothing
+ * changed and touchAfter has not passed). Adapters only move cookies between the framework and here.
+ */
+export class SessionManager implements SessionBackend {
+  readonly store: SessionStore;
+  readonly idleTimeoutMs: number;
+  readonly absoluteTimeoutMs: number;
+  readonly touchAfterMs: number;
+  readonly failurePolicy: "closed" | "open";
+  readonly cookie: ResolvedCookieOptions;
+  readonly #signer: CookieSigner;
+  readonly #codec: ValueCodec;
+  readonly #saveUninitialized: boolean;
+  readonly #rolling: boolean;
+  readonly #onDiagnostic: ((diagnostic: Diagnostic) => void) | undefined;
+  readonly #now: () => number;
+
+  constructor(options: SessionOptions) {
+    if (options === null || typeof options !== "object") throw new SessionConfigError("options are required");
+    this.#signer = new CookieSigner(options.secret);
+    this.idleTimeoutMs = toMilliseconds(options.idleTimeout ?? DEFAULT_IDLE_MS, "idleTimeout");
+    this.absoluteTimeoutMs = toMilliseconds(
+      options.absoluteTimeout ?? DEFAULT_ABSOLUTE_MS,
+      "absoluteTimeout",
+    );
+    if (this.idleTimeoutMs <= 0 || this.absoluteTimeoutMs <= 0) {
+      throw new SessionConfigError(
+        "idleTimeout and absoluteTimeout must be greater than 0 (every session ends)",
+      );
+    }
+    this.touchAfterMs =
+      options.touchAfter === undefined
+        ? Math.min(DEFAULT_TOUCH_AFTER_MS, Math.floor(this.idleTimeoutMs / 4))
+        : toMilliseconds(options.touchAfter, "touchAfter");
+    if (this.touchAfterMs >= this.idleTimeoutMs) {
+      throw new SessionConfigError(
+        "touchAfter must be shorter than idleTimeout, or active users get logged out",
+      );
+    }
+    const policy = options.failurePolicy ?? "closed";
+    if (policy !== "closed" && policy !== "open") {
+      throw new SessionConfigError(`failurePolicy must be "closed" or "open", got ${JSON.stringify(policy)}`);
+    }
+    this.failurePolicy = policy;
+    this.cookie = resolveCookieOptions(options.cookie);
+    this.#codec = options.codec ?? typedJsonCodec;
+    this.#saveUninitialized = options.saveUninitialized ?? false;
+    this.#rolling = options.rolling ?? false;
+    this.#onDiagnostic = options.onDiagnostic;
+    this.#now = options.now ?? Date.now;
+    this.store = resolveStore(options);
+  }
+
+  async load(request: SessionRequest): Promise<Session> {
+    const cookieValue = readCookie(request.cookieHeader, this.cookie.name);
+    const hadCookie = cookieValue !== undefined;
+    if (!hadCookie) return this.#fresh(request, false);
+    const unsigned = this.#signer.unsign(cookieValue);
+    if (!unsigned || !isWellFormedSessionId(unsigned.value)) {
+      this.#diagnose({
+        code: "SESSION_COOKIE_INVALID",
+        message: "session cookie is not signed by any secret",
+      });
+      return this.#fresh(request, true);
+    }
+    const id = unsigned.value;
+    const keyHash = hashSessionId(id);
+    let fields: Record<string, string> | null;
+    try {
+      fields = await this.store.load(keyHash);
+    } catch (error) {
+      return this.#storeFailed(error, request);
+    }
+    if (fields === null) {
+      this.#diagnose({
+        code: "SESSION_NOT_FOUND",
+        message: "no session for this cookie (expired or ended)",
+        keyHash,
+      });
+      return this.#fresh(request, true);
+    }
+    const record = parseRecord(fields);
+    const attributes = record && this.#decodeAttributes(record.encodedAttributes);
+    if (!record || !attributes) {
+      this.#diagnose({
+        code: "SESSION_RECORD_CORRUPT",
+        message: "session record does not decode; removed",
+        keyHash,
+      });
+      await this.#removeQuietly(keyHash);
+      return this.#fresh(request, true);
+    }
+    const now = this.#now();
+    const { times } = record;
+    const expiry =
+      now >= times.absoluteDeadline ? "ABSOLUTE" : now >= this.#idleDeadline(times) ? "IDLE" : null;
+    if (expiry) {
+      this.#diagnose({
+        code: `SESSION_EXPIRED_${expiry}`,
+        message: `session passed its ${expiry.toLowerCase()} deadline`,
+        keyHash,
+      });
+      await this.#removeQuietly(keyHash);
+      return this.#fresh(request, true);
+    }
+    if (unsigned.signedWithOldSecret) {
+      this.#diagnose({
+        code: "SESSION_COOKIE_RENEWED",
+        message: "cookie signed by an older secret; re-issued",
+        keyHash,
+      });
+    }
+    return new Session(
+      {
+        backend: this,
+        id,
+        keyHash,
+        isNew: false,
+        times,
+        storedEncoded: record.encodedAttributes,
+        destroyed: false,
+        touchDue: now - times.lastAccessAt >= this.touchAfterMs,
+        cookieDue: unsigned.signedWithOldSecret || this.#rolling,
+        hadCookie,
+        detached: false,
+        secureRequest: request.secure,
+        commitChain: Promise.resolve(),
+      },
+      attributes,
+    );
+  }
+
+  /**
+   * Writes what changed and returns the Set-Cookie header value the response must carry, if any.
+   * Throws a SessionStoreError when Redis fails: the adapter must not send the handler's response then.
+   */
+  commit(session: Session): Promise<string | undefined> {
+    const state = sessionState(session);
+    const result = state.commitChain.then(() => this.#commitNow(session));
+    state.commitChain = result.catch(() => {});
+    return result;
+  }
+
+  async #commitNow(session: Session): Promise<string | undefined> {
+    const state = sessionState(session);
+    if (state.detached) return undefined;
+    if (state.destroyed) return state.hadCookie ? this.#clearingCookie(state.secureRequest) : undefined;
+    const { set, remove, encoded } = this.#changes(session);
+    const now = this.#now();
+    if (state.isNew) {
+      if (set.length === 0 && !this.#saveUninitialized) {
+        // Nothing to keep: no record and no cookie; a cookie the browser still sends is stale.
+        return state.hadCookie ? this.#clearingCookie(state.secureRequest) : undefined;
+      }
+      state.times.lastAccessAt = now;
+      const outcome = await this.store.write(state.keyHash, {
+        mode: "create",
+        set: [...timesToFields(state.times), ...set],
+        remove: [],
+        ttlMs: this.#remainingMs(state.times, now),
+      });
+      // 256 random bits do not collide; "exists" means the store is not what we think it is.
+      if (outcome !== "written")
+        throw new SessionError(ErrorCodes.SESSION_STATE, `new session could not be created (${outcome})`);
+      state.isNew = false;
+      state.hadCookie = true;
+      this.#settled(state, encoded);
+      return this.#sessionCookie(state, now);
+    }
+    if (set.length === 0 && remove.length === 0 && !state.touchDue) {
+      if (!state.cookieDue) return undefined;
+      state.cookieDue = this.#rolling;
+      return this.#sessionCookie(state, now);
+    }
+    // Any write records activity: the idle deadline, the TTL and a persistent cookie slide together.
+    state.times.lastAccessAt = now;
+    const ttlMs = this.#remainingMs(state.times, now);
+    if (ttlMs <= 0) {
+      await this.#removeQuietly(state.keyHash);
+      state.destroyed = true;
+      return this.#clearingCookie(state.secureRequest);
+    }
+    const outcome = await this.store.write(state.keyHash, {
+      mode: "update",
+      set: [...set, [MetaField.lastAccessAt, String(now)]],
+      remove,
+      ttlMs,
+    });
+    if (outcome === "gone") {
+      // Destroyed (logout elsewhere) or expired while this request ran: do not bring it back.
+      this.#diagnose({
+        code: "SESSION_GONE_BEFORE_COMMIT",
+        message: "session ended before this request's changes were written; changes dropped",
+        keyHash: state.keyHash,
+      });
+      state.destroyed = true;
+      return this.#clearingCookie(state.secureRequest);
+    }
+    this.#settled(state, encoded);
+    if (this.cookie.persistent) state.cookieDue = true;
+    return state.cookieDue ? this.#sessionCookie(state, now) : undefined;
+  }
+
+  async regenerate(session: Session, keepData: boolean): Promise<void> {
+    const state = sessionState(session);
+    this.#assertUsable(state);
+    if (!state.isNew && !state.detached) await this.store.remove(state.keyHash);
+    if (!keepData)
+      for (const name of Object.keys(session)) delete (session as unknown as Record<string, unknown>)[name];
+    const now = this.#now();
+    state.id = generateSessionId();
+    state.keyHash = hashSessionId(state.id);
+    state.isNew = true;
+    state.times = this.#newTimes(now);
+    state.storedEncoded = new Map();
+    state.cookieDue = true;
+  }
+
+  async destroy(session: Session): Promise<void> {
+    const state = sessionState(session);
+    if (state.destroyed) return;
+    if (!state.isNew && !state.detached) await this.store.remove(state.keyHash);
+    for (const name of Object.keys(session)) delete (session as unknown as Record<string, unknown>)[name];
+    state.destroyed = true;
+  }
+
+  async save(session: Session): Promise<void> {
+    this.#assertUsable(sessionState(session));
+    await this.commit(session);
+  }
+
+  meta(session: Session): SessionMeta {
+    const { keyHash, isNew, times } = sessionState(session);
+    return { keyHash, isNew, ...times, idleDeadline: this.#idleDeadline(times) };
+  }
+
+  async close(): Promise<void> {
+    await this.store.close();
+  }
+
+  #fresh(request: SessionRequest, hadCookie: boolean, detached = false): Session {
+    const id = generateSessionId();
+    return new Session(
+      {
+        backend: this,
+        id,
+        keyHash: hashSessionId(id),
+        isNew: true,
+        times: this.#newTimes(this.#now()),
+        storedEncoded: new Map(),
+        destroyed: false,
+        touchDue: false,
+        cookieDue: false,
+        hadCookie,
+        detached,
+        secureRequest: request.secure,
+        commitChain: Promise.resolve(),
+      },
+      [],
+    );
+  }
+
+  #storeFailed(error: unknown, request: SessionRequest): Session {
+    if (this.failurePolicy === "closed") throw error;
+    this.#diagnose({
+      code: "SESSION_STORE_FAILED_OPEN",
+      message: `store failed, request continues anonymous: ${(error as Error).message}`,
+    });
+    return this.#fresh(request, true, true);
+  }
+
+  #newTimes(now: number): SessionTimes {
+    return { createdAt: now, lastAccessAt: now, absoluteDeadline: now + this.absoluteTimeoutMs };
+  }
+
+  #idleDeadline(times: SessionTimes): number {
+    return times.lastAccessAt + this.idleTimeoutMs;
+  }
+
+  /** Time until the session ends; also its TTL, so Redis drops it no later than the code would. */
+  #remainingMs(times: SessionTimes, now: number): number {
+    return Math.min(this.#idleDeadline(times), times.absoluteDeadline) - now;
+  }
+
+  #decodeAttributes(encoded: Map<string, string>): [string, unknown][] | null {
+    const attributes: [string, unknown][] = [];
+    try {
+      for (const [name, value] of encoded) attributes.push([name, this.#codec.decode(value)]);
+    } catch {
+      return null;
+    }
+    return attributes;
+  }
+
+  #changes(session: Session): { set: [string, string][]; remove: string[]; encoded: Map<string, string> } {
+    const { storedEncoded } = sessionState(session);
+    const set: [string, string][] = [];
+    const encoded = new Map<string, string>();
+    for (const [name, value] of Object.entries(session)) {
+      if (value === undefined) continue;
+      if (RESERVED_ATTRIBUTES.has(name)) {
+        throw new SessionError(
+          ErrorCodes.SESSION_STATE,
+          `"${name}" is a session method and cannot be an attribute`,
+        );
+      }
+      const encodedValue = this.#codec.encode(value);
+      encoded.set(name, encodedValue);
+      if (storedEncoded.get(name) !== encodedValue) set.push([fieldForAttribute(name), encodedValue]);
+    }
+    const remove: string[] = [];
+    for (const name of storedEncoded.keys()) if (!encoded.has(name)) remove.push(fieldForAttribute(name));
+    return { set, remove, encoded };
+  }
+
+  #settled(state: ReturnType<typeof sessionState>, encoded: Map<string, string>): void {
+    state.storedEncoded = encoded;
+    state.touchDue = false;
+  }
+
+  #sessionCookie(state: ReturnType<typeof sessionState>, now: number): string {
+    state.cookieDue = this.#rolling;
+    const maxAgeMs = this.cookie.persistent ? this.#remainingMs(state.times, now) : undefined;
+    return serializeSessionCookie(this.cookie, this.#signer.sign(state.id), maxAgeMs, state.secureRequest);
+  }
+
+  #clearingCookie(secureRequest: boolean): string {
+    return serializeClearingCookie(this.cookie, secureRequest);
+  }
+
+  #assertUsable(state: ReturnType<typeof sessionState>): void {
+    if (state.destroyed) throw new SessionError(ErrorCodes.SESSION_STATE, "the session was destroyed");
+  }
+
+  async #removeQuietly(keyHash: string): Promise<void> {
+    try {
+      await this.store.remove(keyHash);
+    } catch {
+      // The record still has its TTL; the next load finds it bad again and retries.
+    }
+  }
+
+  #diagnose(diagnostic: Diagnostic): void {
+    publishDiagnostic(diagnostic);
+    this.#onDiagnostic?.(diagnostic);
+  }
+}
+
+function resolveStore(options: SessionOptions): SessionStore {
+  if (options.store && options.redis !== undefined)
+    throw new SessionConfigError("give either redis or store, not both");
+  if (options.store) return options.store;
+  if (options.redis === undefined) {
+    throw new SessionConfigError("redis (a URL or a client) or store is required");
+  }
+  return new RedisStore({
+    redis: options.redis,
+    namespace: options.namespace,
+    keyPrefix: options.keyPrefix,
+    commandTimeout: options.commandTimeout,
+  });
+}
+
+export function createSessionManager(options: SessionOptions): SessionManager {
+  return new SessionManager(options);
+}

@@ -1,0 +1,112 @@
+import type { SessionTimes } from "./session-record.js";
+
+/**
+ * The data of a user's session. Augment it to type your attributes:
+ *
+ *   declare module "sessionkit" { interface SessionData { userId: number; cart: CartItem[] } }
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: augmented by applications
+export interface SessionData {}
+
+/** What a request handler sees: the session's methods plus its (optional) typed attributes. */
+export type SessionWithData<Data = SessionData> = Session & Partial<Data>;
+
+export interface SessionMeta {
+  /** SHA-256 of the session ID as stored in the Redis key; safe to log, useless as a cookie. */
+  keyHash: string;
+  isNew: boolean;
+  createdAt: number;
+  lastAccessAt: number;
+  idleDeadline: number;
+  absoluteDeadline: number;
+}
+
+/** Operations the session delegates to its manager; implemented by SessionManager. */
+export interface SessionBackend {
+  regenerate(session: Session, keepData: boolean): Promise<void>;
+  destroy(session: Session): Promise<void>;
+  save(session: Session): Promise<void>;
+  meta(session: Session): SessionMeta;
+}
+
+export interface SessionState {
+  backend: SessionBackend;
+  /** The secret session ID; never logged, never stored in Redis. */
+  id: string;
+  keyHash: string;
+  isNew: boolean;
+  times: SessionTimes;
+  /** Attribute -> encoded value as the store holds it now: the base that changes are computed against. */
+  storedEncoded: Map<string, string>;
+  destroyed: boolean;
+  /** The last recorded activity is older than touchAfter: the next commit slides it. */
+  touchDue: boolean;
+  /** The response must carry a new Set-Cookie (new ID, old secret, slid deadline). */
+  cookieDue: boolean;
+  /** The request arrived with a session cookie (a stale one is cleared when no session is kept). */
+  hadCookie: boolean;
+  /** Loaded under the fail-open policy while Redis failed: nothing is ever written for it. */
+  detached: boolean;
+  secureRequest: boolean;
+  /** Serialises commits: save() and the end-of-request commit never overlap. */
+  commitChain: Promise<unknown>;
+}
+
+const STATE = Symbol("sessionkit.session");
+
+/** Attribute names that would shadow the session's own API. */
+export const RESERVED_ATTRIBUTES: ReadonlySet<string> = new Set([
+  "regenerate",
+  "destroy",
+  "save",
+  "meta",
+  "touch",
+]);
+
+/**
+ * A session: attributes are own properties (`session.userId = 42`, `delete session.cart`), the API lives
+ * on the prototype, and the internal state under a symbol, so `Object.keys(session)` lists exactly the
+ * data. Changes are found at commit by comparing each attribute's encoding with what the store holds,
+ * which also catches nested mutations such as `session.cart.items.push(item)`.
+ */
+export class Session {
+  declare readonly [STATE]: SessionState;
+
+  constructor(state: SessionState, attributes: Iterable<[string, unknown]>) {
+    Object.defineProperty(this, STATE, { value: state, enumerable: false });
+    for (const [name, value] of attributes) {
+      Object.defineProperty(this, name, { value, enumerable: true, writable: true, configurable: true });
+    }
+  }
+
+  /**
+   * Gives the session a new ID and removes the old record (call it on login and privilege changes:
+   * session fixation). Data is kept unless `keepData: false`; the deadlines restart.
+   */
+  regenerate(options: { keepData?: boolean } = {}): Promise<void> {
+    return this[STATE].backend.regenerate(this, options.keepData ?? true);
+  }
+
+  /** Removes the session from the store now; the response clears the cookie. */
+  destroy(): Promise<void> {
+    return this[STATE].backend.destroy(this);
+  }
+
+  /** Commits the changes now (the end-of-request commit then writes only later changes). */
+  save(): Promise<void> {
+    return this[STATE].backend.save(this);
+  }
+
+  /** Records activity at the next commit even if touchAfter has not passed. */
+  touch(): void {
+    this[STATE].touchDue = true;
+  }
+
+  get meta(): SessionMeta {
+    return this[STATE].backend.meta(this);
+  }
+}
+
+export function sessionState(session: Session): SessionState {
+  return session[STATE];
+}

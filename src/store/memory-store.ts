@@ -1,0 +1,84 @@
+import type { SessionStore, SessionWrite, StoredFields, WriteOutcome } from "./session-store.js";
+
+interface MemoryRecord {
+  fields: Map<string, string>;
+  expiresAt: number;
+}
+
+export interface MemoryStoreOptions {
+  /** How often expired records are swept, in ms (they are also dropped when read). Default 60 000. */
+  sweepIntervalMs?: number;
+  /** Clock, for tests. Default Date.now. */
+  now?: () => number;
+}
+
+/**
+ * The same semantics as RedisStore (TTL on every record, create/update/gone, no resurrection) in process
+ * memory: for app unit tests and development. Not shared between processes, lost on restart.
+ */
+export class MemoryStore implements SessionStore {
+  readonly #records = new Map<string, MemoryRecord>();
+  readonly #now: () => number;
+  readonly #sweeper: NodeJS.Timeout;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.#now = options.now ?? Date.now;
+    this.#sweeper = setInterval(() => this.#sweep(), options.sweepIntervalMs ?? 60_000);
+    this.#sweeper.unref();
+  }
+
+  /** Number of live records: for tests and the demo. */
+  get size(): number {
+    this.#sweep();
+    return this.#records.size;
+  }
+
+  async load(keyHash: string): Promise<StoredFields | null> {
+    const record = this.#live(keyHash);
+    return record ? Object.fromEntries(record.fields) : null;
+  }
+
+  async write(keyHash: string, write: SessionWrite): Promise<WriteOutcome> {
+    let record = this.#live(keyHash);
+    if (write.mode === "update" && !record) return "gone";
+    if (write.mode === "create" && record) return "exists";
+    record ??= { fields: new Map(), expiresAt: 0 };
+    for (const [field, value] of write.set) record.fields.set(field, value);
+    for (const field of write.remove) record.fields.delete(field);
+    record.expiresAt = this.#now() + Math.max(1, Math.ceil(write.ttlMs));
+    this.#records.set(keyHash, record);
+    return "written";
+  }
+
+  async remove(keyHash: string): Promise<void> {
+    this.#records.delete(keyHash);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#sweeper);
+  }
+
+  /** Remaining time to live in ms, or -2 when there is no record (as Redis PTTL answers). */
+  ttlMs(keyHash: string): number {
+    const record = this.#live(keyHash);
+    return record ? record.expiresAt - this.#now() : -2;
+  }
+
+  #live(keyHash: string): MemoryRecord | undefined {
+    const record = this.#records.get(keyHash);
+    if (record && record.expiresAt <= this.#now()) {
+      this.#records.delete(keyHash);
+      return undefined;
+    }
+    return record;
+  }
+
+  #sweep(): void {
+    const now = this.#now();
+    for (const [keyHash, record] of this.#records) if (record.expiresAt <= now) this.#records.delete(keyHash);
+  }
+}
+
+export function createMemoryStore(options?: MemoryStoreOptions): MemoryStore {
+  return new MemoryStore(options);
+}
