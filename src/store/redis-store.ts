@@ -1,5 +1,5 @@
 import { type Duration, toMilliseconds } from "../core/duration.js";
-import { SessionConfigError } from "../core/errors.js";
+import { SessionConfigError, SessionStoreError } from "../core/errors.js";
 import { connectRedis, type RedisOption, validateRedisUrl } from "../redis/connect.js";
 import type { RedisConnection } from "../redis/redis-connection.js";
 import { withTimeout } from "../redis/with-timeout.js";
@@ -44,9 +44,14 @@ export class RedisStore implements SessionStore {
 
   async load(keyHash: string): Promise<StoredFields | null> {
     const connection = await this.#connection;
-    const fields = await withTimeout("HGETALL", this.commandTimeoutMs, () =>
-      connection.hgetall(this.keys.sessionKey(keyHash)),
-    );
+    let fields: Record<string, string>;
+    try {
+      fields = await withTimeout("HGETALL", this.commandTimeoutMs, () => connection.hgetall(this.keys.sessionKey(keyHash)));
+    } catch (error) {
+      // Something that is not a hash sits under the key: bad data, not an outage (rule 8).
+      if (error instanceof SessionStoreError && /WRONGTYPE/.test(error.message)) return {};
+      throw error;
+    }
     // HGETALL answers an empty hash for a missing key; Redis never keeps an empty hash.
     return Object.keys(fields).length === 0 ? null : fields;
   }

@@ -25,7 +25,10 @@ export interface SessionWrite {
 export type WriteOutcome = "written" | "gone" | "exists";
 
 export interface SessionStore {
-  /** One round trip. Returns null when no record exists. */
+  /**
+   * One round trip. Returns null when no record exists, and {} when something unreadable sits under the
+   * key (the manager treats both {} and missing metadata as a corrupt record and removes it).
+   */
   load(keyHash: string): Promise<StoredFields | null>;
   /** Applies the whole write atomically, data and TTL together, in one round trip. */
   write(keyHash: string, write: SessionWrite): Promise<WriteOutcome>;

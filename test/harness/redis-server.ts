@@ -247,7 +247,8 @@ async function readCommandLine(pid: number): Promise<string | undefined> {
 /** redis-server rewrites its process title to "redis-server 127.0.0.1:<port> [mode]". */
 async function isOrphanedServer(pid: number, record: PidRecord): Promise<boolean> {
   const cmdline = await readCommandLine(pid);
-  return cmdline !== undefined && cmdline.includes("redis-server") && cmdline.includes(`:${record.port}`);
+  if (cmdline === undefined) return false;
+  return cmdline.includes("redis-server") && cmdline.includes(`:${record.port}`);
 }
 
 /**

@@ -176,11 +176,12 @@ async function startCluster(startNode: StartNode): Promise<Topologies["cluster"]
   const ports = nodes.map((node) => node.port);
   await createCluster(ports);
   await waitForCluster("cluster_state:ok on every node", ports, clusterStateOk);
+  // Written before the slower convergence checks: the replicas' new offsets then spread with the same gossip.
+  const warmKeys = await writeWarmKeys(ports);
   // cluster_state:ok comes up to ~1 s before every node lists the replicas as replicas.
   await waitForCluster("every node to see 3 primaries + 3 replicas, none failing", ports, nodeTableConverged);
   const { primaries, replicas } = await clusterRoles(ports);
   await waitForCluster("every replica's master_link_status:up", replicas, replicaLinkUp);
-  const warmKeys = await writeWarmKeys(primaries);
   await waitForCluster("every node's CLUSTER SLOTS to list a replica per range", ports, slotsListReplicas);
   await Promise.all([...warmKeys].map(([port, key]) => redisCommand(port, "DEL", key)));
   return { ports, primaries, replicas };
@@ -273,17 +274,17 @@ async function clusterSlots(port: number): Promise<SlotRange[]> {
  * that read from replicas would never see them. One write per primary moves every offset.
  * Returns primary port → key.
  */
-async function writeWarmKeys(primaries: number[]): Promise<Map<number, string>> {
-  const anyPort = primaries[0] ?? 0;
+async function writeWarmKeys(ports: number[]): Promise<Map<number, string>> {
+  const anyPort = ports[0] ?? 0;
   const ranges = await clusterSlots(anyPort);
   const keys = new Map<number, string>();
-  for (let n = 0; keys.size < primaries.length && n < 1000; n++) {
+  for (let n = 0; keys.size < CLUSTER_PRIMARIES && n < 1000; n++) {
     const key = `{harness-warm-${n}}`;
     const slot = Number(await redisCommand(anyPort, "CLUSTER", "KEYSLOT", key));
     const owner = ranges.find((range) => slot >= range.start && slot <= range.end)?.primary;
     if (owner !== undefined && !keys.has(owner)) keys.set(owner, key);
   }
-  if (keys.size < primaries.length) throw new Error(`Could not find a warm-up key for every primary`);
+  if (keys.size < CLUSTER_PRIMARIES) throw new Error(`Could not find a warm-up key for every primary`);
   await Promise.all([...keys].map(([port, key]) => redisCommand(port, "SET", key, "1")));
   return keys;
 }

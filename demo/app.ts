@@ -1,0 +1,131 @@
+import express, { type Request, type Response } from "express";
+import type { ExpressSessionMiddleware } from "../src/adapters/express/index.js";
+
+export interface DemoInspector {
+  /** Where the demo keeps sessions, shown on the page ("redis://127.0.0.1:6379", "memory"). */
+  storeLabel: string;
+  /** The record's full key and remaining TTL in ms (-2: no record), as the store sees it. */
+  inspect(keyHash: string): Promise<{ key: string; ttlMs: number }>;
+}
+
+declare module "../src/index.js" {
+  interface SessionData {
+    user: string;
+  }
+}
+
+const MAX_DELAY_MS = 10_000;
+
+/**
+ * The session playground. Its HTTP contract is relied on by tests and tools (README "The demo"):
+ * POST /login, POST /logout, GET /api/session, PATCH /api/session[?delay=MS].
+ */
+export function createDemoApp(sessions: ExpressSessionMiddleware, inspector: DemoInspector): express.Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.use(express.json({ limit: "64kb" }));
+  app.use(express.urlencoded({ extended: false, limit: "16kb" }));
+  app.use(sessions);
+
+  app.get("/", async (req, res) => {
+    res.type("html").send(renderPage(await describe(req, inspector), inspector.storeLabel));
+  });
+
+  app.post("/login", async (req, res) => {
+    const user = typeof req.body?.user === "string" ? req.body.user.trim() : "";
+    if (user === "" || user.length > 100) {
+      res.status(400).json({ error: "user must be a non-empty string of at most 100 characters" });
+      return;
+    }
+    await req.session.regenerate();
+    req.session.user = user;
+    res.redirect(303, "/");
+  });
+
+  app.post("/logout", async (req, res) => {
+    await req.session.destroy();
+    res.redirect(303, "/");
+  });
+
+  app.get("/api/session", async (req, res) => {
+    res.json(await describe(req, inspector));
+  });
+
+  app.patch("/api/session", async (req, res) => {
+    const body: unknown = req.body;
+    if (body === null || typeof body !== "object" || Array.isArray(body)) {
+      res.status(400).json({ error: "body must be a JSON object of attributes (null removes one)" });
+      return;
+    }
+    const delayMs = Number(req.query.delay ?? 0);
+    if (!Number.isInteger(delayMs) || delayMs < 0 || delayMs > MAX_DELAY_MS) {
+      res.status(400).json({ error: `delay must be an integer between 0 and ${MAX_DELAY_MS} ms` });
+      return;
+    }
+    // The wait sits between load and change, to show what overlapping requests do to each other.
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+    const data = req.session as unknown as Record<string, unknown>;
+    for (const [name, value] of Object.entries(body)) {
+      if (value === null) delete data[name];
+      else data[name] = value;
+    }
+    res.json({ data: { ...req.session } });
+  });
+
+  app.use((error: Error & { status?: number; code?: string }, _req: Request, res: Response, _next: unknown) => {
+    res.status(error.status ?? 500).json({ error: error.message, code: error.code });
+  });
+  return app;
+}
+
+async function describe(req: Request, inspector: DemoInspector) {
+  const meta = req.session.meta;
+  const stored = meta.isNew ? { key: "(not stored yet)", ttlMs: -2 } : await inspector.inspect(meta.keyHash);
+  return {
+    data: { ...req.session },
+    meta: {
+      isNew: meta.isNew,
+      keyHash: meta.keyHash,
+      redisKey: stored.key,
+      ttlMs: stored.ttlMs,
+      createdAt: new Date(meta.createdAt).toISOString(),
+      lastAccessAt: new Date(meta.lastAccessAt).toISOString(),
+      idleDeadline: new Date(meta.idleDeadline).toISOString(),
+      absoluteDeadline: new Date(meta.absoluteDeadline).toISOString(),
+    },
+  };
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function renderPage(state: Awaited<ReturnType<typeof describe>>, storeLabel: string): string {
+  const user = typeof state.data.user === "string" ? state.data.user : undefined;
+  const json = escapeHtml(JSON.stringify(state, null, 2));
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>sessionkit playground</title>
+<style>body{font:15px system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem}
+pre{background:#f4f4f4;padding:1rem;overflow:auto}form{display:inline-block;margin:0 1rem 1rem 0}
+input,button{font:inherit;padding:.3rem .6rem}</style></head>
+<body>
+<h1>sessionkit playground</h1>
+<p>Store: <code>${escapeHtml(storeLabel)}</code>. ${user ? `Logged in as <strong>${escapeHtml(user)}</strong>.` : "Anonymous."}</p>
+<form method="post" action="/login"><input name="user" placeholder="user name" required maxlength="100"> <button>Log in (regenerates the ID)</button></form>
+<form method="post" action="/logout"><button>Log out (destroys the session)</button></form>
+<form id="set"><input name="name" placeholder="attribute" required> <input name="value" placeholder="JSON value, empty removes"> <button>Set attribute</button></form>
+<h2>Session</h2>
+<pre id="state">${json}</pre>
+<script>
+document.getElementById("set").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = new FormData(event.target);
+  const raw = String(form.get("value") ?? "");
+  let value = null;
+  if (raw !== "") { try { value = JSON.parse(raw); } catch { value = raw; } }
+  await fetch("/api/session", { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify({ [form.get("name")]: value }) });
+  location.reload();
+});
+</script>
+</body></html>`;
+}

@@ -1,0 +1,66 @@
+/**
+ * `npm run demo`: the session playground on http://127.0.0.1:$PORT (default 3000).
+ * Uses REDIS_URL when set; otherwise starts its own redis-server on a free port; if that is impossible,
+ * falls back to the in-process MemoryStore and says so.
+ */
+import { Redis } from "ioredis";
+import { session } from "../src/adapters/express/index.js";
+import { createMemoryStore, createRedisStore, type SessionStore } from "../src/index.js";
+import { startRedisServer } from "../test/harness/redis-server.js";
+import { createDemoApp, type DemoInspector } from "./app.js";
+
+const port = Number(process.env.PORT ?? 3000);
+// A fixed development secret: fine for a playground on 127.0.0.1, never for an app.
+const secret = process.env.SESSION_SECRET ?? "sessionkit-demo-secret-change-me-0123456789";
+const cleanups: Array<() => Promise<void>> = [];
+
+async function chooseStore(): Promise<{ store: SessionStore; inspector: DemoInspector }> {
+  let url = process.env.REDIS_URL;
+  if (!url) {
+    try {
+      const server = await startRedisServer();
+      cleanups.push(() => server.stop());
+      url = server.url;
+      console.log(`Started redis-server (pid ${server.pid}) at ${url}`);
+    } catch (error) {
+      const store = createMemoryStore();
+      console.warn(
+        `\n!!! Could not start redis-server (${(error as Error).message.split("\n")[0]}).\n` +
+          "!!! FALLING BACK TO THE IN-MEMORY STORE: sessions live in this process only.\n" +
+          "!!! Set REDIS_URL=redis://host:port to use a Redis you run.\n",
+      );
+      return {
+        store,
+        inspector: { storeLabel: "memory (no Redis)", inspect: async (keyHash) => ({ key: keyHash, ttlMs: store.ttlMs(keyHash) }) },
+      };
+    }
+  }
+  const store = createRedisStore({ redis: url, namespace: "demo" });
+  const inspectClient = new Redis(url, { lazyConnect: true });
+  cleanups.push(async () => void inspectClient.disconnect());
+  return {
+    store,
+    inspector: {
+      storeLabel: url,
+      async inspect(keyHash) {
+        const key = store.keys.sessionKey(keyHash);
+        return { key, ttlMs: await inspectClient.pttl(key) };
+      },
+    },
+  };
+}
+
+const { store, inspector } = await chooseStore();
+const sessions = session({ store, secret, idleTimeout: "30m", absoluteTimeout: "1d", touchAfter: "1m" });
+cleanups.push(() => sessions.close());
+const server = createDemoApp(sessions, inspector).listen(port, "127.0.0.1", () => {
+  console.log(`sessionkit playground: http://127.0.0.1:${port}/  (store: ${inspector.storeLabel})`);
+});
+
+async function shutdown(): Promise<void> {
+  server.close();
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+  process.exit(0);
+}
+process.on("SIGINT", shutdown);
+process.on("SIGTERM", shutdown);

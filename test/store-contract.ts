@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { SessionStore } from "../src/store/session-store.js";
+
+export interface StoreUnderTest {
+  store: SessionStore;
+  /** Remaining TTL of a record in ms, -2 when there is none, -1 when it has none (Redis PTTL semantics). */
+  pttl(keyHash: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+const meta: [string, string][] = [["$c", "1"]];
+let counter = 0;
+const key = () => `contract-${Date.now()}-${counter++}`;
+
+/**
+ * The behaviour every SessionStore must have, whatever it runs on. One body, run for MemoryStore and for
+ * RedisStore on each client (STYLE: unstorage's driver suite, node-redis's testAll).
+ */
+export function describeStoreContract(name: string, open: () => Promise<StoreUnderTest>): void {
+  describe(`store contract: ${name}`, () => {
+    let subject: StoreUnderTest;
+    beforeAll(async () => {
+      subject = await open();
+    });
+    afterAll(async () => {
+      await subject?.close();
+    });
+
+    it("loads nothing for an unknown key", async () => {
+      expect(await subject.store.load(key())).toBeNull();
+    });
+
+    it("creates a record with its fields and TTL in one write", async () => {
+      const k = key();
+      const outcome = await subject.store.write(k, { mode: "create", set: [...meta, ["a", '"x"']], remove: [], ttlMs: 60_000 });
+      expect(outcome).toBe("written");
+      expect(await subject.store.load(k)).toEqual({ $c: "1", a: '"x"' });
+      const ttl = await subject.pttl(k);
+      expect(ttl).toBeGreaterThan(55_000);
+      expect(ttl).toBeLessThanOrEqual(60_000);
+    });
+
+    it("refuses to create over an existing record", async () => {
+      const k = key();
+      await subject.store.write(k, { mode: "create", set: meta, remove: [], ttlMs: 60_000 });
+      expect(await subject.store.write(k, { mode: "create", set: [["b", "2"]], remove: [], ttlMs: 60_000 })).toBe("exists");
+      expect(await subject.store.load(k)).toEqual({ $c: "1" });
+    });
+
+    it("updates only the named fields, removes others, and resets the TTL", async () => {
+      const k = key();
+      await subject.store.write(k, { mode: "create", set: [...meta, ["a", "1"], ["b", "2"]], remove: [], ttlMs: 10_000 });
+      const outcome = await subject.store.write(k, { mode: "update", set: [["c", "3"]], remove: ["a"], ttlMs: 90_000 });
+      expect(outcome).toBe("written");
+      expect(await subject.store.load(k)).toEqual({ $c: "1", b: "2", c: "3" });
+      expect(await subject.pttl(k)).toBeGreaterThan(80_000);
+    });
+
+    it("never brings back a missing record on update (no resurrection)", async () => {
+      const k = key();
+      expect(await subject.store.write(k, { mode: "update", set: [["a", "1"]], remove: [], ttlMs: 60_000 })).toBe("gone");
+      expect(await subject.store.load(k)).toBeNull();
+      await subject.store.write(k, { mode: "create", set: meta, remove: [], ttlMs: 60_000 });
+      await subject.store.remove(k);
+      expect(await subject.store.write(k, { mode: "update", set: [["a", "1"]], remove: [], ttlMs: 60_000 })).toBe("gone");
+      expect(await subject.store.load(k)).toBeNull();
+      expect(await subject.pttl(k)).toBe(-2);
+    });
+
+    it("expires records by their TTL", async () => {
+      const k = key();
+      await subject.store.write(k, { mode: "create", set: meta, remove: [], ttlMs: 50 });
+      await expect.poll(() => subject.store.load(k), { timeout: 3000, interval: 25 }).toBeNull();
+    });
+
+    it("keeps many fields and arbitrary text exactly", async () => {
+      const k = key();
+      const fields: [string, string][] = Array.from({ length: 1500 }, (_, i) => [`f${i}`, `v${i}`]);
+      const tricky: [string, string][] = [
+        ["unicode ✓ 日本", '"🙂\\u0000 nul and \\n newline"'],
+        ["$$dollar", "{}"],
+        ["empty", ""],
+        ["big", "x".repeat(200_000)],
+      ];
+      await subject.store.write(k, { mode: "create", set: [...meta, ...fields, ...tricky], remove: [], ttlMs: 60_000 });
+      const loaded = await subject.store.load(k);
+      expect(Object.keys(loaded ?? {})).toHaveLength(1 + fields.length + tricky.length);
+      for (const [field, value] of [...fields, ...tricky]) expect(loaded?.[field]).toBe(value);
+      await subject.store.write(k, { mode: "update", set: [], remove: fields.map(([f]) => f), ttlMs: 60_000 });
+      expect(Object.keys((await subject.store.load(k)) ?? {})).toHaveLength(1 + tricky.length);
+    });
+
+    it("applies concurrent updates of different fields without losing either", async () => {
+      const k = key();
+      await subject.store.write(k, { mode: "create", set: meta, remove: [], ttlMs: 60_000 });
+      await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          subject.store.write(k, { mode: "update", set: [[`p${i}`, String(i)]], remove: [], ttlMs: 60_000 }),
+        ),
+      );
+      const loaded = (await subject.store.load(k)) ?? {};
+      for (let i = 0; i < 50; i++) expect(loaded[`p${i}`]).toBe(String(i));
+    });
+  });
+}
