@@ -271,9 +271,16 @@ export async function sweepStaleServers(): Promise<number> {
       process.kill(pid, "SIGKILL");
       killed++;
     }
+    const tempRoot = record && tempRootOf(argAfter(record.command, "--dir") ?? "");
+    if (tempRoot !== undefined) await rm(tempRoot, { recursive: true, force: true });
     await rm(pidFile(pid), { force: true });
   }
   return killed;
+}
+
+function argAfter(command: string[], flag: string): string | undefined {
+  const index = command.indexOf(flag);
+  return index === -1 ? undefined : command[index + 1];
 }
 
 function killRecordedServersSync(): void {
@@ -286,6 +293,9 @@ function killRecordedServersSync(): void {
     rmSync(pidFile(pid), { force: true });
   }
   livePids.clear();
+  // Best effort: a server killed a moment ago may still hold its log file open; rm does not care.
+  for (const dir of ownedTempDirs) rmSync(dir, { recursive: true, force: true });
+  ownedTempDirs.clear();
 }
 
 function installExitHandlers(): void {
@@ -327,8 +337,25 @@ export function assertRedisInstalled(): void {
   if (!findOnPath("redis-server")) throw new Error(REDIS_SERVER_MISSING);
 }
 
-export function createTempDir(): Promise<string> {
-  return mkdtemp(path.join(os.tmpdir(), "sessionkit-test-"));
+const TEMP_PREFIX = "sessionkit-test-";
+const ownedTempDirs = new Set<string>();
+
+/** A fresh os.tmpdir()/sessionkit-test-<random>; also removed by the exit handlers. */
+export async function createTempDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), TEMP_PREFIX));
+  ownedTempDirs.add(dir);
+  return dir;
+}
+
+export async function removeTempDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+  ownedTempDirs.delete(dir);
+}
+
+/** The os.tmpdir()/sessionkit-test-* dir that holds `dir`, if any. */
+function tempRootOf(dir: string): string | undefined {
+  const [first] = path.relative(os.tmpdir(), dir).split(path.sep);
+  return first?.startsWith(TEMP_PREFIX) ? path.join(os.tmpdir(), first) : undefined;
 }
 
 export interface StartRedisServerOptions {
@@ -389,6 +416,7 @@ class RedisServer implements RedisServerHandle {
   private exitStatus: string | undefined;
   private exited: Promise<void> = Promise.resolve();
   private stderr = "";
+  private stderrClosed: Promise<void> = Promise.resolve();
 
   constructor(
     readonly port: number,
@@ -414,6 +442,7 @@ class RedisServer implements RedisServerHandle {
     child.stderr?.on("data", (chunk: Buffer) => {
       this.stderr = (this.stderr + chunk.toString()).slice(-2000);
     });
+    this.stderrClosed = new Promise((resolve) => child.stderr?.once("close", resolve));
     const spawnFailed = new Promise<Error>((resolve) => child.on("error", resolve));
     if (child.pid === undefined) throw spawnError(await spawnFailed);
     this.currentPid = child.pid;
@@ -435,8 +464,8 @@ class RedisServer implements RedisServerHandle {
         this.exitStatus = signal === null ? `exit code ${code}` : `signal ${signal}`;
         livePids.delete(pid);
         void recorded
-          .catch(() => undefined)
           .then(() => rm(pidFile(pid), { force: true }))
+          .catch(() => undefined)
           .then(() => resolve());
       });
     });
@@ -444,6 +473,12 @@ class RedisServer implements RedisServerHandle {
 
   private command(): string[] {
     return ["redis-server", ...this.argv];
+  }
+
+  private printableCommand(): string {
+    return this.command()
+      .map((arg) => (arg === "" ? '""' : arg))
+      .join(" ");
   }
 
   private async waitUntilReady(pid: number): Promise<void> {
@@ -474,10 +509,12 @@ class RedisServer implements RedisServerHandle {
   }
 
   private async startupError(problem: string): Promise<Error> {
+    // "exit" can come before the last stderr chunk has been read.
+    await settlesWithin(this.stderrClosed, 500);
     const log = path.join(this.dir, "redis.log");
     const message = [
       `redis-server "${this.name}" (port ${this.port}, pid ${this.currentPid}) ${problem}.`,
-      `Command: ${this.command().join(" ")}`,
+      `Command: ${this.printableCommand()}`,
       this.stderr.trim() ? `stderr:\n${this.stderr.trim()}` : "",
       `Log tail (${log}):\n${await tailOf(log)}`,
     ]
@@ -499,7 +536,7 @@ class RedisServer implements RedisServerHandle {
 
   async stop(): Promise<void> {
     await this.terminate("SIGTERM");
-    if (this.ownsDir) await rm(this.dir, { recursive: true, force: true });
+    if (this.ownsDir) await removeTempDir(this.dir);
   }
 
   kill(): Promise<void> {
@@ -529,7 +566,7 @@ export async function startRedisServer(opts: StartRedisServerOptions = {}): Prom
       const retry =
         err instanceof PortConflictError && opts.port === undefined && attempt < MAX_PORT_ATTEMPTS;
       if (!retry) {
-        if (ownsDir) await rm(dir, { recursive: true, force: true });
+        if (ownsDir) await removeTempDir(dir);
         throw err;
       }
     }

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import {
@@ -9,6 +9,7 @@ import {
   type RedisServerHandle,
   redisCommand,
   redisInfo,
+  removeTempDir,
   startRedisServer,
   sweepStaleServers,
   waitFor,
@@ -55,7 +56,7 @@ export async function startTopologies(): Promise<RunningTopologies> {
   };
   const stop = async () => {
     await Promise.all(servers.map((server) => server.stop()));
-    await rm(root, { recursive: true, force: true });
+    await removeTempDir(root);
   };
   const [standalone, replicated, sentinel, cluster] = await Promise.allSettled([
     startStandalone(startNode),
