@@ -17,7 +17,10 @@ export class CookieSigner {
   readonly #secrets: readonly string[];
 
   constructor(secret: string | readonly string[]) {
-    const secrets = typeof secret === "string" ? [secret] : [...secret];
+    if (typeof secret !== "string" && !Array.isArray(secret)) {
+      throw new SessionConfigError("secret is required: a string, or a list whose first entry signs");
+    }
+    const secrets: string[] = typeof secret === "string" ? [secret] : [...secret];
     if (secrets.length === 0) throw new SessionConfigError("secret must be a string or a non-empty list");
     for (const s of secrets) {
       if (typeof s !== "string" || s.length < MIN_SECRET_LENGTH) {

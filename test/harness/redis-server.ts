@@ -267,10 +267,7 @@ export async function sweepStaleServers(): Promise<number> {
     const pid = Number(name);
     const record = parsePidRecord(await readFile(pidFile(pid), "utf8").catch(() => ""));
     if (record !== undefined && isProcessAlive(record.harnessPid)) continue;
-    if (record !== undefined && (await isOrphanedServer(pid, record))) {
-      process.kill(pid, "SIGKILL");
-      killed++;
-    }
+    if (record !== undefined && (await isOrphanedServer(pid, record)) && sendSignal(pid, "SIGKILL")) killed++;
     const tempRoot = record && tempRootOf(argAfter(record.command, "--dir") ?? "");
     if (tempRoot !== undefined) await rm(tempRoot, { recursive: true, force: true });
     await rm(pidFile(pid), { force: true });
@@ -283,18 +280,31 @@ function argAfter(command: string[], flag: string): string | undefined {
   return index === -1 ? undefined : command[index + 1];
 }
 
+/** False if the process is already gone. */
+function sendSignal(pid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function removeSync(file: string): void {
+  try {
+    rmSync(file, { recursive: true, force: true });
+  } catch {
+    // best effort while the process is going down
+  }
+}
+
 function killRecordedServersSync(): void {
   for (const pid of livePids) {
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {
-      // already gone
-    }
-    rmSync(pidFile(pid), { force: true });
+    sendSignal(pid, "SIGKILL");
+    removeSync(pidFile(pid));
   }
   livePids.clear();
-  // Best effort: a server killed a moment ago may still hold its log file open; rm does not care.
-  for (const dir of ownedTempDirs) rmSync(dir, { recursive: true, force: true });
+  for (const dir of ownedTempDirs) removeSync(dir);
   ownedTempDirs.clear();
 }
 
