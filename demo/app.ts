@@ -72,9 +72,11 @@ export function createDemoApp(sessions: ExpressSessionMiddleware, inspector: Dem
     res.json({ data: { ...req.session } });
   });
 
-  app.use((error: Error & { status?: number; code?: string }, _req: Request, res: Response, _next: unknown) => {
-    res.status(error.status ?? 500).json({ error: error.message, code: error.code });
-  });
+  app.use(
+    (error: Error & { status?: number; code?: string }, _req: Request, res: Response, _next: unknown) => {
+      res.status(error.status ?? 500).json({ error: error.message, code: error.code });
+    },
+  );
   return app;
 }
 

@@ -31,7 +31,10 @@ async function chooseStore(): Promise<{ store: SessionStore; inspector: DemoInsp
       );
       return {
         store,
-        inspector: { storeLabel: "memory (no Redis)", inspect: async (keyHash) => ({ key: keyHash, ttlMs: store.ttlMs(keyHash) }) },
+        inspector: {
+          storeLabel: "memory (no Redis)",
+          inspect: async (keyHash) => ({ key: keyHash, ttlMs: store.ttlMs(keyHash) }),
+        },
       };
     }
   }

@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { inject } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { hashSessionId } from "../src/core/session-id.js";
 import { OLD_TEST_SECRET, TEST_SECRET, testNamespace } from "./support/browser.js";
 import { type DemoFixture, startDemoFixture } from "./support/demo-fixture.js";
@@ -65,7 +64,9 @@ describe("Express + demo app on standalone Redis", () => {
       // The late change is dropped and its response clears the cookie.
       expect(late.setCookies.some((c) => /Max-Age=0/i.test(c))).toBe(true);
       expect(await demo.redis.exists(key)).toBe(0);
-      const again = await demo.browser().request("GET", "/api/session", { headers: { cookie: `sid=${cookie}` } });
+      const again = await demo
+        .browser()
+        .request("GET", "/api/session", { headers: { cookie: `sid=${cookie}` } });
       expect(again.json<SessionBody>().data).toEqual({});
     }
   });
@@ -95,7 +96,9 @@ describe("Express + demo app on standalone Redis", () => {
       return value;
     })();
     for (const bad of [flipped, good.slice(0, -3), id, `${id}.`, "garbage", "%E0%A4%A", unknownButSigned]) {
-      const response = await demo.browser().request("GET", "/api/session", { headers: { cookie: `sid=${bad}` } });
+      const response = await demo
+        .browser()
+        .request("GET", "/api/session", { headers: { cookie: `sid=${bad}` } });
       expect(response.status).toBe(200);
       const body = response.json<SessionBody>();
       expect(body.data).toEqual({});
@@ -145,7 +148,9 @@ describe("Express + demo app on standalone Redis", () => {
       user: "ann",
     });
     expect(await demo.redis.exists(oldKey)).toBe(0);
-    const stale = await demo.browser().request("GET", "/api/session", { headers: { cookie: `sid=${before}` } });
+    const stale = await demo
+      .browser()
+      .request("GET", "/api/session", { headers: { cookie: `sid=${before}` } });
     expect(stale.json<SessionBody>().data).toEqual({});
   });
 
@@ -197,7 +202,10 @@ describe("secret rotation", () => {
     // Three deployments of one app (same namespace) during a key rotation.
     const namespace = testNamespace("rotation");
     oldApp = await startDemoFixture(standalone.port, "rotation", { secret: OLD_TEST_SECRET, namespace });
-    rotated = await startDemoFixture(standalone.port, "rotation", { secret: [TEST_SECRET, OLD_TEST_SECRET], namespace });
+    rotated = await startDemoFixture(standalone.port, "rotation", {
+      secret: [TEST_SECRET, OLD_TEST_SECRET],
+      namespace,
+    });
     newOnly = await startDemoFixture(standalone.port, "rotation", { secret: TEST_SECRET, namespace });
   });
   afterAll(async () => {
@@ -208,17 +216,23 @@ describe("secret rotation", () => {
     const browser = oldApp.browser();
     await browser.request("POST", "/login", { json: { user: "rotating" } });
     const oldCookie = browser.cookies.get("sid") ?? "";
-    const response = await rotated.browser().request("GET", "/api/session", { headers: { cookie: `sid=${oldCookie}` } });
+    const response = await rotated
+      .browser()
+      .request("GET", "/api/session", { headers: { cookie: `sid=${oldCookie}` } });
     expect(response.json<SessionBody>().data.user).toBe("rotating");
     const reissued = response.setCookies.find((c) => c.startsWith("sid="));
     expect(reissued).toBeDefined();
     const newCookie = /^sid=([^;]+)/.exec(reissued ?? "")?.[1] ?? "";
     expect(idOf(newCookie)).toBe(idOf(oldCookie));
     expect(newCookie).not.toBe(oldCookie);
-    const withNew = await newOnly.browser().request("GET", "/api/session", { headers: { cookie: `sid=${newCookie}` } });
+    const withNew = await newOnly
+      .browser()
+      .request("GET", "/api/session", { headers: { cookie: `sid=${newCookie}` } });
     expect(withNew.json<SessionBody>().data.user).toBe("rotating");
     // Once re-issued, the same app does not keep re-sending it.
-    const quiet = await rotated.browser().request("GET", "/api/session", { headers: { cookie: `sid=${newCookie}` } });
+    const quiet = await rotated
+      .browser()
+      .request("GET", "/api/session", { headers: { cookie: `sid=${newCookie}` } });
     expect(quiet.setCookies).toEqual([]);
   });
 });

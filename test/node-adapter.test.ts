@@ -1,6 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { inject } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type NodeSessionLoader, session } from "../src/adapters/node/index.js";
 import { SessionError } from "../src/core/errors.js";
 import { createMemoryStore } from "../src/store/memory-store.js";

@@ -1,12 +1,11 @@
+import { createServer } from "node:http";
 import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { session } from "../src/adapters/express/index.js";
 import { createDemoApp } from "../demo/app.js";
-import { createServer } from "node:http";
+import { session } from "../src/adapters/express/index.js";
 import { type RedisServerHandle, startRedisServer } from "./harness/redis-server.js";
-import { listen, TEST_SECRET, testNamespace } from "./support/browser.js";
+import { Browser, listen, TEST_SECRET, testNamespace } from "./support/browser.js";
 import { type DemoFixture, startDemoFixture } from "./support/demo-fixture.js";
-import { Browser } from "./support/browser.js";
 
 const COMMAND_TIMEOUT_MS = 300;
 /** Generous bound for "did not hang": the timeout plus scheduling noise on a loaded 2-core machine. */
@@ -40,7 +39,9 @@ describe("Redis down, fail-closed (default)", () => {
       const answers = await Promise.all(
         Array.from({ length: 10 }, (_, i) =>
           timed(() =>
-            i % 2 === 0 ? browser.get("/api/session") : browser.request("PATCH", "/api/session", { json: { n: i } }),
+            i % 2 === 0
+              ? browser.get("/api/session")
+              : browser.request("PATCH", "/api/session", { json: { n: i } }),
           ),
         ),
       );
@@ -77,7 +78,9 @@ describe("Redis down, fail-closed (default)", () => {
     expect(result.setCookies).toEqual([]);
     const load = await timed(() => browser.request("GET", "/api/session", { headers: { cookie: "sid=x" } }));
     expect(load.result.status).toBe(200); // an invalid cookie never reaches Redis
-    const withSession = await timed(() => demo.browser().request("GET", "/api/session", { headers: { cookie: `sid=${validCookie}` } }));
+    const withSession = await timed(() =>
+      demo.browser().request("GET", "/api/session", { headers: { cookie: `sid=${validCookie}` } }),
+    );
     expect(withSession.result.status).toBe(503);
     expect(withSession.result.json().code).toBe("SESSION_STORE_UNAVAILABLE");
     expect(withSession.ms).toBeLessThan(NO_HANG_BOUND_MS);
@@ -113,7 +116,9 @@ describe("Redis down, fail-open", () => {
     const cookie = browser.cookies.get("sid");
     process.kill(server.pid, "SIGSTOP");
     try {
-      const { result, ms } = await timed(() => browser.request("PATCH", "/api/session", { json: { lost: true } }));
+      const { result, ms } = await timed(() =>
+        browser.request("PATCH", "/api/session", { json: { lost: true } }),
+      );
       expect(result.status).toBe(200);
       expect(ms).toBeLessThan(NO_HANG_BOUND_MS);
       expect(result.json<{ data: Record<string, unknown> }>().data).toEqual({ lost: true });
@@ -148,7 +153,11 @@ describe("Redis hangs under an app's own node-redis client", () => {
       namespace: testNamespace("outage-node-redis"),
       commandTimeout: COMMAND_TIMEOUT_MS,
     });
-    const http = await listen(createServer(createDemoApp(sessions, { storeLabel: "t", inspect: async (k) => ({ key: k, ttlMs: 0 }) })));
+    const http = await listen(
+      createServer(
+        createDemoApp(sessions, { storeLabel: "t", inspect: async (k) => ({ key: k, ttlMs: 0 }) }),
+      ),
+    );
     try {
       const browser = new Browser(http.baseUrl);
       expect((await browser.request("POST", "/login", { json: { user: "nr" } })).status).toBe(303);

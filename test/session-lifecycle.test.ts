@@ -69,11 +69,17 @@ describe("one session's life on Redis: commands per request, deadlines, cookies"
       ...options,
     });
     const http = await listen(createServer(createTestApp(sessions)));
-    apps.push({ close: async () => (await http.close(), await sessions.close()) });
+    apps.push({
+      close: async () => {
+        await http.close();
+        await sessions.close();
+      },
+    });
     const store = sessions.manager.store as RedisStore;
     return {
       browser: () => new Browser(http.baseUrl),
-      keyOf: (browser: Browser) => store.keys.sessionKey(hashSessionId((browser.cookies.get("sid") ?? "").split(".")[0] ?? "")),
+      keyOf: (browser: Browser) =>
+        store.keys.sessionKey(hashSessionId((browser.cookies.get("sid") ?? "").split(".")[0] ?? "")),
     };
   }
 

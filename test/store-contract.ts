@@ -32,7 +32,12 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
 
     it("creates a record with its fields and TTL in one write", async () => {
       const k = key();
-      const outcome = await subject.store.write(k, { mode: "create", set: [...meta, ["a", '"x"']], remove: [], ttlMs: 60_000 });
+      const outcome = await subject.store.write(k, {
+        mode: "create",
+        set: [...meta, ["a", '"x"']],
+        remove: [],
+        ttlMs: 60_000,
+      });
       expect(outcome).toBe("written");
       expect(await subject.store.load(k)).toEqual({ $c: "1", a: '"x"' });
       const ttl = await subject.pttl(k);
@@ -43,14 +48,26 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
     it("refuses to create over an existing record", async () => {
       const k = key();
       await subject.store.write(k, { mode: "create", set: meta, remove: [], ttlMs: 60_000 });
-      expect(await subject.store.write(k, { mode: "create", set: [["b", "2"]], remove: [], ttlMs: 60_000 })).toBe("exists");
+      expect(
+        await subject.store.write(k, { mode: "create", set: [["b", "2"]], remove: [], ttlMs: 60_000 }),
+      ).toBe("exists");
       expect(await subject.store.load(k)).toEqual({ $c: "1" });
     });
 
     it("updates only the named fields, removes others, and resets the TTL", async () => {
       const k = key();
-      await subject.store.write(k, { mode: "create", set: [...meta, ["a", "1"], ["b", "2"]], remove: [], ttlMs: 10_000 });
-      const outcome = await subject.store.write(k, { mode: "update", set: [["c", "3"]], remove: ["a"], ttlMs: 90_000 });
+      await subject.store.write(k, {
+        mode: "create",
+        set: [...meta, ["a", "1"], ["b", "2"]],
+        remove: [],
+        ttlMs: 10_000,
+      });
+      const outcome = await subject.store.write(k, {
+        mode: "update",
+        set: [["c", "3"]],
+        remove: ["a"],
+        ttlMs: 90_000,
+      });
       expect(outcome).toBe("written");
       expect(await subject.store.load(k)).toEqual({ $c: "1", b: "2", c: "3" });
       expect(await subject.pttl(k)).toBeGreaterThan(80_000);
@@ -58,11 +75,15 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
 
     it("never brings back a missing record on update (no resurrection)", async () => {
       const k = key();
-      expect(await subject.store.write(k, { mode: "update", set: [["a", "1"]], remove: [], ttlMs: 60_000 })).toBe("gone");
+      expect(
+        await subject.store.write(k, { mode: "update", set: [["a", "1"]], remove: [], ttlMs: 60_000 }),
+      ).toBe("gone");
       expect(await subject.store.load(k)).toBeNull();
       await subject.store.write(k, { mode: "create", set: meta, remove: [], ttlMs: 60_000 });
       await subject.store.remove(k);
-      expect(await subject.store.write(k, { mode: "update", set: [["a", "1"]], remove: [], ttlMs: 60_000 })).toBe("gone");
+      expect(
+        await subject.store.write(k, { mode: "update", set: [["a", "1"]], remove: [], ttlMs: 60_000 }),
+      ).toBe("gone");
       expect(await subject.store.load(k)).toBeNull();
       expect(await subject.pttl(k)).toBe(-2);
     });
@@ -82,11 +103,21 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
         ["empty", ""],
         ["big", "x".repeat(200_000)],
       ];
-      await subject.store.write(k, { mode: "create", set: [...meta, ...fields, ...tricky], remove: [], ttlMs: 60_000 });
+      await subject.store.write(k, {
+        mode: "create",
+        set: [...meta, ...fields, ...tricky],
+        remove: [],
+        ttlMs: 60_000,
+      });
       const loaded = await subject.store.load(k);
       expect(Object.keys(loaded ?? {})).toHaveLength(1 + fields.length + tricky.length);
       for (const [field, value] of [...fields, ...tricky]) expect(loaded?.[field]).toBe(value);
-      await subject.store.write(k, { mode: "update", set: [], remove: fields.map(([f]) => f), ttlMs: 60_000 });
+      await subject.store.write(k, {
+        mode: "update",
+        set: [],
+        remove: fields.map(([f]) => f),
+        ttlMs: 60_000,
+      });
       expect(Object.keys((await subject.store.load(k)) ?? {})).toHaveLength(1 + tricky.length);
     });
 

@@ -24,7 +24,7 @@ export function resolveCookieOptions(options: SessionCookieOptions = {}): Resolv
 }
 
 export function readCookie(header: string | undefined, name: string): string | undefined {
-  if (!header || !header.includes(name)) return undefined;
+  if (header === undefined || !header.includes(name)) return undefined;
   return parse(header)[name];
 }
 

@@ -46,7 +46,9 @@ export class RedisStore implements SessionStore {
     const connection = await this.#connection;
     let fields: Record<string, string>;
     try {
-      fields = await withTimeout("HGETALL", this.commandTimeoutMs, () => connection.hgetall(this.keys.sessionKey(keyHash)));
+      fields = await withTimeout("HGETALL", this.commandTimeoutMs, () =>
+        connection.hgetall(this.keys.sessionKey(keyHash)),
+      );
     } catch (error) {
       // Something that is not a hash sits under the key: bad data, not an outage (rule 8).
       if (error instanceof SessionStoreError && /WRONGTYPE/.test(error.message)) return {};

@@ -6,6 +6,7 @@ import {
   createTempDir,
   errorMessage,
   REDIS_HOST,
+  REDIS_SERVER_MISSING,
   type RedisServerHandle,
   redisCommand,
   redisInfo,
@@ -48,14 +49,16 @@ type StartNode = (
 export async function startTopologies(): Promise<RunningTopologies> {
   await sweepStaleServers();
   const root = await createTempDir();
-  const servers: RedisServerHandle[] = [];
-  const startNode: StartNode = async (name, opts = {}) => {
-    const server = await startRedisServer({ ...opts, name, dir: path.join(root, name) });
-    servers.push(server);
+  const starting: Promise<RedisServerHandle>[] = [];
+  const startNode: StartNode = (name, opts = {}) => {
+    const server = startRedisServer({ ...opts, name, dir: path.join(root, name) });
+    starting.push(server);
     return server;
   };
+  // Waits for servers still starting too, so a failed start cannot leak its siblings.
   const stop = async () => {
-    await Promise.all(servers.map((server) => server.stop()));
+    const started = await Promise.allSettled(starting);
+    await Promise.all(started.map((s) => (s.status === "fulfilled" ? s.value.stop() : undefined)));
     await removeTempDir(root);
   };
   const [standalone, replicated, sentinel, cluster] = await Promise.allSettled([
@@ -194,7 +197,9 @@ async function createCluster(ports: number[]): Promise<void> {
   try {
     await execFileAsync("redis-cli", args, { timeout: STEP_TIMEOUT_MS });
   } catch (err) {
-    const { stdout = "", stderr = "" } = err as { stdout?: string; stderr?: string };
+    const { code, stdout = "", stderr = "" } = err as { code?: unknown; stdout?: string; stderr?: string };
+    if (code === "ENOENT")
+      throw new Error(REDIS_SERVER_MISSING.replace("redis-server not found", "redis-cli not found"));
     const output = `${stdout}${stderr}`.trim().split("\n").slice(-20).join("\n");
     throw new Error(`redis-cli ${args.join(" ")} failed: ${errorMessage(err)}\n${output}`);
   }

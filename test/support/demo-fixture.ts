@@ -26,7 +26,12 @@ export async function startDemoFixture(
   options: Partial<SessionOptions> = {},
 ): Promise<DemoFixture> {
   const namespace = testNamespace(label);
-  const sessions = session({ redis: `redis://127.0.0.1:${redisPort}`, secret: TEST_SECRET, namespace, ...options });
+  const sessions = session({
+    redis: `redis://127.0.0.1:${redisPort}`,
+    secret: TEST_SECRET,
+    namespace,
+    ...options,
+  });
   const store = sessions.manager.store as RedisStore;
   const redis = new Redis(redisPort, "127.0.0.1");
   const app = createDemoApp(sessions, {
@@ -48,7 +53,13 @@ export async function startDemoFixture(
       const found = new Set<string>();
       let cursor = "0";
       do {
-        const [next, batch] = await redis.scan(cursor, "MATCH", `${store.keys.namespacePrefix}*`, "COUNT", 500);
+        const [next, batch] = await redis.scan(
+          cursor,
+          "MATCH",
+          `${store.keys.namespacePrefix}*`,
+          "COUNT",
+          500,
+        );
         cursor = next;
         // SCAN may return a key more than once: collect into a set.
         for (const k of batch) found.add(k);

@@ -12,16 +12,44 @@ describe("options are checked at start-up with a clear message", () => {
     ["no secret", () => new SessionManager({ store } as never), /secret/],
     ["short secret", () => new SessionManager({ store, secret: "abc" }), /at least 32/],
     ["no storage", () => new SessionManager({ secret: TEST_SECRET }), /redis .* or store is required/],
-    ["both storages", () => new SessionManager({ secret: TEST_SECRET, store, redis: "redis://x" }), /either redis or store/],
+    [
+      "both storages",
+      () => new SessionManager({ secret: TEST_SECRET, store, redis: "redis://x" }),
+      /either redis or store/,
+    ],
     ["bad URL", () => new SessionManager({ secret: TEST_SECRET, redis: "not a url" }), /not a valid URL/],
-    ["bad scheme", () => new SessionManager({ secret: TEST_SECRET, redis: "http://127.0.0.1" }), /scheme http:/],
+    [
+      "bad scheme",
+      () => new SessionManager({ secret: TEST_SECRET, redis: "http://127.0.0.1" }),
+      /scheme http:/,
+    ],
     ["bad client", () => new RedisStore({ redis: 42 as never }), /redis must be/],
-    ["bad duration", () => new SessionManager({ secret: TEST_SECRET, store, idleTimeout: "2 hours" }), /idleTimeout/],
-    ["zero idle", () => new SessionManager({ secret: TEST_SECRET, store, idleTimeout: 0 }), /every session ends/],
-    ["touchAfter too long", () => new SessionManager({ secret: TEST_SECRET, store, idleTimeout: "1h", touchAfter: "2h" }), /touchAfter/],
-    ["bad policy", () => new SessionManager({ secret: TEST_SECRET, store, failurePolicy: "maybe" as never }), /failurePolicy/],
+    [
+      "bad duration",
+      () => new SessionManager({ secret: TEST_SECRET, store, idleTimeout: "2 hours" }),
+      /idleTimeout/,
+    ],
+    [
+      "zero idle",
+      () => new SessionManager({ secret: TEST_SECRET, store, idleTimeout: 0 }),
+      /every session ends/,
+    ],
+    [
+      "touchAfter too long",
+      () => new SessionManager({ secret: TEST_SECRET, store, idleTimeout: "1h", touchAfter: "2h" }),
+      /touchAfter/,
+    ],
+    [
+      "bad policy",
+      () => new SessionManager({ secret: TEST_SECRET, store, failurePolicy: "maybe" as never }),
+      /failurePolicy/,
+    ],
     ["bad namespace", () => new RedisStore({ redis: "redis://127.0.0.1", namespace: "a{b}" }), /namespace/],
-    ["zero timeout", () => new RedisStore({ redis: "redis://127.0.0.1", commandTimeout: 0 }), /commandTimeout/],
+    [
+      "zero timeout",
+      () => new RedisStore({ redis: "redis://127.0.0.1", commandTimeout: 0 }),
+      /commandTimeout/,
+    ],
   ];
   for (const [name, create, message] of cases) {
     it(name, async () => {

@@ -16,7 +16,10 @@ describe("typed JSON codec", () => {
     const value = {
       date,
       big: 12345678901234567890n,
-      map: new Map<unknown, unknown>([["k", new Date(0)], [1, { x: 1 }]]),
+      map: new Map<unknown, unknown>([
+        ["k", new Date(0)],
+        [1, { x: 1 }],
+      ]),
       set: new Set([1, "two"]),
       numbers: [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY],
       invalid: new Date(Number.NaN),
