@@ -1,6 +1,10 @@
 // Checks the built package from a CommonJS consumer's side: every subpath export loads with require()
 // (Node 20.19+ require(esm)) and exposes its entry point.
-const expected = { sessionkit: "createRedisStore", "sessionkit/express": "session", "sessionkit/node": "session" };
+const expected = {
+  sessionkit: "createRedisStore",
+  "sessionkit/express": "session",
+  "sessionkit/node": "session",
+};
 for (const [specifier, name] of Object.entries(expected)) {
   const loaded = require(specifier);
   if (typeof loaded[name] !== "function") throw new Error(`${specifier} does not export ${name}()`);
