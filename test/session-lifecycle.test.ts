@@ -68,6 +68,8 @@ describe("one session's life on Redis: commands per request, deadlines, cookies"
       now: () => Date.now() + clockOffsetMs,
       ...options,
     });
+    // The start-up checks (ROLE, INFO) must not land inside a measured request.
+    await (sessions.manager.store as RedisStore).verify();
     const http = await listen(createServer(createTestApp(sessions)));
     apps.push({
       close: async () => {

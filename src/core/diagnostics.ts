@@ -23,6 +23,8 @@ export type DiagnosticCode =
   | "SESSION_COOKIE_RENEWED"
   | "SESSION_STORE_FAILED_OPEN"
   | "SESSION_COMMIT_FAILED"
+  | "SESSION_REPLICA_LAG"
+  | "SESSION_REDIS_CONFIG_WARNING"
   | "SESSION_REDIS_CONNECTION_ERROR";
 
 export const diagnosticChannel = channel("sessionkit:diagnostic");

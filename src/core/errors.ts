@@ -10,6 +10,8 @@ export const ErrorCodes = {
   STORE_TIMEOUT: "SESSION_STORE_TIMEOUT",
   /** Redis refused or dropped the command (connection down, READONLY, OOM...). */
   STORE_UNAVAILABLE: "SESSION_STORE_UNAVAILABLE",
+  /** The write reached the primary but not the number of replicas the `durability` option asks for. */
+  STORE_NOT_DURABLE: "SESSION_STORE_NOT_DURABLE",
   /** A value could not be encoded (function, symbol, cycle) or a record could not be decoded. */
   CODEC_FAILED: "SESSION_CODEC_FAILED",
   /** A session method was used after the session was destroyed, or a reserved attribute name was set. */
@@ -41,7 +43,10 @@ export class SessionConfigError extends SessionError {
 /** Redis is down, slow or refusing: answered as 503 by the adapters under the fail-closed policy. */
 export class SessionStoreError extends SessionError {
   constructor(
-    code: typeof ErrorCodes.STORE_TIMEOUT | typeof ErrorCodes.STORE_UNAVAILABLE,
+    code:
+      | typeof ErrorCodes.STORE_TIMEOUT
+      | typeof ErrorCodes.STORE_UNAVAILABLE
+      | typeof ErrorCodes.STORE_NOT_DURABLE,
     message: string,
     cause?: unknown,
   ) {

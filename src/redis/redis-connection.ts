@@ -1,7 +1,7 @@
 /**
  * The narrow seam between the store and a Redis client: only the commands sessionkit sends. Each
  * supported client (ioredis, node-redis) gets a small adapter, so the store and its Lua scripts are
- * written once and pass the same contract tests on every client.
+ * written once and pass the same contract tests on every client and topology.
  */
 export interface LuaScript {
   readonly source: string;
@@ -9,14 +9,44 @@ export interface LuaScript {
   readonly sha1: string;
 }
 
+export type Topology = "standalone" | "sentinel" | "cluster";
+
+/** One primary node, for checks and admin scans (a cluster has several). */
+export interface RedisNodeHandle {
+  /** host:port, for messages. */
+  readonly address: string;
+  call(args: readonly string[]): Promise<unknown>;
+}
+
+/** WAIT after a write: how many replicas must acknowledge it, and for how long to wait. */
+export interface ReplicaAck {
+  replicas: number;
+  timeoutMs: number;
+}
+
 export interface RedisConnection {
+  readonly topology: Topology;
+  /** True when hgetall is served by replicas (replica reads on). */
+  readonly readsFromReplicas: boolean;
   hgetall(key: string): Promise<Record<string, string>>;
   /**
    * Runs a script by EVALSHA and falls back to EVAL on NOSCRIPT: script caches are per node and not
    * replicated, so the first call after a restart or failover always misses.
    */
   runScript(script: LuaScript, keys: readonly string[], args: readonly string[]): Promise<unknown>;
+  /**
+   * The same, followed by WAIT on the same connection in one round trip (WAIT counts the replicas that
+   * have every write this connection sent). Answers the script's reply and the number of acknowledgements.
+   */
+  runScriptAndWait(
+    script: LuaScript,
+    keys: readonly string[],
+    args: readonly string[],
+    ack: ReplicaAck,
+  ): Promise<[reply: unknown, acknowledged: number]>;
   del(key: string): Promise<void>;
-  /** Closes the client when sessionkit created it; a no-op for a client the app handed in. */
+  /** The one primary of standalone and Sentinel, every master of a cluster. */
+  primaries(): Promise<RedisNodeHandle[]>;
+  /** Closes the clients sessionkit created; a client the app handed in stays open. */
   close(): Promise<void>;
 }

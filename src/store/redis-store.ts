@@ -1,14 +1,17 @@
+import { publishDiagnostic } from "../core/diagnostics.js";
 import { type Duration, toMilliseconds } from "../core/duration.js";
-import { SessionConfigError, SessionStoreError } from "../core/errors.js";
-import { connectRedis, type RedisOption, validateRedisUrl } from "../redis/connect.js";
-import type { RedisConnection } from "../redis/redis-connection.js";
+import { ErrorCodes, SessionConfigError, SessionStoreError } from "../core/errors.js";
+import { connectRedis, type RedisOption } from "../redis/connect.js";
+import type { RedisConnection, ReplicaAck } from "../redis/redis-connection.js";
+import { parseRedisUrl } from "../redis/redis-url.js";
+import { type RedisReport, verifyRedis } from "../redis/verify-redis.js";
 import { withTimeout } from "../redis/with-timeout.js";
 import { createKeyLayout, type KeyLayout } from "./key-layout.js";
 import { writeSessionScript } from "./redis-scripts.js";
 import type { SessionStore, SessionWrite, StoredFields, WriteOutcome } from "./session-store.js";
 
 export interface RedisStoreOptions {
-  /** A redis:// or rediss:// URL, or an ioredis / node-redis client the app already has. */
+  /** A Redis URL (redis://, rediss://, redis+sentinel://, redis+cluster://) or an ioredis / node-redis client. */
   redis: RedisOption;
   /** Separates apps sharing one Redis (rule 14). Default "default". */
   namespace?: string;
@@ -16,6 +19,16 @@ export interface RedisStoreOptions {
   keyPrefix?: string;
   /** Every Redis call fails after this long (rule 9). Default 1000 ms. */
   commandTimeout?: Duration;
+  /**
+   * Serve session reads from replicas (rule 11). Default false. Writes then wait (WAIT) until a replica
+   * has them before the response leaves, so a browser reads its own writes on any app instance.
+   */
+  replicaReads?: boolean;
+  /**
+   * A write counts only once this many replicas acknowledged it (WAIT), within `timeout` (default: half
+   * the command timeout); otherwise it fails with SESSION_STORE_NOT_DURABLE (503). Default: no wait.
+   */
+  durability?: { replicas: number; timeout?: Duration };
 }
 
 export const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
@@ -28,6 +41,9 @@ export class RedisStore implements SessionStore {
   readonly keys: KeyLayout;
   readonly commandTimeoutMs: number;
   readonly #connection: Promise<RedisConnection>;
+  readonly #verified: Promise<RedisReport>;
+  readonly #durableReplicas: number;
+  readonly #waitTimeoutMs: number;
 
   constructor(options: RedisStoreOptions) {
     this.keys = createKeyLayout(options.keyPrefix ?? "sessionkit", options.namespace ?? "default");
@@ -36,10 +52,57 @@ export class RedisStore implements SessionStore {
       "commandTimeout",
     );
     if (this.commandTimeoutMs <= 0) throw new SessionConfigError("commandTimeout must be greater than 0");
-    if (typeof options.redis === "string") validateRedisUrl(options.redis);
-    this.#connection = connectRedis(options.redis, { commandTimeoutMs: this.commandTimeoutMs });
-    // A bad client option surfaces on first use as well; this keeps it from being an unhandled rejection.
+    if (typeof options.redis === "string") parseRedisUrl(options.redis);
+    this.#durableReplicas = options.durability?.replicas ?? 0;
+    this.#waitTimeoutMs = toMilliseconds(
+      options.durability?.timeout ?? Math.floor(this.commandTimeoutMs / 2),
+      "durability.timeout",
+    );
+    if (!Number.isInteger(this.#durableReplicas) || this.#durableReplicas < 0) {
+      throw new SessionConfigError("durability.replicas must be a whole number >= 0");
+    }
+    if (this.#waitTimeoutMs >= this.commandTimeoutMs) {
+      throw new SessionConfigError("durability.timeout must be shorter than commandTimeout");
+    }
+    const connecting = connectRedis(options.redis, {
+      commandTimeoutMs: this.commandTimeoutMs,
+      replicaReads: options.replicaReads ?? false,
+    });
+    this.#verified = connecting.then((connection) => verifyRedis(connection, this.commandTimeoutMs));
+    // Every command waits for the start-up checks once: a Redis that cannot serve fails with a clear message.
+    this.#connection = this.#verified.then(async (report) => {
+      for (const warning of report.warnings) {
+        process.emitWarning(warning, { code: "SESSIONKIT_REDIS_CONFIG" });
+        publishDiagnostic({ code: "SESSION_REDIS_CONFIG_WARNING", message: warning });
+      }
+      return connecting;
+    });
+    // A bad option surfaces on first use as well; this keeps it from being an unhandled rejection.
     this.#connection.catch(() => {});
+  }
+
+  /**
+   * The start-up checks' report (topology, maxmemory-policy per primary, warnings). Rejects with a
+   * SessionConfigError when the Redis given cannot serve sessions. Await it at start-up to fail fast.
+   */
+  verify(): Promise<RedisReport> {
+    return this.#verified;
+  }
+
+  /** Every session key of this namespace, in batches, from every primary (SCAN may repeat a key). */
+  async *scanSessionKeys(batchSize = 500): AsyncGenerator<string[]> {
+    const connection = await this.#connection;
+    const pattern = `${this.keys.namespacePrefix}s:*`;
+    for (const node of await connection.primaries()) {
+      let cursor = "0";
+      do {
+        const [next, keys] = (await withTimeout("SCAN", this.commandTimeoutMs, () =>
+          node.call(["SCAN", cursor, "MATCH", pattern, "COUNT", String(batchSize)]),
+        )) as [string, string[]];
+        cursor = String(next);
+        if (keys.length > 0) yield keys;
+      } while (cursor !== "0");
+    }
   }
 
   async load(keyHash: string): Promise<StoredFields | null> {
@@ -63,9 +126,30 @@ export class RedisStore implements SessionStore {
     for (const [field, value] of write.set) args.push(field, value);
     args.push(...write.remove);
     const connection = await this.#connection;
-    const outcome = await withTimeout("session write", this.commandTimeoutMs, () =>
-      connection.runScript(writeSessionScript, [this.keys.sessionKey(keyHash)], args),
+    const keys = [this.keys.sessionKey(keyHash)];
+    const wanted = Math.max(this.#durableReplicas, connection.readsFromReplicas ? 1 : 0);
+    if (wanted === 0) {
+      return (await withTimeout("session write", this.commandTimeoutMs, () =>
+        connection.runScript(writeSessionScript, keys, args),
+      )) as WriteOutcome;
+    }
+    const ack: ReplicaAck = { replicas: wanted, timeoutMs: this.#waitTimeoutMs };
+    const [outcome, acknowledged] = await withTimeout("session write + WAIT", this.commandTimeoutMs, () =>
+      connection.runScriptAndWait(writeSessionScript, keys, args, ack),
     );
+    if (acknowledged < this.#durableReplicas && outcome === "written") {
+      throw new SessionStoreError(
+        ErrorCodes.STORE_NOT_DURABLE,
+        `session write reached the primary but ${acknowledged} of ${this.#durableReplicas} replicas acknowledged it within ${ack.timeoutMs} ms`,
+      );
+    }
+    if (acknowledged < wanted) {
+      publishDiagnostic({
+        code: "SESSION_REPLICA_LAG",
+        message: `no replica acknowledged a session write within ${ack.timeoutMs} ms: a replica read may be stale`,
+        keyHash,
+      });
+    }
     return outcome as WriteOutcome;
   }
 

@@ -1,0 +1,157 @@
+import type { ClusterOptions, RedisOptions } from "ioredis";
+import { publishDiagnostic } from "../core/diagnostics.js";
+import { SessionConfigError } from "../core/errors.js";
+import type { IoredisConnectionOptions } from "./ioredis-connection.js";
+import { formatHostPort, type HostPort, type RedisTarget } from "./redis-url.js";
+
+type Ioredis = { Redis: typeof import("ioredis").Redis; Cluster: typeof import("ioredis").Cluster };
+
+export interface CreateOptions {
+  commandTimeoutMs: number;
+  replicaReads: boolean;
+}
+
+async function loadIoredis(): Promise<Ioredis> {
+  try {
+    const { Redis, Cluster } = await import("ioredis");
+    return { Redis, Cluster };
+  } catch (error) {
+    throw new SessionConfigError(
+      `a Redis URL needs the ioredis package: npm install ioredis (${(error as Error).message})`,
+    );
+  }
+}
+
+/** Client settings for DESIGN rule 9: fail fast while disconnected, bounded commands, endless reconnects. */
+function baseOptions(target: RedisTarget, options: CreateOptions): RedisOptions {
+  return {
+    username: target.username,
+    password: target.password,
+    ...(target.tls ? { tls: {} } : {}),
+    // Fail fast instead of queueing while disconnected: a request must never wait on an offline queue.
+    enableOfflineQueue: false,
+    commandTimeout: options.commandTimeoutMs,
+    maxRetriesPerRequest: 1,
+    connectTimeout: Math.max(options.commandTimeoutMs, 2000),
+    // Keep reconnecting for ever with a capped backoff: recovery needs no restart.
+    retryStrategy: (attempt: number) => Math.min(attempt * 50, 1000),
+    enableAutoPipelining: true,
+  };
+}
+
+function reportErrors<T extends { on(event: "error", listener: (error: Error) => void): unknown }>(
+  client: T,
+): T {
+  // Without a listener ioredis prints "Unhandled error event" on every failed reconnect attempt.
+  client.on("error", (error: Error) =>
+    publishDiagnostic({ code: "SESSION_REDIS_CONNECTION_ERROR", message: error.message }),
+  );
+  return client;
+}
+
+/** Creates the ioredis client(s) a URL names. Sentinel targets are checked first (see checkSentinels). */
+export async function createIoredisClients(
+  target: RedisTarget,
+  options: CreateOptions,
+): Promise<Omit<IoredisConnectionOptions, "owned">> {
+  const { Redis, Cluster } = await loadIoredis();
+  const base = baseOptions(target, options);
+  switch (target.kind) {
+    case "standalone": {
+      if (options.replicaReads && !target.replica) {
+        throw new SessionConfigError(
+          "replicaReads on a redis:// URL needs the replica's address: redis://primary:6379?replica=host:port",
+        );
+      }
+      const writer = reportErrors(
+        new Redis({ ...base, host: target.node.host, port: target.node.port, db: target.db }),
+      );
+      const reader =
+        options.replicaReads && target.replica
+          ? reportErrors(
+              new Redis({
+                ...base,
+                host: target.replica.host,
+                port: target.replica.port,
+                db: target.db,
+                readOnly: true,
+              }),
+            )
+          : undefined;
+      return { writer, reader, readsFromReplicas: reader !== undefined };
+    }
+    case "sentinel": {
+      await checkSentinels(Redis, target.sentinels, target.masterName, options.commandTimeoutMs);
+      const sentinelOptions: RedisOptions = {
+        ...base,
+        sentinels: target.sentinels,
+        name: target.masterName,
+        db: target.db,
+        enableTLSForSentinelMode: target.tls,
+        sentinelRetryStrategy: (attempt: number) => Math.min(attempt * 100, 1000),
+      };
+      const writer = reportErrors(new Redis(sentinelOptions));
+      const reader = options.replicaReads
+        ? reportErrors(new Redis({ ...sentinelOptions, role: "slave" }))
+        : undefined;
+      return { writer, reader, readsFromReplicas: reader !== undefined };
+    }
+    case "cluster": {
+      const { enableOfflineQueue, retryStrategy: _perNodeRetry, ...nodeOptions } = base;
+      const clusterOptions: ClusterOptions = {
+        redisOptions: nodeOptions,
+        enableOfflineQueue,
+        // Reads (HGETALL) go to replicas, scripts always to primaries.
+        scaleReads: options.replicaReads ? "slave" : "master",
+        clusterRetryStrategy: (attempt: number) => Math.min(attempt * 100, 1000),
+        // CLUSTERDOWN / TRYAGAIN during a failover: retried inside the command timeout, not surfaced at once.
+        retryDelayOnClusterDown: 100,
+        retryDelayOnTryAgain: 100,
+        retryDelayOnFailover: 100,
+        slotsRefreshTimeout: Math.max(options.commandTimeoutMs, 1000),
+      };
+      const writer = reportErrors(new Cluster(target.nodes, clusterOptions));
+      return { writer, readsFromReplicas: options.replicaReads };
+    }
+  }
+}
+
+/**
+ * Asks the Sentinels for the master before creating the client: ioredis would otherwise retry for ever
+ * with a vague error when the master name is wrong. A definite "unknown master" is a configuration error;
+ * Sentinels that do not answer are left to the client's reconnects.
+ */
+async function checkSentinels(
+  Redis: Ioredis["Redis"],
+  sentinels: HostPort[],
+  masterName: string,
+  timeoutMs: number,
+): Promise<void> {
+  for (const sentinel of sentinels) {
+    const probe = new Redis({
+      host: sentinel.host,
+      port: sentinel.port,
+      lazyConnect: true,
+      connectTimeout: timeoutMs,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      enableOfflineQueue: true,
+    });
+    probe.on("error", () => {});
+    try {
+      await probe.connect();
+      const address = await probe.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", masterName);
+      if (address !== null) return;
+      const masters = (await probe.call("SENTINEL", "MASTERS")) as unknown[][];
+      const known = masters.map((fields) => fields[fields.indexOf("name") + 1]).filter(Boolean);
+      throw new SessionConfigError(
+        `Sentinel ${formatHostPort(sentinel)} does not know a master named "${masterName}" (it monitors: ${known.length ? known.join(", ") : "none"})`,
+      );
+    } catch (error) {
+      if (error instanceof SessionConfigError) throw error;
+      // This Sentinel is unreachable or refused: try the next one.
+    } finally {
+      probe.disconnect();
+    }
+  }
+}

@@ -1,0 +1,109 @@
+import { SessionConfigError } from "../core/errors.js";
+import type { RedisConnection, RedisNodeHandle, Topology } from "./redis-connection.js";
+import { withTimeout } from "./with-timeout.js";
+
+export interface RedisReport {
+  topology: Topology;
+  /** host:port of every primary checked. */
+  primaries: string[];
+  /** maxmemory-policy per primary; null where neither INFO nor CONFIG would tell. */
+  maxmemoryPolicies: Record<string, string | null>;
+  /** Settings that will hurt sessions: also emitted as a process warning. */
+  warnings: string[];
+  /** What could not be checked, and why. */
+  notes: string[];
+}
+
+/**
+ * Start-up checks for a Redis that cannot serve sessions. Definite problems (a replica given as the write
+ * endpoint, a cluster that is not ok) throw a SessionConfigError that says what to change; a Redis that
+ * does not answer yet is only noted (the client keeps reconnecting and requests fail with 503 meanwhile).
+ */
+export async function verifyRedis(connection: RedisConnection, timeoutMs: number): Promise<RedisReport> {
+  const report: RedisReport = {
+    topology: connection.topology,
+    primaries: [],
+    maxmemoryPolicies: {},
+    warnings: [],
+    notes: [],
+  };
+  let primaries: RedisNodeHandle[];
+  try {
+    primaries = await withTimeout("topology discovery", timeoutMs, () => connection.primaries());
+  } catch (error) {
+    report.notes.push(`could not reach Redis to check it: ${(error as Error).message}`);
+    return report;
+  }
+  for (const node of primaries) {
+    report.primaries.push(node.address);
+    const ask = (args: string[]) => withTimeout(args[0] as string, timeoutMs, () => node.call(args));
+    try {
+      if (connection.topology === "cluster") await checkClusterState(node.address, ask);
+      else await checkIsPrimary(node.address, ask);
+    } catch (error) {
+      if (error instanceof SessionConfigError) throw error;
+      report.notes.push(`could not check ${node.address}: ${(error as Error).message}`);
+      continue;
+    }
+    const policy = await readMaxmemoryPolicy(ask);
+    report.maxmemoryPolicies[node.address] = policy;
+    if (policy === null)
+      report.notes.push(
+        `could not read maxmemory-policy on ${node.address} (INFO and CONFIG refused): check it yourself`,
+      );
+    else {
+      const warning = maxmemoryWarning(policy);
+      if (warning) report.warnings.push(`${node.address}: ${warning}`);
+    }
+  }
+  return report;
+}
+
+type Ask = (args: string[]) => Promise<unknown>;
+
+async function checkIsPrimary(address: string, ask: Ask): Promise<void> {
+  const role = (await ask(["ROLE"])) as unknown[];
+  if (role?.[0] === "slave" || role?.[0] === "replica") {
+    throw new SessionConfigError(
+      `Redis at ${address} is a read-only replica (of ${role[1]}:${role[2]}): sessions are written to the primary. Give the primary's address, or use redis+sentinel:// so the client finds it.`,
+    );
+  }
+}
+
+async function checkClusterState(address: string, ask: Ask): Promise<void> {
+  const info = String(await ask(["CLUSTER", "INFO"]));
+  const state = /cluster_state:(\w+)/.exec(info)?.[1];
+  if (state !== "ok") {
+    const slots = /cluster_slots_assigned:(\d+)/.exec(info)?.[1] ?? "?";
+    throw new SessionConfigError(
+      `Redis Cluster node ${address} reports cluster_state:${state ?? "unknown"} (${slots}/16384 slots assigned): the cluster cannot serve requests. Redis needs at least 3 primaries covering every slot (redis-cli --cluster create ... --cluster-replicas 1) and a majority of them reachable.`,
+    );
+  }
+}
+
+/** INFO needs no special permission on most managed services; CONFIG GET is the fallback. */
+async function readMaxmemoryPolicy(ask: Ask): Promise<string | null> {
+  try {
+    const policy = /maxmemory_policy:(\S+)/.exec(String(await ask(["INFO", "memory"])))?.[1];
+    if (policy) return policy;
+  } catch {
+    // fall through to CONFIG
+  }
+  try {
+    const reply = (await ask(["CONFIG", "GET", "maxmemory-policy"])) as unknown;
+    const value = Array.isArray(reply) ? reply[1] : (reply as Record<string, unknown>)?.["maxmemory-policy"];
+    return typeof value === "string" ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+export function maxmemoryWarning(policy: string): string | null {
+  if (policy === "noeviction") {
+    return 'maxmemory-policy is "noeviction": when memory is full Redis refuses every write, so logins and session changes fail (OOM). Use volatile-lru or volatile-ttl: every session key has a TTL, so sessions are evictable and other keys without a TTL are kept.';
+  }
+  if (policy.startsWith("allkeys-")) {
+    return `maxmemory-policy is "${policy}": under memory pressure Redis evicts any key, including live sessions and keys of other apps that have no TTL. Use volatile-lru or volatile-ttl: sessions always have TTLs, so the volatile family is the safe one.`;
+  }
+  return null;
+}
