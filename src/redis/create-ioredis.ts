@@ -3,6 +3,7 @@ import { publishDiagnostic } from "../core/diagnostics.js";
 import { SessionConfigError } from "../core/errors.js";
 import type { IoredisConnectionOptions } from "./ioredis-connection.js";
 import { formatHostPort, type HostPort, type RedisTarget } from "./redis-url.js";
+import { type Ask, checkClusterState } from "./verify-redis.js";
 
 type Ioredis = { Redis: typeof import("ioredis").Redis; Cluster: typeof import("ioredis").Cluster };
 
@@ -97,6 +98,7 @@ export async function createIoredisClients(
       return { writer, reader, readsFromReplicas: reader !== undefined };
     }
     case "cluster": {
+      await checkClusterSeeds(Redis, target, options.commandTimeoutMs);
       const { enableOfflineQueue, retryStrategy: _perNodeRetry, ...nodeOptions } = base;
       const clusterOptions: ClusterOptions = {
         redisOptions: nodeOptions,
@@ -127,29 +129,60 @@ async function checkSentinels(
   masterName: string,
   timeoutMs: number,
 ): Promise<void> {
-  for (const sentinel of sentinels) {
+  await askFirstReachable(Redis, sentinels, {}, timeoutMs, async (ask, sentinel) => {
+    if ((await ask(["SENTINEL", "GET-MASTER-ADDR-BY-NAME", masterName])) !== null) return;
+    const masters = (await ask(["SENTINEL", "MASTERS"])) as unknown[][];
+    const known = masters.map((fields) => fields[fields.indexOf("name") + 1]).filter(Boolean);
+    throw new SessionConfigError(
+      `Sentinel ${formatHostPort(sentinel)} does not know a master named "${masterName}" (it monitors: ${known.length ? known.join(", ") : "none"})`,
+    );
+  });
+}
+
+/**
+ * Asks a seed node for the cluster state before creating the client: against a cluster that is not ok
+ * (slots unassigned, too few primaries) ioredis only reports "Failed to refresh slots cache".
+ */
+async function checkClusterSeeds(
+  Redis: Ioredis["Redis"],
+  target: RedisTarget & { kind: "cluster" },
+  timeoutMs: number,
+): Promise<void> {
+  const auth = { username: target.username, password: target.password, ...(target.tls ? { tls: {} } : {}) };
+  await askFirstReachable(Redis, target.nodes, auth, timeoutMs, (ask, node) =>
+    checkClusterState(formatHostPort(node), ask),
+  );
+}
+
+/**
+ * Runs `check` against the first node that answers. A SessionConfigError from the check is final;
+ * nodes that cannot be reached are skipped (the real client keeps trying them).
+ */
+async function askFirstReachable(
+  Redis: Ioredis["Redis"],
+  nodes: HostPort[],
+  auth: RedisOptions,
+  timeoutMs: number,
+  check: (ask: Ask, node: HostPort) => Promise<void>,
+): Promise<void> {
+  for (const node of nodes) {
     const probe = new Redis({
-      host: sentinel.host,
-      port: sentinel.port,
+      ...auth,
+      host: node.host,
+      port: node.port,
       lazyConnect: true,
       connectTimeout: timeoutMs,
+      commandTimeout: timeoutMs,
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,
-      enableOfflineQueue: true,
     });
     probe.on("error", () => {});
     try {
       await probe.connect();
-      const address = await probe.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", masterName);
-      if (address !== null) return;
-      const masters = (await probe.call("SENTINEL", "MASTERS")) as unknown[][];
-      const known = masters.map((fields) => fields[fields.indexOf("name") + 1]).filter(Boolean);
-      throw new SessionConfigError(
-        `Sentinel ${formatHostPort(sentinel)} does not know a master named "${masterName}" (it monitors: ${known.length ? known.join(", ") : "none"})`,
-      );
+      await check((args) => probe.call(args[0] as string, ...args.slice(1)), node);
+      return;
     } catch (error) {
       if (error instanceof SessionConfigError) throw error;
-      // This Sentinel is unreachable or refused: try the next one.
     } finally {
       probe.disconnect();
     }

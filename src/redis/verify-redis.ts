@@ -39,7 +39,7 @@ export async function verifyRedis(connection: RedisConnection, timeoutMs: number
     const ask = (args: string[]) => withTimeout(args[0] as string, timeoutMs, () => node.call(args));
     try {
       if (connection.topology === "cluster") await checkClusterState(node.address, ask);
-      else await checkIsPrimary(node.address, ask);
+      else await checkIsPrimary(node.address, ask, connection.topology);
     } catch (error) {
       if (error instanceof SessionConfigError) throw error;
       report.notes.push(`could not check ${node.address}: ${(error as Error).message}`);
@@ -59,9 +59,17 @@ export async function verifyRedis(connection: RedisConnection, timeoutMs: number
   return report;
 }
 
-type Ask = (args: string[]) => Promise<unknown>;
+export type Ask = (args: string[]) => Promise<unknown>;
 
-async function checkIsPrimary(address: string, ask: Ask): Promise<void> {
+async function checkIsPrimary(address: string, ask: Ask, topology: Topology): Promise<void> {
+  if (topology === "standalone") {
+    const info = String(await ask(["INFO", "cluster"]).catch(() => ""));
+    if (/cluster_enabled:1/.test(info)) {
+      throw new SessionConfigError(
+        `Redis at ${address} is a Redis Cluster node: use a redis+cluster://${address} URL (or an ioredis Cluster / node-redis cluster client), or requests will fail with MOVED.`,
+      );
+    }
+  }
   const role = (await ask(["ROLE"])) as unknown[];
   if (role?.[0] === "slave" || role?.[0] === "replica") {
     throw new SessionConfigError(
@@ -70,8 +78,18 @@ async function checkIsPrimary(address: string, ask: Ask): Promise<void> {
   }
 }
 
-async function checkClusterState(address: string, ask: Ask): Promise<void> {
-  const info = String(await ask(["CLUSTER", "INFO"]));
+export async function checkClusterState(address: string, ask: Ask): Promise<void> {
+  let info: string;
+  try {
+    info = String(await ask(["CLUSTER", "INFO"]));
+  } catch (error) {
+    if (/cluster support disabled/i.test((error as Error).message)) {
+      throw new SessionConfigError(
+        `Redis at ${address} is not a cluster node (cluster support disabled): use a redis:// URL for a standalone Redis.`,
+      );
+    }
+    throw error;
+  }
   const state = /cluster_state:(\w+)/.exec(info)?.[1];
   if (state !== "ok") {
     const slots = /cluster_slots_assigned:(\d+)/.exec(info)?.[1] ?? "?";

@@ -34,10 +34,11 @@ const STEP_TIMEOUT_MS = 30_000;
 const CLUSTER_SIZE = 6;
 const CLUSTER_PRIMARIES = 3;
 const KEYSPACE_EVENTS = ["--notify-keyspace-events", "Ex"];
-const CLUSTER_ARGS = [
+/** 5000 ms (not 2000) so a loaded 2-core CI box never fails over by accident; failover tests pass less. */
+const DEFAULT_CLUSTER_NODE_TIMEOUT_MS = 5000;
+const clusterArgs = (nodeTimeoutMs: number) => [
   ...["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"],
-  // 5000 ms (not 2000) so a loaded 2-core CI box never fails over by accident.
-  ...["--cluster-node-timeout", "5000"],
+  ...["--cluster-node-timeout", String(nodeTimeoutMs)],
   ...KEYSPACE_EVENTS,
 ];
 
@@ -45,6 +46,61 @@ type StartNode = (
   name: string,
   opts?: { args?: string[]; configFile?: string },
 ) => Promise<RedisServerHandle>;
+
+export interface DedicatedTopology<T> {
+  topology: T;
+  /** The running server on a port, to kill or freeze it (failure tests). */
+  server(port: number): RedisServerHandle;
+  stop(): Promise<void>;
+}
+
+/**
+ * One topology for a single test file that breaks it on purpose (kills a primary, forces a failover),
+ * so the shared topologies of the run stay intact.
+ */
+export async function startDedicatedTopology<K extends "replicated" | "sentinel" | "cluster">(
+  kind: K,
+  options: { clusterNodeTimeoutMs?: number } = {},
+): Promise<DedicatedTopology<Topologies[K]>> {
+  const root = await createTempDir();
+  const starting: Promise<RedisServerHandle>[] = [];
+  const servers = new Map<number, RedisServerHandle>();
+  const startNode: StartNode = (name, opts = {}) => {
+    const server = startRedisServer({ ...opts, name, dir: path.join(root, name) });
+    starting.push(server);
+    void server.then(
+      (handle) => servers.set(handle.port, handle),
+      () => {},
+    );
+    return server;
+  };
+  const stop = async () => {
+    const started = await Promise.allSettled(starting);
+    await Promise.all(started.map((s) => (s.status === "fulfilled" ? s.value.stop() : undefined)));
+    await removeTempDir(root);
+  };
+  try {
+    const topology = (
+      kind === "replicated"
+        ? await startPrimaryAndReplica(startNode, "replicated")
+        : kind === "sentinel"
+          ? await startSentinel(startNode, root)
+          : await startCluster(startNode, options.clusterNodeTimeoutMs)
+    ) as Topologies[K];
+    return {
+      topology,
+      server: (port) => {
+        const server = servers.get(port);
+        if (!server) throw new Error(`no server of this topology on port ${port}`);
+        return server;
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
 
 export async function startTopologies(): Promise<RunningTopologies> {
   await sweepStaleServers();
@@ -173,9 +229,14 @@ async function sentinelReady(sentinelPort: number, primary: number, replica: num
 
 const execFileAsync = promisify(execFile);
 
-async function startCluster(startNode: StartNode): Promise<Topologies["cluster"]> {
+async function startCluster(
+  startNode: StartNode,
+  nodeTimeoutMs = DEFAULT_CLUSTER_NODE_TIMEOUT_MS,
+): Promise<Topologies["cluster"]> {
   const nodes = await Promise.all(
-    Array.from({ length: CLUSTER_SIZE }, (_, i) => startNode(`cluster-${i + 1}`, { args: CLUSTER_ARGS })),
+    Array.from({ length: CLUSTER_SIZE }, (_, i) =>
+      startNode(`cluster-${i + 1}`, { args: clusterArgs(nodeTimeoutMs) }),
+    ),
   );
   const ports = nodes.map((node) => node.port);
   await createCluster(ports);

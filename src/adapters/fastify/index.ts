@@ -1,0 +1,93 @@
+import { Readable } from "node:stream";
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import fastifyPlugin from "fastify-plugin";
+import type { Session, SessionWithData } from "../../core/session.js";
+import { SessionManager } from "../../core/session-manager.js";
+import type { SessionOptions } from "../../core/session-options.js";
+import { commitFailureResponse } from "../common/commit-failure.js";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** The request's session (sessionkit). Type attributes by augmenting `SessionData` in "sessionkit". */
+    session: SessionWithData;
+  }
+}
+
+export interface FastifySessionPlugin extends FastifyPluginAsync {
+  readonly manager: SessionManager;
+  /** Closes the Redis connection sessionkit opened (not a client the app handed in). */
+  close(): Promise<void>;
+}
+
+/**
+ * Fastify plugin: `app.register(session({ redis: process.env.REDIS_URL, secret }))`. Loads
+ * `request.session` in onRequest (so every later hook sees it) and commits in onSend, before the reply's
+ * first byte: a redirect after login is followed by a request that finds the session written.
+ *
+ * Reads the Cookie header itself and appends Set-Cookie with reply.header, so it works with or without
+ * @fastify/cookie. Under the fail-closed policy a Redis failure while loading reaches Fastify's error
+ * handler with `status` 503. A reply sent with `reply.hijack()` skips onSend: call
+ * `await request.session.save()` before hijacking.
+ */
+export function session(options: SessionOptions | SessionManager): FastifySessionPlugin {
+  const ownsManager = !(options instanceof SessionManager);
+  const manager = options instanceof SessionManager ? options : new SessionManager(options);
+  // What to commit, kept apart from request.session: a failed load leaves nothing to commit, whatever
+  // the handler did with the property.
+  const loaded = new WeakMap<FastifyRequest, Session>();
+
+  const plugin = fastifyPlugin(
+    async (fastify: FastifyInstance) => {
+      fastify.decorateRequest("session", null, []);
+      fastify.addHook("onRequest", async (request) => {
+        const current = await manager.load({
+          cookieHeader: request.headers.cookie,
+          secure: request.protocol === "https",
+        });
+        loaded.set(request, current);
+        request.session = current;
+      });
+      fastify.addHook("onSend", async (request, reply, payload) => {
+        const current = loaded.get(request);
+        if (current === undefined) return payload;
+        // onSend runs again for an error reply sent from a later onSend hook: commit once.
+        loaded.delete(request);
+        return commitOnSend(manager, current, reply, payload);
+      });
+      if (ownsManager) fastify.addHook("onClose", () => manager.close());
+    },
+    { fastify: "5.x", name: "sessionkit" },
+  ) as FastifySessionPlugin;
+  Object.defineProperty(plugin, "manager", { value: manager });
+  (plugin as { close: () => Promise<void> }).close = () => manager.close();
+  return plugin;
+}
+
+async function commitOnSend(
+  manager: SessionManager,
+  current: Session,
+  reply: FastifyReply,
+  payload: unknown,
+): Promise<unknown> {
+  let setCookie: string | undefined;
+  try {
+    setCookie = await manager.commit(current);
+  } catch (error) {
+    discard(payload);
+    const failure = commitFailureResponse(error);
+    for (const name of Object.keys(reply.getHeaders())) reply.removeHeader(name);
+    reply.code(failure.status).headers(failure.headers);
+    return failure.body;
+  }
+  // Fastify appends to an existing set-cookie header instead of replacing it.
+  if (setCookie !== undefined) reply.header("set-cookie", setCookie);
+  return payload;
+}
+
+/** A stream payload that will not be sent must still be closed (an open file, a database cursor). */
+function discard(payload: unknown): void {
+  if (payload instanceof Readable) payload.destroy();
+  else if (payload instanceof ReadableStream) payload.cancel().catch(() => {});
+}
+
+export type { SessionOptions };
