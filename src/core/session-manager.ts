@@ -403,6 +403,8 @@ function resolveStore(options: SessionOptions): SessionStore {
     namespace: options.namespace,
     keyPrefix: options.keyPrefix,
     commandTimeout: options.commandTimeout,
+    replicaReads: options.replicaReads,
+    durability: options.durability,
   });
 }
 

@@ -49,6 +49,10 @@ export interface SessionOptions {
   touchAfter?: Duration;
   /** Every Redis call fails after this long. Default 1000 ms. */
   commandTimeout?: Duration;
+  /** Serve session reads from replicas; writes then WAIT for a replica (read-your-writes). Default false. */
+  replicaReads?: boolean;
+  /** Count a write only once this many replicas have it (WAIT); else 503 SESSION_STORE_NOT_DURABLE. */
+  durability?: { replicas: number; timeout?: Duration };
   /**
    * What a request gets when Redis fails. "closed" (default): the error reaches the framework (503).
    * "open": the request continues with an empty anonymous session and nothing is written.

@@ -15,16 +15,21 @@ export interface CommitFailureResponse {
  * or a cookie of a login that was not stored must not leave.
  */
 export function commitFailureResponse(error: unknown): CommitFailureResponse {
+  reportCommitFailure(error);
   const status = error instanceof SessionError ? error.status : 500;
-  const code = error instanceof SessionError ? error.code : "SESSION_COMMIT_FAILED";
-  publishDiagnostic({
-    code: "SESSION_COMMIT_FAILED",
-    message: `${code}: ${error instanceof Error ? error.message : String(error)}`,
-  });
   return {
     status,
     headers: { "content-type": "text/plain; charset=utf-8", "retry-after": "1" },
     body:
       status === 503 ? "Service Unavailable: the session store is not answering\n" : "Session commit failed\n",
   };
+}
+
+/** Publishes a failed commit on the diagnostics channel (the request's own answer is the caller's). */
+export function reportCommitFailure(error: unknown): void {
+  const code = error instanceof SessionError ? error.code : "SESSION_COMMIT_FAILED";
+  publishDiagnostic({
+    code: "SESSION_COMMIT_FAILED",
+    message: `${code}: ${error instanceof Error ? error.message : String(error)}`,
+  });
 }

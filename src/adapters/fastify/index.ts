@@ -57,10 +57,8 @@ export function session(options: SessionOptions | SessionManager): FastifySessio
       if (ownsManager) fastify.addHook("onClose", () => manager.close());
     },
     { fastify: "5.x", name: "sessionkit" },
-  ) as FastifySessionPlugin;
-  Object.defineProperty(plugin, "manager", { value: manager });
-  (plugin as { close: () => Promise<void> }).close = () => manager.close();
-  return plugin;
+  );
+  return Object.assign(plugin, { manager, close: () => manager.close() });
 }
 
 async function commitOnSend(

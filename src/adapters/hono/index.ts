@@ -1,0 +1,72 @@
+import type { Context, MiddlewareHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { SessionStoreError } from "../../core/errors.js";
+import type { SessionData, SessionWithData } from "../../core/session.js";
+import { SessionManager } from "../../core/session-manager.js";
+import type { SessionOptions } from "../../core/session-options.js";
+import { commitFailureResponse } from "../common/commit-failure.js";
+
+/**
+ * The context variables the middleware sets: `new Hono<SessionEnv>()` types `c.get("session")`.
+ * Combine with your own: `new Hono<{ Variables: SessionEnv["Variables"] & { user: User } }>()`.
+ */
+export interface SessionEnv<Data = SessionData> {
+  Variables: { session: SessionWithData<Data> };
+}
+
+export interface HonoSessionMiddleware<Data = SessionData> extends MiddlewareHandler<SessionEnv<Data>> {
+  readonly manager: SessionManager;
+  /** Closes the Redis connection sessionkit opened (not a client the app handed in). */
+  close(): Promise<void>;
+}
+
+/**
+ * Hono middleware (on Node): `app.use(session({ redis: process.env.REDIS_URL, secret }))`, then
+ * `c.get("session")`. Commits after `await next()`, before the response is handed back to Hono, so it
+ * leaves with its Set-Cookie and after the write has landed. Error responses (from `app.onError`) are
+ * committed like any other.
+ *
+ * Under the fail-closed policy a Redis failure while loading is thrown as an `HTTPException` 503 (its
+ * `cause` is the SessionStoreError), which Hono answers as 503 unless `app.onError` does otherwise. When
+ * the commit fails, the handler's response is replaced by a plain 503.
+ */
+export function session<Data = SessionData>(
+  options: SessionOptions | SessionManager,
+): HonoSessionMiddleware<Data> {
+  const manager = options instanceof SessionManager ? options : new SessionManager(options);
+  const middleware: MiddlewareHandler<SessionEnv<Data>> = async (c, next) => {
+    let current: SessionWithData;
+    try {
+      current = await manager.load({
+        cookieHeader: c.req.header("cookie"),
+        secure: c.req.url.startsWith("https:"),
+      });
+    } catch (error) {
+      if (!(error instanceof SessionStoreError)) throw error;
+      throw new HTTPException(503, { message: "the session store is not answering", cause: error });
+    }
+    c.set("session", current as SessionWithData<Data>);
+    await next();
+    let setCookie: string | undefined;
+    try {
+      setCookie = await manager.commit(current);
+    } catch (error) {
+      await replaceWithFailure(c, error);
+      return;
+    }
+    // c.header copies a finalized response whose headers are immutable (Response.redirect, fetch).
+    if (setCookie !== undefined) c.header("set-cookie", setCookie, { append: true });
+  };
+  return Object.assign(middleware, { manager, close: () => manager.close() });
+}
+
+async function replaceWithFailure(c: Context, error: unknown): Promise<void> {
+  const failure = commitFailureResponse(error);
+  await c.res.body?.cancel().catch(() => {});
+  // Setting c.res merges the previous response's headers into the new one; a Location or cookie of a
+  // login that was not stored must not leave, so the old response is dropped first.
+  c.res = undefined;
+  c.res = new Response(failure.body, { status: failure.status, headers: failure.headers });
+}
+
+export type { SessionOptions };

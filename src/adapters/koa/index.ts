@@ -1,0 +1,77 @@
+import type { Context, Middleware, Next } from "koa";
+import type { SessionWithData } from "../../core/session.js";
+import { SessionManager } from "../../core/session-manager.js";
+import type { SessionOptions } from "../../core/session-options.js";
+import { commitFailureResponse, reportCommitFailure } from "../common/commit-failure.js";
+
+declare module "koa" {
+  interface DefaultContext {
+    /** The request's session (sessionkit). Type attributes by augmenting `SessionData` in "sessionkit". */
+    session: SessionWithData;
+  }
+}
+
+export interface KoaSessionMiddleware extends Middleware {
+  readonly manager: SessionManager;
+  /** Closes the Redis connection sessionkit opened (not a client the app handed in). */
+  close(): Promise<void>;
+}
+
+/**
+ * Koa middleware: `app.use(session({ redis: process.env.REDIS_URL, secret }))`, then `ctx.session`.
+ * Koa writes the response only after the whole middleware chain has settled, so committing after
+ * `await next()` lands the write before the first byte leaves.
+ *
+ * A handler that throws still has its session committed, and the Set-Cookie rides on the error (Koa's
+ * error handler drops every header except `err.headers`): the same as Express, where the error page
+ * carries the cookie. Under the fail-closed policy a Redis failure while loading is thrown with `status`
+ * 503, which Koa answers as 503. When the commit fails, the response becomes a plain 503.
+ */
+export function session(options: SessionOptions | SessionManager): KoaSessionMiddleware {
+  const manager = options instanceof SessionManager ? options : new SessionManager(options);
+  const middleware = async (ctx: Context, next: Next): Promise<void> => {
+    const current = await manager.load({ cookieHeader: ctx.get("cookie") || undefined, secure: ctx.secure });
+    ctx.session = current;
+    try {
+      await next();
+    } catch (error) {
+      // The handler's error wins over a commit failure: it says what went wrong first.
+      const setCookie = await manager.commit(current).catch((commitError: unknown) => {
+        reportCommitFailure(commitError);
+        return undefined;
+      });
+      if (setCookie !== undefined) carryCookie(error, setCookie);
+      throw error;
+    }
+    let setCookie: string | undefined;
+    try {
+      setCookie = await manager.commit(current);
+    } catch (error) {
+      replaceWithFailure(ctx, error);
+      return;
+    }
+    if (setCookie !== undefined) ctx.append("Set-Cookie", setCookie);
+  };
+  return Object.assign(middleware, { manager, close: () => manager.close() });
+}
+
+/** Adds the cookie to `err.headers`, the only headers Koa's ctx.onerror keeps. */
+function carryCookie(error: unknown, setCookie: string): void {
+  if (error === null || typeof error !== "object") return;
+  const carrier = error as { headers?: Record<string, string | string[]> };
+  const headers = { ...carrier.headers };
+  const existing = headers["Set-Cookie"] ?? [];
+  headers["Set-Cookie"] = [...(Array.isArray(existing) ? existing : [existing]), setCookie];
+  carrier.headers = headers;
+}
+
+function replaceWithFailure(ctx: Context, error: unknown): void {
+  const failure = commitFailureResponse(error);
+  // Assigning a new body destroys a stream body Koa was about to pipe.
+  for (const name of Object.keys(ctx.response.headers)) ctx.remove(name);
+  ctx.status = failure.status;
+  ctx.set(failure.headers);
+  ctx.body = failure.body;
+}
+
+export type { SessionOptions };
