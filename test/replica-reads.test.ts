@@ -42,13 +42,11 @@ for (const topology of cases) {
       // Two app instances of one app (one namespace): a browser may hit either.
       const namespace = testNamespace("replica-reads");
       const options = { redis: topology.url, replicaReads: true, namespace };
-      a = await startDemoFixture(topology.inspectPort, "replica-reads", options);
-      b = await startDemoFixture(topology.inspectPort, "replica-reads", options);
-      if (topology.name.startsWith("cluster")) {
-        // The fixture's inspector talks to one node; a cluster needs a cluster client to read PTTLs.
-        a.redis.disconnect();
-        (a as { redis: unknown }).redis = new Cluster([{ host: "127.0.0.1", port: topology.inspectPort }]);
-      }
+      const inspector = topology.name.startsWith("cluster")
+        ? () => new Cluster([{ host: "127.0.0.1", port: topology.inspectPort }])
+        : undefined;
+      a = await startDemoFixture(topology.inspectPort, "replica-reads", options, inspector);
+      b = await startDemoFixture(topology.inspectPort, "replica-reads", options, inspector);
     });
     afterAll(async () => {
       await Promise.all([a?.close(), b?.close()]);

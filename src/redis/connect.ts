@@ -15,8 +15,13 @@ export type RedisOption = string | IoredisClient | NodeRedisClient;
 
 export interface ConnectOptions {
   commandTimeoutMs: number;
-  /** Serve session reads from replicas (writes always go to primaries). */
-  replicaReads: boolean;
+  /** Serve session reads from replicas (writes always go to primaries). Default false. */
+  replicaReads?: boolean;
+}
+
+/** Throws a SessionConfigError when `url` is not a Redis URL sessionkit can use. */
+export function validateRedisUrl(url: string): void {
+  parseRedisUrl(url);
 }
 
 /**
@@ -24,7 +29,8 @@ export interface ConnectOptions {
  * settings rule 9 needs; a client handed in is used as the app configured it (the store still bounds
  * every command by its own timeout).
  */
-export async function connectRedis(redis: RedisOption, options: ConnectOptions): Promise<RedisConnection> {
+export async function connectRedis(redis: RedisOption, connectOptions: ConnectOptions): Promise<RedisConnection> {
+  const options = { replicaReads: false, ...connectOptions };
   if (typeof redis === "string") {
     const clients = await createIoredisClients(parseRedisUrl(redis), options);
     return ioredisConnection({ ...clients, owned: true });

@@ -5,6 +5,7 @@ import { connectRedis, type RedisOption } from "../redis/connect.js";
 import type { RedisConnection, ReplicaAck } from "../redis/redis-connection.js";
 import { parseRedisUrl } from "../redis/redis-url.js";
 import { type RedisReport, verifyRedis } from "../redis/verify-redis.js";
+import { scanKeys } from "../redis/scan-keys.js";
 import { withTimeout } from "../redis/with-timeout.js";
 import { createKeyLayout, type KeyLayout } from "./key-layout.js";
 import { writeSessionScript } from "./redis-scripts.js";
@@ -92,17 +93,7 @@ export class RedisStore implements SessionStore {
   /** Every session key of this namespace, in batches, from every primary (SCAN may repeat a key). */
   async *scanSessionKeys(batchSize = 500): AsyncGenerator<string[]> {
     const connection = await this.#connection;
-    const pattern = `${this.keys.namespacePrefix}s:*`;
-    for (const node of await connection.primaries()) {
-      let cursor = "0";
-      do {
-        const [next, keys] = (await withTimeout("SCAN", this.commandTimeoutMs, () =>
-          node.call(["SCAN", cursor, "MATCH", pattern, "COUNT", String(batchSize)]),
-        )) as [string, string[]];
-        cursor = String(next);
-        if (keys.length > 0) yield keys;
-      } while (cursor !== "0");
-    }
+    yield* scanKeys(connection, `${this.keys.namespacePrefix}s:*`, { timeoutMs: this.commandTimeoutMs, batchSize });
   }
 
   async load(keyHash: string): Promise<StoredFields | null> {

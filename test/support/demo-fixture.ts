@@ -1,5 +1,5 @@
 import { createServer } from "node:http";
-import { Redis } from "ioredis";
+import { type Cluster, Redis } from "ioredis";
 import { createDemoApp } from "../../demo/app.js";
 import { session } from "../../src/adapters/express/index.js";
 import type { SessionOptions } from "../../src/core/session-options.js";
@@ -11,10 +11,10 @@ export interface DemoFixture {
   namespace: string;
   store: RedisStore;
   /** A separate client for looking at Redis directly. */
-  redis: Redis;
+  redis: Redis | Cluster;
   browser(): Browser;
   redisKey(keyHash: string): string;
-  /** Every key of this fixture's namespace, found by SCAN. */
+  /** Every session key of this fixture's namespace, found by SCAN on every primary. */
   keys(): Promise<string[]>;
   close(): Promise<void>;
 }
@@ -24,6 +24,8 @@ export async function startDemoFixture(
   redisPort: number,
   label: string,
   options: Partial<SessionOptions> = {},
+  /** The client that reads PTTLs for the demo page; a cluster needs a Cluster client. */
+  inspector: () => Redis | Cluster = () => new Redis(redisPort, "127.0.0.1"),
 ): Promise<DemoFixture> {
   const namespace = testNamespace(label);
   const sessions = session({
@@ -33,7 +35,9 @@ export async function startDemoFixture(
     ...options,
   });
   const store = sessions.manager.store as RedisStore;
-  const redis = new Redis(redisPort, "127.0.0.1");
+  const redis = inspector();
+  // The inspector only serves the page; its reconnect errors during failure tests are expected noise.
+  redis.on("error", () => {});
   const app = createDemoApp(sessions, {
     storeLabel: "test",
     inspect: async (keyHash) => {
@@ -50,20 +54,9 @@ export async function startDemoFixture(
     browser: () => new Browser(server.baseUrl),
     redisKey: (keyHash) => store.keys.sessionKey(keyHash),
     keys: async () => {
+      // SCAN may return a key more than once: collect into a set.
       const found = new Set<string>();
-      let cursor = "0";
-      do {
-        const [next, batch] = await redis.scan(
-          cursor,
-          "MATCH",
-          `${store.keys.namespacePrefix}*`,
-          "COUNT",
-          500,
-        );
-        cursor = next;
-        // SCAN may return a key more than once: collect into a set.
-        for (const k of batch) found.add(k);
-      } while (cursor !== "0");
+      for await (const batch of store.scanSessionKeys()) for (const key of batch) found.add(key);
       return [...found];
     },
     close: async () => {

@@ -1,0 +1,8 @@
+/**
+ * sessionkit/express-session: a Redis store for express-session and @fastify/session, a drop-in for
+ * connect-redis (`new RedisStore({ client })`) that reads the sessions connect-redis wrote.
+ */
+export type { Callback } from "./callbacks.js";
+export { HANDLE_PREFIX, RedisStore, type RedisStoreOptions } from "./redis-store.js";
+export type { TtlOption } from "./session-ttl.js";
+export type { ListedSession, Serializer, StoredSession, StoredSessionCookie } from "./types.js";
