@@ -4,6 +4,10 @@ const expected = {
   sessionkit: "createRedisStore",
   "sessionkit/express": "session",
   "sessionkit/node": "session",
+  "sessionkit/fastify": "session",
+  "sessionkit/hono": "session",
+  "sessionkit/koa": "session",
+  "sessionkit/express-session": "RedisStore",
 };
 for (const [specifier, name] of Object.entries(expected)) {
   const loaded = require(specifier);

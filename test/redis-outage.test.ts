@@ -110,20 +110,25 @@ describe("Redis down, fail-open", () => {
     await server?.stop();
   });
 
-  it("serves an anonymous session, writes nothing, keeps the cookie, and the user is back after recovery", async () => {
+  it("reads anonymously, refuses writes and logouts with 503, keeps the cookie, and the user is back after recovery", async () => {
     const browser = demo.browser();
     await browser.request("POST", "/login", { json: { user: "open" } });
     const cookie = browser.cookies.get("sid");
     process.kill(server.pid, "SIGSTOP");
     try {
-      const { result, ms } = await timed(() =>
-        browser.request("PATCH", "/api/session", { json: { lost: true } }),
-      );
-      expect(result.status).toBe(200);
-      expect(ms).toBeLessThan(NO_HANG_BOUND_MS);
-      expect(result.json<{ data: Record<string, unknown> }>().data).toEqual({ lost: true });
-      // The user's cookie is neither replaced nor cleared: they are logged in again once Redis answers.
-      expect(result.setCookies).toEqual([]);
+      const read = await timed(() => browser.get("/api/session"));
+      expect(read.result.status).toBe(200);
+      expect(read.result.json<{ data: Record<string, unknown> }>().data).toEqual({});
+      // A change (or a login, or a logout) that cannot be stored must not look as if it succeeded.
+      const write = await timed(() => browser.request("PATCH", "/api/session", { json: { lost: true } }));
+      expect(write.result.status).toBe(503);
+      const logout = await timed(() => browser.request("POST", "/logout"));
+      expect(logout.result.status).toBe(503);
+      for (const { result, ms } of [read, write, logout]) {
+        expect(ms).toBeLessThan(NO_HANG_BOUND_MS);
+        // The user's cookie is neither replaced nor cleared: they are logged in again once Redis answers.
+        expect(result.setCookies).toEqual([]);
+      }
       expect(browser.cookies.get("sid")).toBe(cookie);
     } finally {
       process.kill(server.pid, "SIGCONT");

@@ -167,7 +167,7 @@ export class SessionManager implements SessionBackend {
         touchDue: now - times.lastAccessAt >= this.touchAfterMs,
         cookieDue: unsigned.signedWithOldSecret || this.#rolling,
         hadCookie,
-        detached: false,
+        storeFailure: undefined,
         secureRequest: request.secure,
         commitChain: Promise.resolve(),
       },
@@ -188,9 +188,14 @@ export class SessionManager implements SessionBackend {
 
   async #commitNow(session: Session): Promise<string | undefined> {
     const state = sessionState(session);
-    if (state.detached) return undefined;
     if (state.destroyed) return state.hadCookie ? this.#clearingCookie(state.secureRequest) : undefined;
     const { set, remove, encoded } = this.#changes(session);
+    if (state.storeFailure !== undefined) {
+      // Fail-open serves reads anonymously, but a change (a login) that cannot be stored must not look
+      // as if it succeeded: the request fails as it would under fail-closed.
+      if (set.length > 0 || remove.length > 0 || state.cookieDue) throw state.storeFailure;
+      return undefined;
+    }
     const now = this.#now();
     if (state.isNew) {
       if (set.length === 0 && !this.#saveUninitialized) {
@@ -249,7 +254,8 @@ export class SessionManager implements SessionBackend {
   async regenerate(session: Session, keepData: boolean): Promise<void> {
     const state = sessionState(session);
     this.#assertUsable(state);
-    if (!state.isNew && !state.detached) await this.store.remove(state.keyHash);
+    if (state.storeFailure !== undefined) throw state.storeFailure;
+    if (!state.isNew) await this.store.remove(state.keyHash);
     if (!keepData)
       for (const name of Object.keys(session)) delete (session as unknown as Record<string, unknown>)[name];
     const now = this.#now();
@@ -264,7 +270,9 @@ export class SessionManager implements SessionBackend {
   async destroy(session: Session): Promise<void> {
     const state = sessionState(session);
     if (state.destroyed) return;
-    if (!state.isNew && !state.detached) await this.store.remove(state.keyHash);
+    // A logout that cannot reach Redis fails: the record would stay valid for whoever holds the cookie.
+    if (state.storeFailure !== undefined) throw state.storeFailure;
+    if (!state.isNew) await this.store.remove(state.keyHash);
     for (const name of Object.keys(session)) delete (session as unknown as Record<string, unknown>)[name];
     state.destroyed = true;
   }
@@ -283,7 +291,7 @@ export class SessionManager implements SessionBackend {
     await this.store.close();
   }
 
-  #fresh(request: SessionRequest, hadCookie: boolean, detached = false): Session {
+  #fresh(request: SessionRequest, hadCookie: boolean, storeFailure?: unknown): Session {
     const id = generateSessionId();
     return new Session(
       {
@@ -297,7 +305,7 @@ export class SessionManager implements SessionBackend {
         touchDue: false,
         cookieDue: false,
         hadCookie,
-        detached,
+        storeFailure,
         secureRequest: request.secure,
         commitChain: Promise.resolve(),
       },
@@ -311,7 +319,7 @@ export class SessionManager implements SessionBackend {
       code: "SESSION_STORE_FAILED_OPEN",
       message: `store failed, request continues anonymous: ${(error as Error).message}`,
     });
-    return this.#fresh(request, true, true);
+    return this.#fresh(request, true, error);
   }
 
   #newTimes(now: number): SessionTimes {

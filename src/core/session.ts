@@ -45,8 +45,11 @@ export interface SessionState {
   cookieDue: boolean;
   /** The request arrived with a session cookie (a stale one is cleared when no session is kept). */
   hadCookie: boolean;
-  /** Loaded under the fail-open policy while Redis failed: nothing is ever written for it. */
-  detached: boolean;
+  /**
+   * Set when the session was served under the fail-open policy because Redis failed (the store's error):
+   * reads go on anonymously, but a change, regenerate or destroy fails with this error.
+   */
+  storeFailure: unknown;
   secureRequest: boolean;
   /** Serialises commits: save() and the end-of-request commit never overlap. */
   commitChain: Promise<unknown>;

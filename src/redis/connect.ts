@@ -29,7 +29,10 @@ export function validateRedisUrl(url: string): void {
  * settings rule 9 needs; a client handed in is used as the app configured it (the store still bounds
  * every command by its own timeout).
  */
-export async function connectRedis(redis: RedisOption, connectOptions: ConnectOptions): Promise<RedisConnection> {
+export async function connectRedis(
+  redis: RedisOption,
+  connectOptions: ConnectOptions,
+): Promise<RedisConnection> {
   const options = { replicaReads: false, ...connectOptions };
   if (typeof redis === "string") {
     const clients = await createIoredisClients(parseRedisUrl(redis), options);

@@ -13,14 +13,21 @@ const RETRY_DELAY_MS = 50;
  * reconnect can hold a command for ever), retries replies that mean "not executed" until the deadline,
  * and turns every failure into a SessionStoreError that the adapters answer with 503 (DESIGN rule 9).
  */
-export async function withTimeout<T>(operation: string, timeoutMs: number, call: () => Promise<T>): Promise<T> {
+export async function withTimeout<T>(
+  operation: string,
+  timeoutMs: number,
+  call: () => Promise<T>,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
       () =>
         reject(
-          new SessionStoreError(ErrorCodes.STORE_TIMEOUT, `Redis did not answer ${operation} within ${timeoutMs} ms`),
+          new SessionStoreError(
+            ErrorCodes.STORE_TIMEOUT,
+            `Redis did not answer ${operation} within ${timeoutMs} ms`,
+          ),
         ),
       timeoutMs,
     );

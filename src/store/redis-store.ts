@@ -4,8 +4,8 @@ import { ErrorCodes, SessionConfigError, SessionStoreError } from "../core/error
 import { connectRedis, type RedisOption } from "../redis/connect.js";
 import type { RedisConnection, ReplicaAck } from "../redis/redis-connection.js";
 import { parseRedisUrl } from "../redis/redis-url.js";
-import { type RedisReport, verifyRedis } from "../redis/verify-redis.js";
 import { scanKeys } from "../redis/scan-keys.js";
+import { type RedisReport, verifyRedis } from "../redis/verify-redis.js";
 import { withTimeout } from "../redis/with-timeout.js";
 import { createKeyLayout, type KeyLayout } from "./key-layout.js";
 import { writeSessionScript } from "./redis-scripts.js";
@@ -93,7 +93,10 @@ export class RedisStore implements SessionStore {
   /** Every session key of this namespace, in batches, from every primary (SCAN may repeat a key). */
   async *scanSessionKeys(batchSize = 500): AsyncGenerator<string[]> {
     const connection = await this.#connection;
-    yield* scanKeys(connection, `${this.keys.namespacePrefix}s:*`, { timeoutMs: this.commandTimeoutMs, batchSize });
+    yield* scanKeys(connection, `${this.keys.namespacePrefix}s:*`, {
+      timeoutMs: this.commandTimeoutMs,
+      batchSize,
+    });
   }
 
   async load(keyHash: string): Promise<StoredFields | null> {

@@ -21,7 +21,9 @@ export function commitFailureResponse(error: unknown): CommitFailureResponse {
     status,
     headers: { "content-type": "text/plain; charset=utf-8", "retry-after": "1" },
     body:
-      status === 503 ? "Service Unavailable: the session store is not answering\n" : "Session commit failed\n",
+      status === 503
+        ? "Service Unavailable: the session store is not answering\n"
+        : "Session commit failed\n",
   };
 }
 

@@ -7,7 +7,10 @@ export type Callback<T> = (error: unknown, value?: T) => void;
  * second time when the callback itself throws) and the promise is not returned to be left unhandled;
  * without one the caller gets the promise.
  */
-export function withCallback<T>(promise: Promise<T>, callback: Callback<T> | undefined): Promise<T> | undefined {
+export function withCallback<T>(
+  promise: Promise<T>,
+  callback: Callback<T> | undefined,
+): Promise<T> | undefined {
   if (callback === undefined) return promise;
   promise.then(
     (value) => callback(null, value),

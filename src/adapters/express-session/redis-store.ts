@@ -1,9 +1,9 @@
 import { EventEmitter } from "node:events";
-import { type Diagnostic, publishDiagnostic } from "../../core/diagnostics.js";
+import { publishDiagnostic } from "../../core/diagnostics.js";
 import { type Duration, toMilliseconds } from "../../core/duration.js";
 import { SessionCodecError, SessionConfigError, SessionStoreError } from "../../core/errors.js";
 import { hashSessionId } from "../../core/session-id.js";
-import { connectRedis, type RedisOption } from "../../redis/connect.js";
+import { connectRedis, type RedisOption, validateRedisUrl } from "../../redis/connect.js";
 import type { LuaScript, RedisConnection } from "../../redis/redis-connection.js";
 import { scanKeys } from "../../redis/scan-keys.js";
 import { withTimeout } from "../../redis/with-timeout.js";
@@ -14,11 +14,22 @@ import { destroyScript, getScript, setScript, touchScript } from "./scripts.js";
 import { DEFAULT_TTL_SECONDS, sessionTtlMs, type TtlOption } from "./session-ttl.js";
 import type { ListedSession, Serializer, StoredSession } from "./types.js";
 
-export interface RedisStoreOptions {
-  /** An ioredis client (Redis or Cluster) or a node-redis client or cluster, as with connect-redis. */
-  client?: Exclude<RedisOption, string>;
-  /** Or a redis:// / rediss:// URL: sessionkit creates the client and close() ends it. */
-  redis?: RedisOption;
+/** Where the sessions live: a client, as with connect-redis, or a URL. */
+export type RedisStoreConnection =
+  | {
+      /** An ioredis client (Redis or Cluster) or a node-redis client or cluster, as with connect-redis. */
+      client: Exclude<RedisOption, string>;
+      redis?: undefined;
+    }
+  | {
+      /** A Redis URL (redis://, rediss://, redis+sentinel://, redis+cluster://) or a client. */
+      redis: RedisOption;
+      client?: undefined;
+    };
+
+export type RedisStoreOptions = RedisStoreConnection & RedisStoreSettings;
+
+export interface RedisStoreSettings {
   /** Separates apps sharing one Redis: clear(), all() and length() cover one namespace. Default "default". */
   namespace?: string;
   /** First segment of every key. Default "sessionkit". */
@@ -94,6 +105,7 @@ export class RedisStore extends EventEmitter {
     super();
     if (options === null || typeof options !== "object") throw new SessionConfigError("options are required");
     const redis = resolveRedisOption(options);
+    if (typeof redis === "string") validateRedisUrl(redis);
     if ((options as { disableTTL?: unknown }).disableTTL) {
       throw new SessionConfigError("disableTTL is not supported: every session key has a TTL");
     }
@@ -119,10 +131,14 @@ export class RedisStore extends EventEmitter {
     return this.#recordKey(hashSessionId(sid));
   }
 
-  get(sid: string): Promise<StoredSession | null>;
-  get(sid: string, callback: Callback<StoredSession | null>): void;
-  get(sid: string, callback?: Callback<StoredSession | null>): Promise<StoredSession | null> | undefined {
-    return withCallback(this.#get(sid), callback);
+  /**
+   * The session saved under `sid`, or null. `S` is the caller's session type (express-session's
+   * SessionData, @fastify/session's Session): the store hands back what the caller saved.
+   */
+  get<S = StoredSession>(sid: string): Promise<S | null>;
+  get<S = StoredSession>(sid: string, callback: Callback<S | null>): void;
+  get<S = StoredSession>(sid: string, callback?: Callback<S | null>): Promise<S | null> | undefined {
+    return withCallback(this.#get(sid) as Promise<S | null>, callback);
   }
 
   set(sid: string, session: StoredSession): Promise<void>;
@@ -157,10 +173,12 @@ export class RedisStore extends EventEmitter {
   }
 
   /** Every session, each with `id` as ids() gives it. Built from sessions(), one SCAN batch at a time. */
-  all(): Promise<ListedSession[]>;
-  all(callback: Callback<ListedSession[]>): void;
-  all(callback?: Callback<ListedSession[]>): Promise<ListedSession[]> | undefined {
-    return withCallback(this.#all(), callback);
+  all<S extends object = StoredSession>(): Promise<ListedSession<S>[]>;
+  all<S extends object = StoredSession>(callback: Callback<ListedSession<S>[]>): void;
+  all<S extends object = StoredSession>(
+    callback?: Callback<ListedSession<S>[]>,
+  ): Promise<ListedSession<S>[]> | undefined {
+    return withCallback(this.#all<S>(), callback);
   }
 
   length(): Promise<number>;
@@ -183,12 +201,12 @@ export class RedisStore extends EventEmitter {
    * Every session, streamed: one SCAN batch in memory at a time, for listings too large for all(). Per
    * SCAN's guarantee a session may come twice if Redis rehashes during the walk.
    */
-  async *sessions(): AsyncGenerator<ListedSession> {
+  async *sessions<S extends object = StoredSession>(): AsyncGenerator<ListedSession<S>> {
     for await (const batch of this.#listKeys()) {
       const read = await Promise.all(batch.map(({ key }) => this.#read(key, { removeBad: false })));
       for (const [index, record] of read.entries()) {
         const id = batch[index]?.id;
-        if (record && id !== undefined) yield Object.assign(record.session, { id });
+        if (record && id !== undefined) yield Object.assign(record.session as S, { id });
       }
     }
   }
@@ -204,8 +222,12 @@ export class RedisStore extends EventEmitter {
     expressSessionStoreMethods().regenerate.call(this, req, callback);
   }
 
-  load(sid: string, callback: (error: unknown, session?: StoredSession) => void): void {
-    expressSessionStoreMethods().load.call(this, sid, callback as (error: unknown, session?: unknown) => void);
+  load<S = StoredSession>(sid: string, callback: (error: unknown, session?: S) => void): void {
+    expressSessionStoreMethods().load.call(
+      this,
+      sid,
+      callback as (error: unknown, session?: unknown) => void,
+    );
   }
 
   /** Returns express-session's Session; typed by the caller because its type lives in express-session. */
@@ -255,9 +277,12 @@ export class RedisStore extends EventEmitter {
       throw new SessionCodecError("the session could not be serialised", error);
     }
     const keyHash = hashSessionId(sid);
-    const written = await this.#runScript("session write", setScript, keyHash, [value, String(Math.ceil(ttlMs))]);
+    const written = await this.#runScript("session write", setScript, keyHash, [
+      value,
+      String(Math.ceil(ttlMs)),
+    ]);
     if (Number(written) === 0) {
-      this.#diagnose({
+      publishDiagnostic({
         code: "SESSION_GONE_BEFORE_COMMIT",
         message: "session was destroyed before this save; save dropped",
         keyHash,
@@ -289,9 +314,9 @@ export class RedisStore extends EventEmitter {
     return [...ids];
   }
 
-  async #all(): Promise<ListedSession[]> {
-    const byId = new Map<string, ListedSession>();
-    for await (const session of this.sessions()) byId.set(session.id, session);
+  async #all<S extends object>(): Promise<ListedSession<S>[]> {
+    const byId = new Map<string, ListedSession<S>>();
+    for await (const session of this.sessions<S>()) byId.set(session.id, session);
     return [...byId.values()];
   }
 
@@ -332,7 +357,7 @@ export class RedisStore extends EventEmitter {
     const session = typeof raw === "string" ? await this.#decode(raw) : null;
     if (session !== null) return { raw: raw as string, session };
     if (options.removeBad) {
-      this.#diagnose({
+      publishDiagnostic({
         code: "SESSION_RECORD_CORRUPT",
         message: "session record does not decode; removed",
         keyHash: options.keyHash,
@@ -379,10 +404,6 @@ export class RedisStore extends EventEmitter {
   #tombstoneKey(keyHash: string): string {
     return `${this.#tombstonePrefix}{${keyHash}}`;
   }
-
-  #diagnose(diagnostic: Diagnostic): void {
-    publishDiagnostic(diagnostic);
-  }
 }
 
 function resolveRedisOption(options: RedisStoreOptions): RedisOption {
@@ -399,7 +420,9 @@ function resolveLegacyPrefix(prefix: string | false | undefined, recordPrefix: s
   const legacy = prefix ?? DEFAULT_LEGACY_PREFIX;
   // An empty prefix would make clear() walk, and destroy, the whole database.
   if (typeof legacy !== "string" || legacy === "")
-    throw new SessionConfigError("prefix must be a non-empty string, or false to stop reading connect-redis keys");
+    throw new SessionConfigError(
+      "prefix must be a non-empty string, or false to stop reading connect-redis keys",
+    );
   if (recordPrefix.startsWith(legacy))
     throw new SessionConfigError(`prefix ${JSON.stringify(legacy)} would also match sessionkit's own keys`);
   return legacy;

@@ -15,7 +15,7 @@ export interface StoredSession {
 }
 
 /** A session as all() lists it: `id` is what destroy() accepts for it (see RedisStore.ids). */
-export type ListedSession = StoredSession & { id: string };
+export type ListedSession<S = StoredSession> = S & { id: string };
 
 /** connect-redis's `serializer` option; JSON by default. */
 export interface Serializer {

@@ -1,6 +1,5 @@
 import type { ServerResponse } from "node:http";
-import { publishDiagnostic } from "../../core/diagnostics.js";
-import { SessionError } from "../../core/errors.js";
+import { commitFailureResponse } from "../common/commit-failure.js";
 
 type ResponseMethod = "writeHead" | "write" | "end" | "flushHeaders";
 const INTERCEPTED: readonly ResponseMethod[] = ["writeHead", "write", "end", "flushHeaders"];
@@ -57,19 +56,13 @@ export function appendSetCookie(res: ServerResponse, setCookie: string): void {
 }
 
 function sendCommitFailure(res: ServerResponse, error: unknown): void {
-  const status = error instanceof SessionError ? error.status : 500;
-  const code = error instanceof SessionError ? error.code : "SESSION_COMMIT_FAILED";
-  publishDiagnostic({ code: "SESSION_COMMIT_FAILED", message: `${code}: ${(error as Error)?.message}` });
+  const failure = commitFailureResponse(error);
   if (res.headersSent) {
     res.destroy(error instanceof Error ? error : undefined);
     return;
   }
   // Drop the handler's headers too: a Location or Set-Cookie from a failed login must not leave.
   for (const name of res.getHeaderNames()) res.removeHeader(name);
-  res.statusCode = status;
-  res.setHeader("Content-Type", "text/plain; charset=utf-8");
-  res.setHeader("Retry-After", "1");
-  res.end(
-    status === 503 ? "Service Unavailable: the session store is not answering\n" : "Session commit failed\n",
-  );
+  res.writeHead(failure.status, failure.headers);
+  res.end(failure.body);
 }

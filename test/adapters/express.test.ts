@@ -1,0 +1,4 @@
+import { describeAdapterContract } from "./adapter-contract.js";
+import { expressHarness } from "./apps/express.js";
+
+for (const transport of ["socket"] as const) describeAdapterContract(expressHarness, transport);

@@ -1,0 +1,5 @@
+import { describeAdapterContract } from "./adapter-contract.js";
+import { honoHarness } from "./apps/hono.js";
+
+describeAdapterContract(honoHarness, "inject");
+describeAdapterContract(honoHarness, "socket", { outage: false });

@@ -1,0 +1,4 @@
+import { describeAdapterContract } from "./adapter-contract.js";
+import { koaHarness } from "./apps/koa.js";
+
+for (const transport of ["socket"] as const) describeAdapterContract(koaHarness, transport);
