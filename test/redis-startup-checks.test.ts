@@ -112,16 +112,24 @@ describe("maxmemory-policy check", () => {
   });
 
   it("warns about allkeys-*", async () => {
-    const { report, port } = await reportFor(["--maxmemory-policy", "allkeys-lru"]);
+    const { report, port } = await reportFor(["--maxmemory", "100mb", "--maxmemory-policy", "allkeys-lru"]);
     expect(report.warnings).toEqual([
       `127.0.0.1:${port}: maxmemory-policy is "allkeys-lru": under memory pressure Redis evicts any key, including live sessions and keys of other apps that have no TTL. Use volatile-lru or volatile-ttl: sessions always have TTLs, so the volatile family is the safe one.`,
     ]);
   });
 
   it("is quiet about the volatile family", async () => {
-    const { report, port } = await reportFor(["--maxmemory-policy", "volatile-lru"]);
+    const { report, port } = await reportFor(["--maxmemory", "100mb", "--maxmemory-policy", "volatile-lru"]);
     expect(report.warnings).toEqual([]);
     expect(report.maxmemoryPolicies).toEqual({ [`127.0.0.1:${port}`]: "volatile-lru" });
+  });
+
+  it("only notes the policy when there is no maxmemory limit (it never applies then)", async () => {
+    const { report, port } = await reportFor(["--maxmemory-policy", "noeviction"]);
+    expect(report.warnings).toEqual([]);
+    expect(report.notes).toEqual([
+      `127.0.0.1:${port} has no maxmemory limit, so its maxmemory-policy (noeviction) never applies`,
+    ]);
   });
 
   it("reads the policy through INFO when CONFIG is forbidden, and degrades to a note when both are", async () => {

@@ -45,14 +45,19 @@ export async function verifyRedis(connection: RedisConnection, timeoutMs: number
       report.notes.push(`could not check ${node.address}: ${(error as Error).message}`);
       continue;
     }
-    const policy = await readMaxmemoryPolicy(ask);
-    report.maxmemoryPolicies[node.address] = policy;
-    if (policy === null)
+    const memory = await readMemorySettings(ask);
+    report.maxmemoryPolicies[node.address] = memory?.policy ?? null;
+    if (memory === null) {
       report.notes.push(
         `could not read maxmemory-policy on ${node.address} (INFO and CONFIG refused): check it yourself`,
       );
-    else {
-      const warning = maxmemoryWarning(policy);
+    } else if (memory.maxmemoryBytes === 0) {
+      // Without a limit the policy never applies: Redis grows until the OS stops it.
+      report.notes.push(
+        `${node.address} has no maxmemory limit, so its maxmemory-policy (${memory.policy}) never applies`,
+      );
+    } else {
+      const warning = maxmemoryWarning(memory.policy);
       if (warning) report.warnings.push(`${node.address}: ${warning}`);
     }
   }
@@ -99,21 +104,35 @@ export async function checkClusterState(address: string, ask: Ask): Promise<void
   }
 }
 
+interface MemorySettings {
+  policy: string;
+  /** 0 means no limit. */
+  maxmemoryBytes: number;
+}
+
 /** INFO needs no special permission on most managed services; CONFIG GET is the fallback. */
-async function readMaxmemoryPolicy(ask: Ask): Promise<string | null> {
+async function readMemorySettings(ask: Ask): Promise<MemorySettings | null> {
   try {
-    const policy = /maxmemory_policy:(\S+)/.exec(String(await ask(["INFO", "memory"])))?.[1];
-    if (policy) return policy;
+    const info = String(await ask(["INFO", "memory"]));
+    const policy = /maxmemory_policy:(\S+)/.exec(info)?.[1];
+    const maxmemory = /^maxmemory:(\d+)/m.exec(info)?.[1];
+    if (policy && maxmemory !== undefined) return { policy, maxmemoryBytes: Number(maxmemory) };
   } catch {
     // fall through to CONFIG
   }
   try {
-    const reply = (await ask(["CONFIG", "GET", "maxmemory-policy"])) as unknown;
-    const value = Array.isArray(reply) ? reply[1] : (reply as Record<string, unknown>)?.["maxmemory-policy"];
-    return typeof value === "string" ? value : null;
+    const policy = configValue(await ask(["CONFIG", "GET", "maxmemory-policy"]), "maxmemory-policy");
+    const maxmemory = configValue(await ask(["CONFIG", "GET", "maxmemory"]), "maxmemory");
+    return policy && maxmemory ? { policy, maxmemoryBytes: Number(maxmemory) } : null;
   } catch {
     return null;
   }
+}
+
+/** CONFIG GET answers [name, value] (RESP2) or {name: value} (RESP3). */
+function configValue(reply: unknown, name: string): string | undefined {
+  const value = Array.isArray(reply) ? reply[1] : (reply as Record<string, unknown> | null)?.[name];
+  return typeof value === "string" ? value : undefined;
 }
 
 export function maxmemoryWarning(policy: string): string | null {
