@@ -2,10 +2,16 @@ import { createHash, randomBytes } from "node:crypto";
 
 /** 32 random bytes (256 bits) as base64url: 43 characters. */
 const ID_BYTES = 32;
-const ID_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+/**
+ * An ID is 43 random characters, optionally behind an 11-character slot tag and a dot: the tag of the
+ * session's principal (see principalTag), which puts all of a user's sessions in one Redis Cluster slot.
+ */
+const ID_PATTERN = /^(?:[A-Za-z0-9_-]{11}\.)?[A-Za-z0-9_-]{43}$/;
+const TAG_LENGTH = 11;
 
-export function generateSessionId(): string {
-  return randomBytes(ID_BYTES).toString("base64url");
+export function generateSessionId(tag?: string): string {
+  const random = randomBytes(ID_BYTES).toString("base64url");
+  return tag === undefined ? random : `${tag}.${random}`;
 }
 
 /** Cheap shape check before any crypto or Redis work: a cookie that is not an ID is tampered. */
@@ -20,4 +26,26 @@ export function isWellFormedSessionId(value: string): boolean {
  */
 export function hashSessionId(id: string): string {
   return createHash("sha256").update(id).digest("base64url");
+}
+
+/**
+ * What names a session in the store: SHA-256 of the ID, behind the ID's slot tag when it has one
+ * ("<tag>.<hash>"). The tag is not secret (it only says which slot), the hash part is the rule-6 hash.
+ */
+export function sessionKeyId(id: string): string {
+  const dot = id.indexOf(".");
+  return dot === -1 ? hashSessionId(id) : `${id.slice(0, dot)}.${hashSessionId(id)}`;
+}
+
+/** The slot tag of a principal: stable for a principal, spread evenly over the cluster's slots. */
+export function principalTag(principal: string): string {
+  return createHash("sha256")
+    .update(`sessionkit-principal:${principal}`)
+    .digest("base64url")
+    .slice(0, TAG_LENGTH);
+}
+
+/** The index of a principal's sessions: its slot tag and a full hash of the principal ("<tag>.<hash>"). */
+export function principalIndexId(principal: string): string {
+  return `${principalTag(principal)}.${createHash("sha256").update(principal).digest("base64url")}`;
 }

@@ -1,7 +1,9 @@
 import { typedJsonCodec } from "../codecs/typed-json-codec.js";
 import type { ValueCodec } from "../codecs/value-codec.js";
-import { RedisStore } from "../store/redis-store.js";
-import type { SessionStore } from "../store/session-store.js";
+import type { RedisEventLog } from "../index/event-log.js";
+import type { NewSessionEvent } from "../index/session-event.js";
+import { memberOf, RedisStore } from "../store/redis-store.js";
+import type { SessionStore, SessionWrite } from "../store/session-store.js";
 import { CookieSigner } from "./cookie-signer.js";
 import { type Diagnostic, publishDiagnostic } from "./diagnostics.js";
 import { toMilliseconds } from "./duration.js";
@@ -11,6 +13,7 @@ import {
   Session,
   type SessionBackend,
   type SessionMeta,
+  type SessionState,
   sessionState,
 } from "./session.js";
 import {
@@ -20,7 +23,13 @@ import {
   serializeClearingCookie,
   serializeSessionCookie,
 } from "./session-cookie.js";
-import { generateSessionId, hashSessionId, isWellFormedSessionId } from "./session-id.js";
+import {
+  generateSessionId,
+  isWellFormedSessionId,
+  principalIndexId,
+  principalTag,
+  sessionKeyId,
+} from "./session-id.js";
 import type { SessionOptions } from "./session-options.js";
 import {
   fieldForAttribute,
@@ -35,7 +44,27 @@ export interface SessionRequest {
   cookieHeader: string | undefined;
   /** The request came over TLS (decides `secure: "auto"`). */
   secure: boolean;
+  /** Recorded with a new session when index.recordDevice is on. */
+  userAgent?: string;
+  ip?: string;
 }
+
+/** One of a principal's sessions, for a "your devices" page. */
+export interface PrincipalSession {
+  /** Opaque handle for revokeSession: the hash of the session ID, useless as a cookie. */
+  handle: string;
+  createdAt: number;
+  lastAccessAt: number;
+  idleDeadline: number;
+  absoluteDeadline: number;
+  userAgent?: string;
+  ip?: string;
+  /** This is the session of the request that asked. */
+  current: boolean;
+}
+
+const MAX_PRINCIPAL_LENGTH = 256;
+const MAX_DEVICE_FIELD_LENGTH = 256;
 
 const DEFAULT_IDLE_MS = 86_400_000;
 const DEFAULT_ABSOLUTE_MS = 14 * 86_400_000;
@@ -59,6 +88,12 @@ export class SessionManager implements SessionBackend {
   readonly #rolling: boolean;
   readonly #onDiagnostic: ((diagnostic: Diagnostic) => void) | undefined;
   readonly #now: () => number;
+  readonly #recordDevice: boolean;
+  /** The event stream and expiry schedule, when events are on. */
+  readonly events: RedisEventLog | undefined;
+  readonly #includeDataInEvents: boolean;
+  readonly #retainExpiredMs: number;
+  readonly #sweeper: NodeJS.Timeout | undefined;
 
   constructor(options: SessionOptions) {
     if (options === null || typeof options !== "object") throw new SessionConfigError("options are required");
@@ -94,6 +129,35 @@ export class SessionManager implements SessionBackend {
     this.#onDiagnostic = options.onDiagnostic;
     this.#now = options.now ?? Date.now;
     this.store = resolveStore(options);
+    this.#recordDevice = options.index?.recordDevice ?? false;
+    this.#includeDataInEvents = options.events?.includeData ?? false;
+    this.#retainExpiredMs = options.events
+      ? toMilliseconds(options.events.retainExpired ?? "5m", "events.retainExpired")
+      : 0;
+    if (options.events) {
+      if (!(this.store instanceof RedisStore)) {
+        throw new SessionConfigError("events need a Redis store (the redis option)");
+      }
+      this.events = this.store.openEventLog({
+        maxLength: options.events.maxLength ?? 100_000,
+        includeData: this.#includeDataInEvents,
+        idleTimeoutMs: this.idleTimeoutMs,
+      });
+      const interval = options.events.sweepInterval ?? "1s";
+      if (interval !== false) {
+        const intervalMs = Math.max(50, toMilliseconds(interval, "events.sweepInterval"));
+        this.#sweeper = setInterval(() => void this.sweepExpired().catch(() => {}), intervalMs);
+        this.#sweeper.unref();
+      }
+    }
+  }
+
+  /**
+   * Ends every session whose deadline has passed and publishes its "expired" event. Runs every
+   * events.sweepInterval on its own; call it to sweep now.
+   */
+  sweepExpired(): Promise<number> {
+    return this.events ? this.events.sweep(this.#now()) : Promise.resolve(0);
   }
 
   async load(request: SessionRequest): Promise<Session> {
@@ -109,7 +173,7 @@ export class SessionManager implements SessionBackend {
       return this.#fresh(request, true);
     }
     const id = unsigned.value;
-    const keyHash = hashSessionId(id);
+    const keyHash = sessionKeyId(id);
     let fields: Record<string, string> | null;
     try {
       fields = await this.store.load(keyHash);
@@ -145,7 +209,8 @@ export class SessionManager implements SessionBackend {
         message: `session passed its ${expiry.toLowerCase()} deadline`,
         keyHash,
       });
-      await this.#removeQuietly(keyHash);
+      // With events on, the sweeper ends the record and publishes "expired" with its data.
+      if (!this.events) await this.#removeQuietly(keyHash);
       return this.#fresh(request, true);
     }
     if (unsigned.signedWithOldSecret) {
@@ -162,6 +227,9 @@ export class SessionManager implements SessionBackend {
         keyHash,
         isNew: false,
         times,
+        principal: record.principal,
+        previousKeyHash: undefined,
+        device: {},
         storedEncoded: record.encodedAttributes,
         destroyed: false,
         touchDue: now - times.lastAccessAt >= this.touchAfterMs,
@@ -203,11 +271,14 @@ export class SessionManager implements SessionBackend {
         return state.hadCookie ? this.#clearingCookie(state.secureRequest) : undefined;
       }
       state.times.lastAccessAt = now;
+      // Scheduled before it exists: a crash between the two leaves an entry the sweeper drops, never
+      // a session without its "expired" event.
+      await this.events?.schedule(state.keyHash, now + this.#remainingMs(state.times, now));
       const outcome = await this.store.write(state.keyHash, {
         mode: "create",
-        set: [...timesToFields(state.times), ...set],
+        set: [...timesToFields(state.times), ...this.#identityFields(state), ...set],
         remove: [],
-        ttlMs: this.#remainingMs(state.times, now),
+        ...this.#lifetime(state, now),
       });
       // 256 random bits do not collide; "exists" means the store is not what we think it is.
       if (outcome !== "written")
@@ -215,6 +286,13 @@ export class SessionManager implements SessionBackend {
       state.isNew = false;
       state.hadCookie = true;
       this.#settled(state, encoded);
+      const previousKeyHash = state.previousKeyHash;
+      state.previousKeyHash = undefined;
+      await this.#publish(
+        previousKeyHash === undefined
+          ? { type: "created", keyHash: state.keyHash, principal: state.principal }
+          : { type: "regenerated", keyHash: state.keyHash, principal: state.principal, previousKeyHash },
+      );
       return this.#sessionCookie(state, now);
     }
     if (set.length === 0 && remove.length === 0 && !state.touchDue) {
@@ -234,7 +312,7 @@ export class SessionManager implements SessionBackend {
       mode: "update",
       set: [...set, [MetaField.lastAccessAt, String(now)]],
       remove,
-      ttlMs,
+      ...this.#lifetime(state, now),
     });
     if (outcome === "gone") {
       // Destroyed (logout elsewhere) or expired while this request ran: do not bring it back.
@@ -252,17 +330,36 @@ export class SessionManager implements SessionBackend {
   }
 
   async regenerate(session: Session, keepData: boolean): Promise<void> {
+    await this.#rotate(session, keepData, sessionState(session).principal);
+  }
+
+  async setPrincipal(session: Session, principal: string): Promise<void> {
+    if (typeof principal !== "string" || principal === "" || principal.length > MAX_PRINCIPAL_LENGTH) {
+      throw new SessionError(
+        ErrorCodes.SESSION_STATE,
+        `a principal must be a string of 1-${MAX_PRINCIPAL_LENGTH} characters`,
+      );
+    }
+    await this.#rotate(session, true, principal);
+  }
+
+  /** A new ID (in the principal's slot when there is one); the old record and index entry go at once. */
+  async #rotate(session: Session, keepData: boolean, principal: string | undefined): Promise<void> {
     const state = sessionState(session);
     this.#assertUsable(state);
     if (state.storeFailure !== undefined) throw state.storeFailure;
-    if (!state.isNew) await this.store.remove(state.keyHash);
+    if (!state.isNew) {
+      await this.store.remove(state.keyHash, this.#indexIdOf(state));
+      await this.events?.unschedule(state.keyHash);
+      state.previousKeyHash ??= state.keyHash;
+    }
     if (!keepData)
       for (const name of Object.keys(session)) delete (session as unknown as Record<string, unknown>)[name];
-    const now = this.#now();
-    state.id = generateSessionId();
-    state.keyHash = hashSessionId(state.id);
+    state.principal = principal;
+    state.id = generateSessionId(principal === undefined ? undefined : principalTag(principal));
+    state.keyHash = sessionKeyId(state.id);
     state.isNew = true;
-    state.times = this.#newTimes(now);
+    state.times = this.#newTimes(this.#now());
     state.storedEncoded = new Map();
     state.cookieDue = true;
   }
@@ -272,9 +369,76 @@ export class SessionManager implements SessionBackend {
     if (state.destroyed) return;
     // A logout that cannot reach Redis fails: the record would stay valid for whoever holds the cookie.
     if (state.storeFailure !== undefined) throw state.storeFailure;
-    if (!state.isNew) await this.store.remove(state.keyHash);
+    if (!state.isNew) {
+      await this.store.remove(state.keyHash, this.#indexIdOf(state));
+      await this.events?.unschedule(state.keyHash);
+      const data = this.#includeDataInEvents ? Object.fromEntries(state.storedEncoded) : undefined;
+      await this.#publish({
+        type: "destroyed",
+        keyHash: state.keyHash,
+        principal: state.principal,
+        reason: "logout",
+        data,
+      });
+    }
     for (const name of Object.keys(session)) delete (session as unknown as Record<string, unknown>)[name];
     state.destroyed = true;
+  }
+
+  /** The principal's live sessions (the index prunes ended ones as it is read). */
+  async listSessions(principal: string, current?: Session): Promise<PrincipalSession[]> {
+    const currentHandle = current ? memberOf(sessionState(current).keyHash) : undefined;
+    const indexed = await this.store.listIndexed(
+      principalIndexId(principal),
+      this.#now(),
+      this.idleTimeoutMs,
+    );
+    return indexed.map(({ handle, fields }) => {
+      const lastAccessAt = Number(fields[MetaField.lastAccessAt]);
+      const item: PrincipalSession = {
+        handle,
+        createdAt: Number(fields[MetaField.createdAt]),
+        lastAccessAt,
+        idleDeadline: lastAccessAt + this.idleTimeoutMs,
+        absoluteDeadline: Number(fields[MetaField.absoluteDeadline]),
+        current: handle === currentHandle,
+      };
+      const userAgent = fields[MetaField.userAgent];
+      const ip = fields[MetaField.ip];
+      if (userAgent) item.userAgent = userAgent;
+      if (ip) item.ip = ip;
+      return item;
+    });
+  }
+
+  /** Ends one of the principal's sessions; false when the handle is not (or no longer) one of them. */
+  async revokeSession(principal: string, handle: string): Promise<boolean> {
+    return (await this.#revoke(principal, { handles: [handle] })) === 1;
+  }
+
+  /**
+   * Ends all of the principal's sessions, or all but `except` (the current one). Atomic with respect to
+   * the principal's logins: no session created before the revoke survives it.
+   */
+  async revokeAllSessions(principal: string, options: { except?: Session } = {}): Promise<number> {
+    const keep = options.except ? memberOf(sessionState(options.except).keyHash) : undefined;
+    return this.#revoke(principal, keep === undefined ? {} : { keep });
+  }
+
+  async #revoke(principal: string, options: { handles?: string[]; keep?: string }): Promise<number> {
+    const indexId = principalIndexId(principal);
+    const revoked = await this.store.revokeIndexed(indexId, {
+      ...options,
+      withFields: this.#includeDataInEvents,
+    });
+    const tag = indexId.slice(0, indexId.indexOf("."));
+    for (const { handle, fields } of revoked) {
+      const keyHash = `${tag}.${handle}`;
+      await this.events?.unschedule(keyHash);
+      const data = this.#includeDataInEvents ? attributeFields(fields) : undefined;
+      await this.#publish({ type: "destroyed", keyHash, principal, reason: "revoked", data });
+    }
+    return revoked.length;
   }
 
   async save(session: Session): Promise<void> {
@@ -283,23 +447,31 @@ export class SessionManager implements SessionBackend {
   }
 
   meta(session: Session): SessionMeta {
-    const { keyHash, isNew, times } = sessionState(session);
-    return { keyHash, isNew, ...times, idleDeadline: this.#idleDeadline(times) };
+    const { keyHash, isNew, times, principal } = sessionState(session);
+    return { keyHash, isNew, principal, ...times, idleDeadline: this.#idleDeadline(times) };
   }
 
   async close(): Promise<void> {
+    clearInterval(this.#sweeper);
     await this.store.close();
   }
 
   #fresh(request: SessionRequest, hadCookie: boolean, storeFailure?: unknown): Session {
     const id = generateSessionId();
+    const device: { userAgent?: string; ip?: string } = {};
+    if (this.#recordDevice && request.userAgent)
+      device.userAgent = request.userAgent.slice(0, MAX_DEVICE_FIELD_LENGTH);
+    if (this.#recordDevice && request.ip) device.ip = request.ip.slice(0, MAX_DEVICE_FIELD_LENGTH);
     return new Session(
       {
         backend: this,
         id,
-        keyHash: hashSessionId(id),
+        keyHash: sessionKeyId(id),
         isNew: true,
         times: this.#newTimes(this.#now()),
+        principal: undefined,
+        previousKeyHash: undefined,
+        device,
         storedEncoded: new Map(),
         destroyed: false,
         touchDue: false,
@@ -320,6 +492,40 @@ export class SessionManager implements SessionBackend {
       message: `store failed, request continues anonymous: ${(error as Error).message}`,
     });
     return this.#fresh(request, true, error);
+  }
+
+  #indexIdOf(state: SessionState): string | undefined {
+    return state.principal === undefined ? undefined : principalIndexId(state.principal);
+  }
+
+  /** Principal and device fields written with a new record. */
+  #identityFields(state: SessionState): [string, string][] {
+    const fields: [string, string][] = [];
+    if (state.principal !== undefined) fields.push([MetaField.principal, state.principal]);
+    if (state.device.userAgent !== undefined) fields.push([MetaField.userAgent, state.device.userAgent]);
+    if (state.device.ip !== undefined) fields.push([MetaField.ip, state.device.ip]);
+    return fields;
+  }
+
+  /**
+   * TTL and index entry of a write. With events on, the record outlives its deadline by
+   * events.retainExpired, so the sweeper can still read it for the "expired" event; requests never see
+   * it (deadlines are checked in code).
+   */
+  #lifetime(state: SessionState, now: number): Pick<SessionWrite, "ttlMs" | "index"> {
+    const remainingMs = this.#remainingMs(state.times, now);
+    const indexId = this.#indexIdOf(state);
+    return {
+      ttlMs: remainingMs + this.#retainExpiredMs,
+      ...(indexId === undefined ? {} : { index: { indexId, deadline: now + remainingMs } }),
+    };
+  }
+
+  /** Events are published after the write they report; a failure to publish fails the request. */
+  async #publish(event: NewSessionEvent): Promise<void> {
+    if (!this.events) return;
+    const defined = Object.entries(event).filter(([, value]) => value !== undefined);
+    await this.events.publish(Object.fromEntries(defined) as NewSessionEvent, this.#now());
   }
 
   #newTimes(now: number): SessionTimes {
@@ -366,12 +572,12 @@ export class SessionManager implements SessionBackend {
     return { set, remove, encoded };
   }
 
-  #settled(state: ReturnType<typeof sessionState>, encoded: Map<string, string>): void {
+  #settled(state: SessionState, encoded: Map<string, string>): void {
     state.storedEncoded = encoded;
     state.touchDue = false;
   }
 
-  #sessionCookie(state: ReturnType<typeof sessionState>, now: number): string {
+  #sessionCookie(state: SessionState, now: number): string {
     state.cookieDue = this.#rolling;
     const maxAgeMs = this.cookie.persistent ? this.#remainingMs(state.times, now) : undefined;
     return serializeSessionCookie(this.cookie, this.#signer.sign(state.id), maxAgeMs, state.secureRequest);
@@ -381,7 +587,7 @@ export class SessionManager implements SessionBackend {
     return serializeClearingCookie(this.cookie, secureRequest);
   }
 
-  #assertUsable(state: ReturnType<typeof sessionState>): void {
+  #assertUsable(state: SessionState): void {
     if (state.destroyed) throw new SessionError(ErrorCodes.SESSION_STATE, "the session was destroyed");
   }
 
@@ -418,4 +624,14 @@ function resolveStore(options: SessionOptions): SessionStore {
 
 export function createSessionManager(options: SessionOptions): SessionManager {
   return new SessionManager(options);
+}
+
+/** The attribute fields of a stored record (metadata fields start with "$"). */
+function attributeFields(fields: Record<string, string>): Record<string, string> {
+  const data: Record<string, string> = {};
+  for (const [field, value] of Object.entries(fields)) {
+    if (!field.startsWith("$")) data[field] = value;
+    else if (field.startsWith("$$")) data[field.slice(1)] = value;
+  }
+  return data;
 }

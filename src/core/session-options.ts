@@ -67,6 +67,25 @@ export interface SessionOptions {
   codec?: ValueCodec;
   /** Called for every diagnostic (also published on the `sessionkit:diagnostic` channel). */
   onDiagnostic?: (diagnostic: Diagnostic) => void;
+  /** Principal index ("your devices"): what to record about each session at its creation. */
+  index?: {
+    /** Record the User-Agent and IP address of the request that created the session. Default false. */
+    recordDevice?: boolean;
+  };
+  /**
+   * Session events (created, regenerated, destroyed, expired) in a Redis stream, with an expiry schedule
+   * swept by every app instance (no keyspace notifications needed). Needs a Redis store. Off when absent.
+   */
+  events?: {
+    /** Put the session's last attributes into destroyed and expired events. Default false. */
+    includeData?: boolean;
+    /** How often this instance looks for expired sessions. Default "1s". false: never (another instance does). */
+    sweepInterval?: Duration | false;
+    /** How long an expired record is kept past its deadline so its event can carry the data. Default "5m". */
+    retainExpired?: Duration;
+    /** Stream entries kept (approximately). Default 100 000. */
+    maxLength?: number;
+  };
   /** Clock, for tests. Default Date.now. */
   now?: () => number;
 }

@@ -9,6 +9,9 @@ export const MetaField = {
   createdAt: "$c",
   lastAccessAt: "$a",
   absoluteDeadline: "$x",
+  principal: "$p",
+  userAgent: "$ua",
+  ip: "$ip",
 } as const;
 
 export interface SessionTimes {
@@ -39,6 +42,7 @@ export function timesToFields(times: SessionTimes): [string, string][] {
 
 export interface ParsedRecord {
   times: SessionTimes;
+  principal: string | undefined;
   /** Attribute name -> encoded value, exactly as stored. */
   encodedAttributes: Map<string, string>;
 }
@@ -54,7 +58,11 @@ export function parseRecord(fields: StoredFields): ParsedRecord | null {
     const attribute = attributeForField(field);
     if (attribute !== null) encodedAttributes.set(attribute, value);
   }
-  return { times: { createdAt, lastAccessAt, absoluteDeadline }, encodedAttributes };
+  return {
+    times: { createdAt, lastAccessAt, absoluteDeadline },
+    principal: fields[MetaField.principal],
+    encodedAttributes,
+  };
 }
 
 function parseTime(value: string | undefined): number | null {

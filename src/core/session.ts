@@ -14,6 +14,8 @@ export type SessionWithData<Data = SessionData> = Session & Partial<Data>;
 export interface SessionMeta {
   /** SHA-256 of the session ID as stored in the Redis key; safe to log, useless as a cookie. */
   keyHash: string;
+  /** Set by setPrincipal (usually the user ID); indexes the session under it. */
+  principal: string | undefined;
   isNew: boolean;
   createdAt: number;
   lastAccessAt: number;
@@ -24,6 +26,7 @@ export interface SessionMeta {
 /** Operations the session delegates to its manager; implemented by SessionManager. */
 export interface SessionBackend {
   regenerate(session: Session, keepData: boolean): Promise<void>;
+  setPrincipal(session: Session, principal: string): Promise<void>;
   destroy(session: Session): Promise<void>;
   save(session: Session): Promise<void>;
   meta(session: Session): SessionMeta;
@@ -36,6 +39,11 @@ export interface SessionState {
   keyHash: string;
   isNew: boolean;
   times: SessionTimes;
+  principal: string | undefined;
+  /** The key id before a regenerate, until the new record is written (for the "regenerated" event). */
+  previousKeyHash: string | undefined;
+  /** User-Agent and IP of the request, recorded at creation when index.recordDevice is on. */
+  device: { userAgent?: string; ip?: string };
   /** Attribute -> encoded value as the store holds it now: the base that changes are computed against. */
   storedEncoded: Map<string, string>;
   destroyed: boolean;
@@ -88,6 +96,15 @@ export class Session {
    */
   regenerate(options: { keepData?: boolean } = {}): Promise<void> {
     return this[STATE].backend.regenerate(this, options.keepData ?? true);
+  }
+
+  /**
+   * Logs the session in as `principal` (a user ID): regenerates it (a new ID, so a fixed pre-login ID is
+   * worthless), keeps the data, and indexes it under the principal, so the principal's sessions can be
+   * listed and revoked.
+   */
+  setPrincipal(principal: string): Promise<void> {
+    return this[STATE].backend.setPrincipal(this, principal);
   }
 
   /** Removes the session from the store now; the response clears the cookie. */

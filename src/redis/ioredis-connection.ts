@@ -88,6 +88,11 @@ export function ioredisConnection(options: IoredisConnectionOptions): RedisConne
       await ready();
       await writer.del(key);
     },
+    async command(_key, args) {
+      await ready();
+      // ioredis finds the key of a known command itself and routes it in a cluster.
+      return writer.call(args[0] as string, ...args.slice(1));
+    },
     async primaries() {
       await ready();
       const nodes: Redis[] = isIoredisCluster(writer) ? writer.nodes("master") : [writer];

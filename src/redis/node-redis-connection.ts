@@ -89,6 +89,13 @@ export function nodeRedisConnection(
     async del(key) {
       await client.del(key);
     },
+    async command(key, args) {
+      if (topology !== "cluster") return call(args);
+      const cluster = client as unknown as {
+        sendCommand(firstKey: string, isReadonly: boolean, args: string[]): Promise<unknown>;
+      };
+      return cluster.sendCommand(key, false, [...args]);
+    },
     async primaries() {
       if (topology !== "cluster") return [{ address: "primary", call }];
       const cluster = client as unknown as NodeRedisClusterParts;

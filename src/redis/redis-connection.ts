@@ -45,6 +45,8 @@ export interface RedisConnection {
     ack: ReplicaAck,
   ): Promise<[reply: unknown, acknowledged: number]>;
   del(key: string): Promise<void>;
+  /** Any command; `key` routes it in a cluster (the command's first key). */
+  command(key: string, args: readonly string[]): Promise<unknown>;
   /** The one primary of standalone and Sentinel, every master of a cluster. */
   primaries(): Promise<RedisNodeHandle[]>;
   /** Closes the clients sessionkit created; a client the app handed in stays open. */

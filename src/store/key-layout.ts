@@ -3,15 +3,31 @@ import { SessionConfigError } from "../core/errors.js";
 /**
  * The one place that builds Redis keys. The layout is part of the public API (README "Redis key layout"):
  *
- *   <prefix>:<namespace>:s:{<keyHash>}   HASH, one session (fields in core/session-record.ts), always with a TTL
+ *   <prefix>:<ns>:s:{<hash>}            HASH  a session without a principal; always has a TTL
+ *   <prefix>:<ns>:s:{<tag>}<hash>       HASH  a session of a principal (after setPrincipal); always has a TTL
+ *   <prefix>:<ns>:p:{<tag>}<phash>      ZSET  a principal's sessions: member <hash>, score = deadline (ms);
+ *                                             TTL = that of its longest-lived session, pruned when read
+ *   <prefix>:<ns>:x:{<n>}               ZSET  expiry schedule bucket n (0-15), events mode only: member
+ *                                             = session key id, score = deadline; emptied by the sweeper
+ *   <prefix>:<ns>:events                STREAM session events, events mode only; trimmed to a maximum length
  *
- * keyHash is SHA-256(session ID) in base64url, never the ID itself. The braces are a Redis Cluster hash
- * tag: every key that belongs to one session hashes to the same slot, so one script can touch them all.
+ * hash is SHA-256(session ID) in base64url, never the ID. The braces are Redis Cluster hash tags: a
+ * principal's sessions and its index share the principal's slot tag, so one script can update them
+ * together (a revoke-all and a concurrent login are then ordered, never interleaved).
  */
 export interface KeyLayout {
   readonly namespacePrefix: string;
-  sessionKey(keyHash: string): string;
+  /** keyId: "<hash>" or "<tag>.<hash>" (core/session-id.ts sessionKeyId). */
+  sessionKey(keyId: string): string;
+  /** indexId: "<tag>.<phash>" (core/session-id.ts principalIndexId). */
+  principalIndexKey(indexId: string): string;
+  /** Session keys of a principal's slot: this prefix + the member hash. */
+  principalSessionPrefix(indexId: string): string;
+  scheduleKey(bucket: number): string;
+  readonly eventsKey: string;
 }
+
+export const SCHEDULE_BUCKETS = 16;
 
 const NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -27,8 +43,18 @@ export function createKeyLayout(prefix: string, namespace: string): KeyLayout {
     }
   }
   const namespacePrefix = `${prefix}:${namespace}:`;
+  const tagged = (kind: string, id: string) => {
+    const dot = id.indexOf(".");
+    return dot === -1
+      ? `${namespacePrefix}${kind}:{${id}}`
+      : `${namespacePrefix}${kind}:{${id.slice(0, dot)}}${id.slice(dot + 1)}`;
+  };
   return {
     namespacePrefix,
-    sessionKey: (keyHash) => `${namespacePrefix}s:{${keyHash}}`,
+    sessionKey: (keyId) => tagged("s", keyId),
+    principalIndexKey: (indexId) => tagged("p", indexId),
+    principalSessionPrefix: (indexId) => `${namespacePrefix}s:{${indexId.slice(0, indexId.indexOf("."))}}`,
+    scheduleKey: (bucket) => `${namespacePrefix}x:{${bucket}}`,
+    eventsKey: `${namespacePrefix}events`,
   };
 }

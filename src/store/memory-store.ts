@@ -1,4 +1,11 @@
-import type { SessionStore, SessionWrite, StoredFields, WriteOutcome } from "./session-store.js";
+import type {
+  IndexedSession,
+  RevokeOptions,
+  SessionStore,
+  SessionWrite,
+  StoredFields,
+  WriteOutcome,
+} from "./session-store.js";
 
 interface MemoryRecord {
   fields: Map<string, string>;
@@ -18,6 +25,8 @@ export interface MemoryStoreOptions {
  */
 export class MemoryStore implements SessionStore {
   readonly #records = new Map<string, MemoryRecord>();
+  /** indexId -> member (key hash without tag) -> deadline, like the Redis ZSET. */
+  readonly #indexes = new Map<string, Map<string, number>>();
   readonly #now: () => number;
   readonly #sweeper: NodeJS.Timeout;
 
@@ -47,11 +56,45 @@ export class MemoryStore implements SessionStore {
     for (const field of write.remove) record.fields.delete(field);
     record.expiresAt = this.#now() + Math.max(1, Math.ceil(write.ttlMs));
     this.#records.set(keyHash, record);
+    if (write.index) {
+      const index = this.#indexes.get(write.index.indexId) ?? new Map<string, number>();
+      index.set(memberOf(keyHash), write.index.deadline);
+      this.#indexes.set(write.index.indexId, index);
+    }
     return "written";
   }
 
-  async remove(keyHash: string): Promise<void> {
+  async remove(keyHash: string, indexId?: string): Promise<void> {
     this.#records.delete(keyHash);
+    if (indexId !== undefined) this.#indexes.get(indexId)?.delete(memberOf(keyHash));
+  }
+
+  async listIndexed(indexId: string, now: number, idleTimeoutMs: number): Promise<IndexedSession[]> {
+    const index = this.#indexes.get(indexId);
+    const live: IndexedSession[] = [];
+    for (const member of index?.keys() ?? []) {
+      const fields = this.#live(keyIdOf(indexId, member))?.fields;
+      const deadline = Math.min(Number(fields?.get("$a")) + idleTimeoutMs, Number(fields?.get("$x")));
+      if (fields && deadline > now) live.push({ handle: member, fields: Object.fromEntries(fields) });
+      else index?.delete(member);
+    }
+    return live;
+  }
+
+  async revokeIndexed(indexId: string, options: RevokeOptions): Promise<IndexedSession[]> {
+    const index = this.#indexes.get(indexId);
+    const targets = options.handles ?? [...(index?.keys() ?? [])];
+    const revoked: IndexedSession[] = [];
+    for (const member of targets) {
+      if (member === options.keep || !index?.has(member)) continue;
+      const keyId = keyIdOf(indexId, member);
+      const record = this.#live(keyId);
+      if (record)
+        revoked.push({ handle: member, fields: options.withFields ? Object.fromEntries(record.fields) : {} });
+      this.#records.delete(keyId);
+      index.delete(member);
+    }
+    return revoked;
   }
 
   async close(): Promise<void> {
@@ -77,6 +120,15 @@ export class MemoryStore implements SessionStore {
     const now = this.#now();
     for (const [keyHash, record] of this.#records) if (record.expiresAt <= now) this.#records.delete(keyHash);
   }
+}
+
+/** A session's member in its principal's index: the hash part of its key id. */
+function memberOf(keyId: string): string {
+  return keyId.slice(keyId.indexOf(".") + 1);
+}
+
+function keyIdOf(indexId: string, member: string): string {
+  return `${indexId.slice(0, indexId.indexOf("."))}.${member}`;
 }
 
 export function createMemoryStore(options?: MemoryStoreOptions): MemoryStore {

@@ -1,6 +1,7 @@
 import { publishDiagnostic } from "../core/diagnostics.js";
 import { type Duration, toMilliseconds } from "../core/duration.js";
 import { ErrorCodes, SessionConfigError, SessionStoreError } from "../core/errors.js";
+import { type EventLogOptions, RedisEventLog } from "../index/event-log.js";
 import { connectRedis, type RedisOption } from "../redis/connect.js";
 import type { RedisConnection, ReplicaAck } from "../redis/redis-connection.js";
 import { parseRedisUrl } from "../redis/redis-url.js";
@@ -8,8 +9,28 @@ import { scanKeys } from "../redis/scan-keys.js";
 import { type RedisReport, verifyRedis } from "../redis/verify-redis.js";
 import { withTimeout } from "../redis/with-timeout.js";
 import { createKeyLayout, type KeyLayout } from "./key-layout.js";
-import { writeSessionScript } from "./redis-scripts.js";
-import type { SessionStore, SessionWrite, StoredFields, WriteOutcome } from "./session-store.js";
+import {
+  listPrincipalScript,
+  removeSessionScript,
+  revokePrincipalScript,
+  writeSessionScript,
+} from "./redis-scripts.js";
+import type {
+  IndexedSession,
+  RevokeOptions,
+  SessionStore,
+  SessionWrite,
+  StoredFields,
+  WriteOutcome,
+} from "./session-store.js";
+
+/** The metadata fields the principal list reads, in the order listPrincipalScript returns them. */
+const INDEX_FIELDS = ["$c", "$a", "$x", "$ua", "$ip"] as const;
+
+/** A session's member in its principal's index: the hash part of its key id (the tag is the index's). */
+export function memberOf(keyId: string): string {
+  return keyId.slice(keyId.indexOf(".") + 1);
+}
 
 export interface RedisStoreOptions {
   /** A Redis URL (redis://, rediss://, redis+sentinel://, redis+cluster://) or an ioredis / node-redis client. */
@@ -116,11 +137,15 @@ export class RedisStore implements SessionStore {
   }
 
   async write(keyHash: string, write: SessionWrite): Promise<WriteOutcome> {
-    const args = [write.mode, String(Math.max(1, Math.ceil(write.ttlMs))), String(write.set.length)];
+    const ttlMs = String(Math.max(1, Math.ceil(write.ttlMs)));
+    const member = write.index ? memberOf(keyHash) : "";
+    const score = write.index ? String(Math.ceil(write.index.deadline)) : "0";
+    const args = [write.mode, ttlMs, member, score, String(write.set.length)];
     for (const [field, value] of write.set) args.push(field, value);
     args.push(...write.remove);
     const connection = await this.#connection;
     const keys = [this.keys.sessionKey(keyHash)];
+    if (write.index) keys.push(this.keys.principalIndexKey(write.index.indexId));
     const wanted = Math.max(this.#durableReplicas, connection.readsFromReplicas ? 1 : 0);
     if (wanted === 0) {
       return (await withTimeout("session write", this.commandTimeoutMs, () =>
@@ -147,9 +172,64 @@ export class RedisStore implements SessionStore {
     return outcome as WriteOutcome;
   }
 
-  async remove(keyHash: string): Promise<void> {
+  async remove(keyHash: string, indexId?: string): Promise<void> {
     const connection = await this.#connection;
-    await withTimeout("DEL", this.commandTimeoutMs, () => connection.del(this.keys.sessionKey(keyHash)));
+    const keys = [this.keys.sessionKey(keyHash)];
+    if (indexId !== undefined) keys.push(this.keys.principalIndexKey(indexId));
+    await withTimeout("session delete", this.commandTimeoutMs, () =>
+      connection.runScript(removeSessionScript, keys, [memberOf(keyHash)]),
+    );
+  }
+
+  async listIndexed(indexId: string, now: number, idleTimeoutMs: number): Promise<IndexedSession[]> {
+    const connection = await this.#connection;
+    const reply = (await withTimeout("principal list", this.commandTimeoutMs, () =>
+      connection.runScript(
+        listPrincipalScript,
+        [this.keys.principalIndexKey(indexId)],
+        [this.keys.principalSessionPrefix(indexId), String(now), String(idleTimeoutMs)],
+      ),
+    )) as string[];
+    const sessions: IndexedSession[] = [];
+    for (let i = 0; i + 5 < reply.length; i += 6) {
+      const fields: StoredFields = {};
+      INDEX_FIELDS.forEach((field, n) => {
+        const value = reply[i + 1 + n];
+        if (value) fields[field] = value;
+      });
+      sessions.push({ handle: reply[i] as string, fields });
+    }
+    return sessions;
+  }
+
+  async revokeIndexed(indexId: string, options: RevokeOptions): Promise<IndexedSession[]> {
+    const connection = await this.#connection;
+    const args = [
+      this.keys.principalSessionPrefix(indexId),
+      options.keep ?? "",
+      options.withFields ? "1" : "0",
+    ];
+    args.push(...(options.handles ?? []));
+    if (options.handles?.length === 0) return [];
+    const reply = (await withTimeout("principal revoke", this.commandTimeoutMs, () =>
+      connection.runScript(revokePrincipalScript, [this.keys.principalIndexKey(indexId)], args),
+    )) as unknown[];
+    const revoked: IndexedSession[] = [];
+    for (let i = 0; i + 1 < reply.length; i += 2) {
+      const pairs = (reply[i + 1] ?? []) as string[];
+      const fields: StoredFields = {};
+      for (let f = 0; f + 1 < pairs.length; f += 2) fields[pairs[f] as string] = pairs[f + 1] as string;
+      revoked.push({ handle: reply[i] as string, fields });
+    }
+    return revoked;
+  }
+
+  /** The event stream and expiry schedule of this store's namespace, on the same connection. */
+  openEventLog(options: Omit<EventLogOptions, "commandTimeoutMs">): RedisEventLog {
+    return new RedisEventLog(this.#connection, this.keys, {
+      ...options,
+      commandTimeoutMs: this.commandTimeoutMs,
+    });
   }
 
   async close(): Promise<void> {

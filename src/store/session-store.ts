@@ -19,6 +19,24 @@ export interface SessionWrite {
   remove: readonly string[];
   /** New time to live of the whole record, always > 0: no record ever lives without a TTL (rule 1). */
   ttlMs: number;
+  /** The principal's index to add the session to, in the same atomic write (sessions of a principal). */
+  index?: { indexId: string; deadline: number };
+}
+
+/** A live session of a principal, as its index lists it. */
+export interface IndexedSession {
+  /** The session's key hash (without slot tag): an opaque handle, useless as a cookie. */
+  handle: string;
+  fields: StoredFields;
+}
+
+export interface RevokeOptions {
+  /** Handles to revoke; all of the principal's sessions when absent. */
+  handles?: readonly string[];
+  /** A handle to keep (the current session, for "log out my other devices"). */
+  keep?: string;
+  /** Return the revoked sessions' fields (for events that carry the last data). */
+  withFields?: boolean;
 }
 
 /** "gone": an update found no record (destroyed or expired meanwhile); "exists": a create found one. */
@@ -32,7 +50,12 @@ export interface SessionStore {
   load(keyHash: string): Promise<StoredFields | null>;
   /** Applies the whole write atomically, data and TTL together, in one round trip. */
   write(keyHash: string, write: SessionWrite): Promise<WriteOutcome>;
-  remove(keyHash: string): Promise<void>;
+  /** Deletes the record, and its entry in the principal's index when `indexId` is given. */
+  remove(keyHash: string, indexId?: string): Promise<void>;
+  /** A principal's live sessions; entries of sessions that ended are pruned from the index as it reads. */
+  listIndexed(indexId: string, now: number, idleTimeoutMs: number): Promise<IndexedSession[]>;
+  /** Deletes sessions of a principal atomically with respect to its logins; answers what it removed. */
+  revokeIndexed(indexId: string, options: RevokeOptions): Promise<IndexedSession[]>;
   /** Releases connections the store opened itself; a client handed in by the app stays open. */
   close(): Promise<void>;
 }

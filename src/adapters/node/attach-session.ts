@@ -11,7 +11,13 @@ export async function attachSession(
   res: ServerResponse,
   secure: boolean = (req.socket as TLSSocket).encrypted === true,
 ): Promise<SessionWithData> {
-  const session = await manager.load({ cookieHeader: req.headers.cookie, secure });
+  const session = await manager.load({
+    cookieHeader: req.headers.cookie,
+    secure,
+    userAgent: req.headers["user-agent"],
+    // Express sets req.ip (honouring "trust proxy"); plain node:http has only the socket's peer.
+    ip: (req as { ip?: string }).ip ?? req.socket.remoteAddress,
+  });
   commitBeforeResponse(res, () => manager.commit(session));
   return session;
 }

@@ -1,0 +1,271 @@
+import type { RedisConnection } from "../redis/redis-connection.js";
+import { withTimeout } from "../redis/with-timeout.js";
+import { type KeyLayout, SCHEDULE_BUCKETS } from "../store/key-layout.js";
+import { claimDueScript, expireIfDueScript } from "./event-scripts.js";
+import { eventFromEntry, eventToFields, type NewSessionEvent, type SessionEvent } from "./session-event.js";
+
+export interface EventLogOptions {
+  /** Entries kept in the stream (approximately: XADD MAXLEN ~). Default 100 000. */
+  maxLength: number;
+  /** Put the session's last attributes into destroyed/expired events. */
+  includeData: boolean;
+  commandTimeoutMs: number;
+  idleTimeoutMs: number;
+}
+
+export interface ConsumeOptions {
+  /** Consumer group: each event is handled by one consumer of the group. */
+  group: string;
+  /** This instance's name within the group (e.g. hostname + pid). */
+  consumer: string;
+  handler: (event: SessionEvent) => void | Promise<void>;
+  /** Where a new group starts: "$" only new events (default), "0" everything still in the stream. */
+  startFrom?: "$" | "0";
+  /** Events a dead consumer left unacknowledged this long are taken over. Default 30 000 ms. */
+  reclaimAfterMs?: number;
+  /** How often the stream is polled. Default 100 ms. */
+  pollIntervalMs?: number;
+  onError?: (error: unknown) => void;
+}
+
+export interface Subscription {
+  stop(): Promise<void>;
+}
+
+const CLAIM_BATCH = 200;
+const CLAIM_LEASE_MS = 30_000;
+const READ_BATCH = 100;
+const BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/** Which schedule bucket holds a session: spread by the last character of its hash. */
+export function bucketOf(keyId: string): number {
+  return Math.max(0, BASE64URL.indexOf(keyId.charAt(keyId.length - 1))) % SCHEDULE_BUCKETS;
+}
+
+/**
+ * Session events in a Redis stream, and the expiry schedule that produces "expired" events without
+ * keyspace notifications: notifications are node-local, lost while nobody listens, and often forbidden
+ * on managed Redis. The schedule (16 ZSET buckets spread over the cluster's slots) survives restarts and
+ * failovers with the data, so a sweeper that starts late still finds every session that expired meanwhile.
+ */
+export class RedisEventLog {
+  readonly #connection: Promise<RedisConnection>;
+  readonly #keys: KeyLayout;
+  readonly #options: EventLogOptions;
+
+  constructor(connection: Promise<RedisConnection>, keys: KeyLayout, options: EventLogOptions) {
+    this.#connection = connection;
+    this.#keys = keys;
+    this.#options = options;
+  }
+
+  async publish(event: NewSessionEvent, now = Date.now()): Promise<void> {
+    const key = this.#keys.eventsKey;
+    const args = [
+      "XADD",
+      key,
+      "MAXLEN",
+      "~",
+      String(this.#options.maxLength),
+      "*",
+      ...eventToFields(event, now),
+    ];
+    await this.#run("XADD", key, args);
+  }
+
+  /** Records when a session will end, so the sweeper finds it (moved on by the sweeper while it lives). */
+  async schedule(keyId: string, deadline: number): Promise<void> {
+    const key = this.#keys.scheduleKey(bucketOf(keyId));
+    await this.#run("ZADD", key, ["ZADD", key, String(Math.ceil(deadline)), keyId]);
+  }
+
+  async unschedule(keyId: string): Promise<void> {
+    const key = this.#keys.scheduleKey(bucketOf(keyId));
+    await this.#run("ZREM", key, ["ZREM", key, keyId]);
+  }
+
+  /** One pass over every bucket: ends due sessions and publishes their "expired" events. */
+  async sweep(now = Date.now()): Promise<number> {
+    const connection = await this.#connection;
+    let published = 0;
+    for (let bucket = 0; bucket < SCHEDULE_BUCKETS; bucket++) {
+      const scheduleKey = this.#keys.scheduleKey(bucket);
+      const due = (await withTimeout("schedule claim", this.#options.commandTimeoutMs, () =>
+        connection.runScript(
+          claimDueScript,
+          [scheduleKey],
+          [String(now), String(now + CLAIM_LEASE_MS), String(CLAIM_BATCH)],
+        ),
+      )) as string[];
+      for (const keyId of due) {
+        const result = (await withTimeout("expiry check", this.#options.commandTimeoutMs, () =>
+          connection.runScript(
+            expireIfDueScript,
+            [this.#keys.sessionKey(keyId)],
+            [String(now), String(this.#options.idleTimeoutMs)],
+          ),
+        )) as string[];
+        if (result[0] === "alive") {
+          // Activity moved the deadline since it was scheduled: look again then.
+          await this.#run("ZADD", scheduleKey, ["ZADD", scheduleKey, result[1] as string, keyId]);
+          continue;
+        }
+        await this.publish(this.#expiredEvent(keyId, result), now);
+        await this.#run("ZREM", scheduleKey, ["ZREM", scheduleKey, keyId]);
+        published++;
+      }
+    }
+    return published;
+  }
+
+  #expiredEvent(keyId: string, result: string[]): NewSessionEvent {
+    if (result[0] === "missing") return { type: "expired", keyHash: keyId, reason: "ttl" };
+    const fields: Record<string, string> = {};
+    for (let i = 2; i + 1 < result.length; i += 2) fields[result[i] as string] = result[i + 1] as string;
+    const event: NewSessionEvent = { type: "expired", keyHash: keyId, reason: result[1] as string };
+    if (fields.$p !== undefined) event.principal = fields.$p;
+    if (this.#options.includeData) event.data = attributesOf(fields);
+    return event;
+  }
+
+  /**
+   * Delivers each event to one consumer of `group` (a Redis consumer group): at least once, in stream
+   * order per consumer; an event is acknowledged after the handler returns, and events a dead consumer
+   * held are taken over after `reclaimAfterMs`.
+   */
+  consume(options: ConsumeOptions): Subscription {
+    const key = this.#keys.eventsKey;
+    const poll = options.pollIntervalMs ?? 100;
+    const reclaimAfter = options.reclaimAfterMs ?? 30_000;
+    let stopped = false;
+    const loop = (async () => {
+      await this.#createGroup(options.group, options.startFrom ?? "$");
+      let lastReclaim = 0;
+      while (!stopped) {
+        try {
+          if (Date.now() - lastReclaim >= Math.min(reclaimAfter, 5000)) {
+            lastReclaim = Date.now();
+            const claimed = (await this.#run("XAUTOCLAIM", key, [
+              "XAUTOCLAIM",
+              key,
+              options.group,
+              options.consumer,
+              String(reclaimAfter),
+              "0-0",
+              "COUNT",
+              String(READ_BATCH),
+            ])) as [string, [string, string[]][]];
+            await this.#handleEntries(claimed?.[1] ?? [], options);
+          }
+          const reply = (await this.#run("XREADGROUP", key, [
+            "XREADGROUP",
+            "GROUP",
+            options.group,
+            options.consumer,
+            "COUNT",
+            String(READ_BATCH),
+            "STREAMS",
+            key,
+            ">",
+          ])) as [string, [string, string[]][]][] | null;
+          const entries = reply?.[0]?.[1] ?? [];
+          await this.#handleEntries(entries, options);
+          if (entries.length < READ_BATCH) await sleep(poll);
+        } catch (error) {
+          options.onError?.(error);
+          await sleep(poll * 5);
+        }
+      }
+    })();
+    return {
+      stop: async () => {
+        stopped = true;
+        await loop;
+      },
+    };
+  }
+
+  /** Every event from now on, to this process (broadcast: every instance sees every event). */
+  subscribe(
+    handler: (event: SessionEvent) => void,
+    options: { pollIntervalMs?: number; onError?: (error: unknown) => void } = {},
+  ): Subscription {
+    const key = this.#keys.eventsKey;
+    const poll = options.pollIntervalMs ?? 100;
+    let stopped = false;
+    const loop = (async () => {
+      // The newest entry's ID, or "0-0" for an empty stream: later entries are the new ones.
+      let lastId = "0-0";
+      const newest = (await this.#run("XREVRANGE", key, ["XREVRANGE", key, "+", "-", "COUNT", "1"]).catch(
+        () => [],
+      )) as [string, string[]][];
+      if (newest[0]) lastId = newest[0][0];
+      while (!stopped) {
+        try {
+          const reply = (await this.#run("XREAD", key, [
+            "XREAD",
+            "COUNT",
+            String(READ_BATCH),
+            "STREAMS",
+            key,
+            lastId,
+          ])) as [string, [string, string[]][]][] | null;
+          const entries = reply?.[0]?.[1] ?? [];
+          for (const [id, fields] of entries) {
+            lastId = id;
+            const event = eventFromEntry(id, fields);
+            if (event) handler(event);
+          }
+          if (entries.length < READ_BATCH) await sleep(poll);
+        } catch (error) {
+          options.onError?.(error);
+          await sleep(poll * 5);
+        }
+      }
+    })();
+    return {
+      stop: async () => {
+        stopped = true;
+        await loop;
+      },
+    };
+  }
+
+  async #handleEntries(entries: [string, string[] | null][], options: ConsumeOptions): Promise<void> {
+    const key = this.#keys.eventsKey;
+    for (const [id, fields] of entries) {
+      // A trimmed entry (MAXLEN) comes back from XAUTOCLAIM without fields: acknowledge it and move on.
+      const event = fields ? eventFromEntry(id, fields) : null;
+      if (event) await options.handler(event);
+      await this.#run("XACK", key, ["XACK", key, options.group, id]);
+    }
+  }
+
+  async #createGroup(group: string, startFrom: string): Promise<void> {
+    const key = this.#keys.eventsKey;
+    try {
+      await this.#run("XGROUP", key, ["XGROUP", "CREATE", key, group, startFrom, "MKSTREAM"]);
+    } catch (error) {
+      if (!/BUSYGROUP/.test(String((error as Error)?.message))) throw error;
+    }
+  }
+
+  async #run(operation: string, key: string, args: string[]): Promise<unknown> {
+    const connection = await this.#connection;
+    return withTimeout(operation, this.#options.commandTimeoutMs, () => connection.command(key, args));
+  }
+}
+
+/** The attribute fields of a stored record (metadata fields start with "$"). */
+function attributesOf(fields: Record<string, string>): Record<string, string> {
+  const data: Record<string, string> = {};
+  for (const [field, value] of Object.entries(fields)) {
+    if (!field.startsWith("$")) data[field] = value;
+    else if (field.startsWith("$$")) data[field.slice(1)] = value;
+  }
+  return data;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

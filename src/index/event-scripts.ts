@@ -1,0 +1,41 @@
+import { defineLuaScript } from "../redis/lua-script.js";
+
+/**
+ * Claims up to ARGV[3] due entries of one expiry-schedule bucket (KEYS[1]): entries whose score (the
+ * session's deadline) is <= ARGV[1] are pushed to ARGV[2] (now + lease) and returned. A claimed entry
+ * is invisible to other sweepers until its lease ends; the claimer removes it once its event is
+ * published, so a sweeper that dies mid-way only delays the event (at-least-once).
+ */
+export const claimDueScript = defineLuaScript(`
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
+for _, member in ipairs(due) do redis.call('ZADD', KEYS[1], ARGV[2], member) end
+return due
+`);
+
+/**
+ * Ends a session whose deadline has passed. KEYS[1] = session hash; ARGV[1] = now, ARGV[2] = idle
+ * timeout (ms). Returns {"missing"}, {"alive", deadline} or {"expired", reason, fields...} (the record
+ * is deleted in the same step, so a late request cannot see it again).
+ */
+export const expireIfDueScript = defineLuaScript(`
+local fields = redis.call('HGETALL', KEYS[1])
+if #fields == 0 then return {'missing'} end
+local f = {}
+for i = 1, #fields, 2 do f[fields[i]] = fields[i + 1] end
+local a = tonumber(f['$a'])
+local x = tonumber(f['$x'])
+if a == nil or x == nil then
+  redis.call('DEL', KEYS[1])
+  return {'expired', 'corrupt'}
+end
+local idleDeadline = a + tonumber(ARGV[2])
+if math.min(idleDeadline, x) > tonumber(ARGV[1]) then
+  return {'alive', tostring(math.min(idleDeadline, x))}
+end
+redis.call('DEL', KEYS[1])
+local reason = 'idle'
+if x <= idleDeadline then reason = 'absolute' end
+local out = {'expired', reason}
+for i = 1, #fields do table.insert(out, fields[i]) end
+return out
+`);
