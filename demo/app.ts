@@ -1,5 +1,7 @@
 import express, { type Request, type Response } from "express";
 import type { ExpressSessionMiddleware } from "../src/adapters/express/index.js";
+import type { SessionManager } from "../src/core/session-manager.js";
+import type { SessionEvent } from "../src/index/session-event.js";
 
 export interface DemoInspector {
   /** Where the demo keeps sessions, shown on the page ("redis://127.0.0.1:6379", "memory"). */
@@ -15,12 +17,33 @@ declare module "../src/index.js" {
 }
 
 const MAX_DELAY_MS = 10_000;
+const EVENTS_SHOWN = 50;
+
+/** The latest session events this instance heard (broadcast subscription), for GET /api/events. */
+export interface EventFeed {
+  latest(): SessionEvent[];
+  stop(): Promise<void>;
+}
+
+export function watchEvents(manager: SessionManager): EventFeed | undefined {
+  if (!manager.events) return undefined;
+  const seen: SessionEvent[] = [];
+  const subscription = manager.events.subscribe((event) => {
+    seen.unshift(event);
+    seen.length = Math.min(seen.length, EVENTS_SHOWN);
+  });
+  return { latest: () => [...seen], stop: () => subscription.stop() };
+}
 
 /**
  * The session playground. Its HTTP contract is relied on by tests and tools (README "The demo"):
  * POST /login, POST /logout, GET /api/session, PATCH /api/session[?delay=MS].
  */
-export function createDemoApp(sessions: ExpressSessionMiddleware, inspector: DemoInspector): express.Express {
+export function createDemoApp(
+  sessions: ExpressSessionMiddleware,
+  inspector: DemoInspector,
+  events?: EventFeed,
+): express.Express {
   const app = express();
   app.disable("x-powered-by");
   app.use(express.json({ limit: "64kb" }));
@@ -37,7 +60,8 @@ export function createDemoApp(sessions: ExpressSessionMiddleware, inspector: Dem
       res.status(400).json({ error: "user must be a non-empty string of at most 100 characters" });
       return;
     }
-    await req.session.regenerate();
+    // Logs the session in: a new ID in the user's slot, indexed under the user ("your devices").
+    await req.session.setPrincipal(user);
     req.session.user = user;
     res.redirect(303, "/");
   });
@@ -70,6 +94,47 @@ export function createDemoApp(sessions: ExpressSessionMiddleware, inspector: Dem
       else data[name] = value;
     }
     res.json({ data: { ...req.session } });
+  });
+
+  app.get("/api/devices", async (req, res) => {
+    const user = req.session.meta.principal;
+    if (user === undefined) {
+      res.status(401).json({ error: "log in to see your devices" });
+      return;
+    }
+    const devices = await sessions.manager.listSessions(user, req.session);
+    res.json({
+      devices: devices.map((d) => ({
+        ...d,
+        createdAt: new Date(d.createdAt).toISOString(),
+        lastAccessAt: new Date(d.lastAccessAt).toISOString(),
+        idleDeadline: new Date(d.idleDeadline).toISOString(),
+        absoluteDeadline: new Date(d.absoluteDeadline).toISOString(),
+      })),
+    });
+  });
+
+  app.post("/api/devices/revoke", async (req, res) => {
+    const user = req.session.meta.principal;
+    if (user === undefined) {
+      res.status(401).json({ error: "log in to revoke sessions" });
+      return;
+    }
+    const body = (req.body ?? {}) as { handle?: unknown; all?: unknown; exceptCurrent?: unknown };
+    if (typeof body.handle === "string" && body.handle.length > 0 && body.handle.length <= 64) {
+      res.json({ revoked: (await sessions.manager.revokeSession(user, body.handle)) ? 1 : 0 });
+    } else if (body.all === true) {
+      const options = body.exceptCurrent === true ? { except: req.session } : {};
+      res.json({ revoked: await sessions.manager.revokeAllSessions(user, options) });
+    } else {
+      res
+        .status(400)
+        .json({ error: 'body must be { "handle": "..." } or { "all": true, "exceptCurrent": true|false }' });
+    }
+  });
+
+  app.get("/api/events", (_req, res) => {
+    res.json({ events: events?.latest() ?? [], enabled: events !== undefined });
   });
 
   app.use(
@@ -118,6 +183,11 @@ input,button{font:inherit;padding:.3rem .6rem}</style></head>
 <form id="set"><input name="name" placeholder="attribute" required> <input name="value" placeholder="JSON value, empty removes"> <button>Set attribute</button></form>
 <h2>Session</h2>
 <pre id="state">${json}</pre>
+<h2>Your devices</h2>
+<div id="devices">${user ? "loading..." : "Log in to see the sessions of your user."}</div>
+${user ? '<button id="revoke-others">Log out my other devices</button> <button id="revoke-all">Log out everywhere</button>' : ""}
+<h2>Events</h2>
+<pre id="events">loading...</pre>
 <script>
 document.getElementById("set").addEventListener("submit", async (event) => {
   event.preventDefault();
@@ -128,6 +198,40 @@ document.getElementById("set").addEventListener("submit", async (event) => {
   await fetch("/api/session", { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify({ [form.get("name")]: value }) });
   location.reload();
 });
+async function post(url, body) {
+  await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  location.reload();
+}
+function text(value) { const span = document.createElement("span"); span.textContent = value; return span; }
+async function showDevices() {
+  const box = document.getElementById("devices");
+  const response = await fetch("/api/devices");
+  if (!response.ok) return;
+  const { devices } = await response.json();
+  box.textContent = "";
+  for (const device of devices) {
+    const row = document.createElement("div");
+    row.append(text((device.current ? "this device - " : "") + (device.userAgent ?? "unknown browser") + " - last seen " + device.lastAccessAt + " "));
+    if (!device.current) {
+      const button = document.createElement("button");
+      button.textContent = "Revoke";
+      button.onclick = () => post("/api/devices/revoke", { handle: device.handle });
+      row.append(button);
+    }
+    box.append(row);
+  }
+}
+async function showEvents() {
+  const { events, enabled } = await (await fetch("/api/events")).json();
+  document.getElementById("events").textContent = enabled
+    ? events.map((e) => new Date(e.at).toISOString() + " " + e.type + (e.reason ? " (" + e.reason + ")" : "") + " " + (e.principal ?? "") + " " + e.keyHash.slice(-12)).join("\n") || "no events yet"
+    : "events are off (MemoryStore)";
+}
+document.getElementById("revoke-others")?.addEventListener("click", () => post("/api/devices/revoke", { all: true, exceptCurrent: true }));
+document.getElementById("revoke-all")?.addEventListener("click", () => post("/api/devices/revoke", { all: true, exceptCurrent: false }));
+showDevices();
+showEvents();
+setInterval(showEvents, 2000);
 </script>
 </body></html>`;
 }

@@ -5,9 +5,9 @@
  */
 import { Redis } from "ioredis";
 import { session } from "../src/adapters/express/index.js";
-import { createMemoryStore, createRedisStore, type SessionStore } from "../src/index.js";
+import { createMemoryStore, createRedisStore, RedisStore, type SessionStore } from "../src/index.js";
 import { startRedisServer } from "../test/harness/redis-server.js";
-import { createDemoApp, type DemoInspector } from "./app.js";
+import { createDemoApp, type DemoInspector, watchEvents } from "./app.js";
 
 const port = Number(process.env.PORT ?? 3000);
 // A fixed development secret: fine for a playground on 127.0.0.1, never for an app.
@@ -54,9 +54,22 @@ async function chooseStore(): Promise<{ store: SessionStore; inspector: DemoInsp
 }
 
 const { store, inspector } = await chooseStore();
-const sessions = session({ store, secret, idleTimeout: "30m", absoluteTimeout: "1d", touchAfter: "1m" });
-cleanups.push(() => sessions.close());
-const server = createDemoApp(sessions, inspector).listen(port, "127.0.0.1", () => {
+const sessions = session({
+  store,
+  secret,
+  idleTimeout: "30m",
+  absoluteTimeout: "1d",
+  touchAfter: "1m",
+  index: { recordDevice: true },
+  // Events need Redis; the in-memory fallback runs without them.
+  ...(store instanceof RedisStore ? { events: { includeData: false } } : {}),
+});
+const events = watchEvents(sessions.manager);
+cleanups.push(async () => {
+  await events?.stop();
+  await sessions.close();
+});
+const server = createDemoApp(sessions, inspector, events).listen(port, "127.0.0.1", () => {
   console.log(`sessionkit playground: http://127.0.0.1:${port}/  (store: ${inspector.storeLabel})`);
 });
 

@@ -271,9 +271,9 @@ export class SessionManager implements SessionBackend {
         return state.hadCookie ? this.#clearingCookie(state.secureRequest) : undefined;
       }
       state.times.lastAccessAt = now;
-      // Scheduled before it exists: a crash between the two leaves an entry the sweeper drops, never
-      // a session without its "expired" event.
-      await this.events?.schedule(state.keyHash, now + this.#remainingMs(state.times, now));
+      // Scheduled before it exists: a crash between the two can yield an "expired" event for a session
+      // that never was (at least once errs that way), never a session without its "expired" event.
+      await this.events?.schedule(state.keyHash, now + this.#remainingMs(state.times, now), now);
       const outcome = await this.store.write(state.keyHash, {
         mode: "create",
         set: [...timesToFields(state.times), ...this.#identityFields(state), ...set],

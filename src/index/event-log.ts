@@ -1,7 +1,7 @@
-import type { RedisConnection } from "../redis/redis-connection.js";
+import type { LuaScript, RedisConnection } from "../redis/redis-connection.js";
 import { withTimeout } from "../redis/with-timeout.js";
 import { type KeyLayout, SCHEDULE_BUCKETS } from "../store/key-layout.js";
-import { claimDueScript, expireIfDueScript } from "./event-scripts.js";
+import { appendEventScript, claimDueScript, expireIfDueScript, scheduleScript } from "./event-scripts.js";
 import { eventFromEntry, eventToFields, type NewSessionEvent, type SessionEvent } from "./session-event.js";
 
 export interface EventLogOptions {
@@ -32,6 +32,11 @@ export interface Subscription {
   stop(): Promise<void>;
 }
 
+/**
+ * The stream and the schedule buckets live this long past their newest entry (rule 1): a consumer or
+ * sweeper that starts within a week of the last event or deadline misses nothing.
+ */
+const RETENTION_MS = 7 * 86_400_000;
 const CLAIM_BATCH = 200;
 const CLAIM_LEASE_MS = 30_000;
 const READ_BATCH = 100;
@@ -60,23 +65,14 @@ export class RedisEventLog {
   }
 
   async publish(event: NewSessionEvent, now = Date.now()): Promise<void> {
-    const key = this.#keys.eventsKey;
-    const args = [
-      "XADD",
-      key,
-      "MAXLEN",
-      "~",
-      String(this.#options.maxLength),
-      "*",
-      ...eventToFields(event, now),
-    ];
-    await this.#run("XADD", key, args);
+    const args = [String(this.#options.maxLength), String(RETENTION_MS), ...eventToFields(event, now)];
+    await this.#script("XADD", appendEventScript, this.#keys.eventsKey, args);
   }
 
   /** Records when a session will end, so the sweeper finds it (moved on by the sweeper while it lives). */
-  async schedule(keyId: string, deadline: number): Promise<void> {
-    const key = this.#keys.scheduleKey(bucketOf(keyId));
-    await this.#run("ZADD", key, ["ZADD", key, String(Math.ceil(deadline)), keyId]);
+  async schedule(keyId: string, deadline: number, now = Date.now()): Promise<void> {
+    const ttl = String(Math.max(0, Math.ceil(deadline - now)) + RETENTION_MS);
+    await this.#script("ZADD", scheduleScript, this.#keys.scheduleKey(bucketOf(keyId)), [String(Math.ceil(deadline)), keyId, ttl]);
   }
 
   async unschedule(keyId: string): Promise<void> {
@@ -172,7 +168,10 @@ export class RedisEventLog {
           await this.#handleEntries(entries, options);
           if (entries.length < READ_BATCH) await sleep(poll);
         } catch (error) {
-          options.onError?.(error);
+          // The stream expired (nothing published for RETENTION_MS) and took the group with it.
+          if (/NOGROUP/.test(String((error as Error)?.message))) {
+            await this.#createGroup(options.group, "0").catch(() => {});
+          } else options.onError?.(error);
           await sleep(poll * 5);
         }
       }
@@ -248,6 +247,11 @@ export class RedisEventLog {
     } catch (error) {
       if (!/BUSYGROUP/.test(String((error as Error)?.message))) throw error;
     }
+  }
+
+  async #script(operation: string, script: LuaScript, key: string, args: string[]): Promise<unknown> {
+    const connection = await this.#connection;
+    return withTimeout(operation, this.#options.commandTimeoutMs, () => connection.runScript(script, [key], args));
   }
 
   async #run(operation: string, key: string, args: string[]): Promise<unknown> {

@@ -39,3 +39,26 @@ local out = {'expired', reason}
 for i = 1, #fields do table.insert(out, fields[i]) end
 return out
 `);
+
+/**
+ * Adds a session to an expiry-schedule bucket (KEYS[1]) and keeps the bucket alive for ARGV[3] ms past
+ * its latest deadline (rule 1: no key without a TTL): a sweeper that starts within that time still
+ * reports every session that ended meanwhile. ARGV[1] = deadline (ms), ARGV[2] = key id.
+ */
+export const scheduleScript = defineLuaScript(`
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+local ttl = tonumber(ARGV[3])
+if redis.call('PTTL', KEYS[1]) < ttl then redis.call('PEXPIRE', KEYS[1], ttl) end
+return 1
+`);
+
+/**
+ * Appends an event (KEYS[1] = stream) trimmed to about ARGV[1] entries, and keeps the stream ARGV[2] ms
+ * past its newest event: an app that stops publishing leaves nothing behind for ever.
+ * ARGV[3 ..] = field/value pairs.
+ */
+export const appendEventScript = defineLuaScript(`
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(ARGV, 3, #ARGV))
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return id
+`);

@@ -1,7 +1,8 @@
 import { createServer } from "node:http";
 import { type Cluster, Redis } from "ioredis";
-import { createDemoApp } from "../../demo/app.js";
+import { createDemoApp, watchEvents } from "../../demo/app.js";
 import { session } from "../../src/adapters/express/index.js";
+import type { SessionManager } from "../../src/core/session-manager.js";
 import type { SessionOptions } from "../../src/core/session-options.js";
 import type { RedisStore } from "../../src/store/redis-store.js";
 import { Browser, listen, TEST_SECRET, testNamespace } from "./browser.js";
@@ -10,6 +11,7 @@ export interface DemoFixture {
   baseUrl: string;
   namespace: string;
   store: RedisStore;
+  manager: SessionManager;
   /** A separate client for looking at Redis directly. */
   redis: Redis | Cluster;
   browser(): Browser;
@@ -38,18 +40,24 @@ export async function startDemoFixture(
   const redis = inspector();
   // The inspector only serves the page; its reconnect errors during failure tests are expected noise.
   redis.on("error", () => {});
-  const app = createDemoApp(sessions, {
-    storeLabel: "test",
-    inspect: async (keyHash) => {
-      const key = store.keys.sessionKey(keyHash);
-      return { key, ttlMs: await redis.pttl(key) };
+  const events = watchEvents(sessions.manager);
+  const app = createDemoApp(
+    sessions,
+    {
+      storeLabel: "test",
+      inspect: async (keyHash) => {
+        const key = store.keys.sessionKey(keyHash);
+        return { key, ttlMs: await redis.pttl(key) };
+      },
     },
-  });
+    events,
+  );
   const server = await listen(createServer(app));
   return {
     baseUrl: server.baseUrl,
     namespace,
     store,
+    manager: sessions.manager,
     redis,
     browser: () => new Browser(server.baseUrl),
     redisKey: (keyHash) => store.keys.sessionKey(keyHash),
@@ -61,6 +69,7 @@ export async function startDemoFixture(
     },
     close: async () => {
       await server.close();
+      await events?.stop();
       await sessions.close();
       redis.disconnect();
     },
