@@ -1,11 +1,26 @@
 import { Cluster } from "ioredis";
 import { createCluster, createSentinel } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { redisInfo, waitFor } from "./harness/redis-server.js";
 import { type DedicatedTopology, startDedicatedTopology, type Topologies } from "./harness/topologies.js";
 import { type DemoFixture, startDemoFixture } from "./support/demo-fixture.js";
 import { type LoadReport, runUsers } from "./support/failover-load.js";
 
 const USERS_PER_APP = 12;
+
+/** Polls until every replica of the primary on `port` reports the primary's replication offset. */
+async function waitForReplicasInSync(port: number): Promise<void> {
+  await waitFor(
+    `replicas of ${port} in sync`,
+    async () => {
+      const info = await redisInfo(port, "replication");
+      const offset = info.master_repl_offset;
+      const replicas = Object.entries(info).filter(([k]) => /^slave\d+$/.test(k));
+      return replicas.length > 0 && replicas.every(([, v]) => v.includes(`offset=${offset},`));
+    },
+    10_000,
+  );
+}
 
 function printReports(title: string, reports: LoadReport[]): void {
   const lines = reports.map(
@@ -84,6 +99,52 @@ describe("Redis Cluster: a primary is killed (SIGKILL) under load", () => {
       reports,
     );
     expectSurvived(reports, "ioredis durable(1)", (durationMs - killAtMs) / 1000);
+  }, 60_000);
+
+  it("delivers the expired event of every session, on every shard, through a second primary failover", async () => {
+    const seeds = topology.topology.primaries.map((p) => `127.0.0.1:${p}`).join(",");
+    const port = topology.topology.primaries[1] as number;
+    const app = await startDemoFixture(
+      port,
+      "expiry-failover",
+      {
+        redis: `redis+cluster://${seeds}`,
+        idleTimeout: 3000,
+        touchAfter: 500,
+        events: { sweepInterval: 100, retainExpired: 20_000 },
+      },
+      () => new Cluster([{ host: "127.0.0.1", port }]),
+    );
+    const received = new Map<string, number>();
+    const subscription = app.manager.events?.subscribe((event) => {
+      if (event.type === "expired" && !received.has(event.keyHash)) received.set(event.keyHash, Date.now());
+    });
+    try {
+      const sessions: { keyHash: string; deadline: number }[] = [];
+      for (let i = 0; i < 30; i++) {
+        const browser = app.browser();
+        await browser.request("POST", "/login", { json: { user: `fo-${i}` } });
+        const { meta } = (await browser.get("/api/session")).json<{
+          meta: { keyHash: string; idleDeadline: string };
+        }>();
+        sessions.push({ keyHash: meta.keyHash, deadline: Date.parse(meta.idleDeadline) });
+      }
+      // Kill a primary once its replica has every write (what an async replica may lose is not the point here).
+      const victimPort = topology.topology.primaries[1] as number;
+      await waitForReplicasInSync(victimPort);
+      const killedAt = Date.now();
+      await topology.server(victimPort).kill();
+      await expect.poll(() => received.size, { timeout: 30_000, interval: 200 }).toBe(30);
+      const delays = sessions.map((s) => (received.get(s.keyHash) ?? 0) - s.deadline).sort((a, b) => a - b);
+      const firstDeadline = Math.min(...sessions.map((s) => s.deadline));
+      console.log(
+        `[events] cluster, a primary killed ${firstDeadline - killedAt} ms before the first deadline: 30/30 expired ` +
+          `events, delay after the deadline p50 ${delays[15]} ms, max ${delays[29]} ms`,
+      );
+    } finally {
+      await subscription?.stop();
+      await app.close();
+    }
   }, 60_000);
 });
 

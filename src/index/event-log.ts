@@ -38,7 +38,8 @@ export interface Subscription {
  */
 const RETENTION_MS = 7 * 86_400_000;
 const CLAIM_BATCH = 200;
-const CLAIM_LEASE_MS = 30_000;
+/** A claimed entry that was not finished (publish failed, sweeper died) is retried after this. */
+const CLAIM_LEASE_MS = 5000;
 const READ_BATCH = 100;
 const BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
@@ -72,7 +73,11 @@ export class RedisEventLog {
   /** Records when a session will end, so the sweeper finds it (moved on by the sweeper while it lives). */
   async schedule(keyId: string, deadline: number, now = Date.now()): Promise<void> {
     const ttl = String(Math.max(0, Math.ceil(deadline - now)) + RETENTION_MS);
-    await this.#script("ZADD", scheduleScript, this.#keys.scheduleKey(bucketOf(keyId)), [String(Math.ceil(deadline)), keyId, ttl]);
+    await this.#script("ZADD", scheduleScript, this.#keys.scheduleKey(bucketOf(keyId)), [
+      String(Math.ceil(deadline)),
+      keyId,
+      ttl,
+    ]);
   }
 
   async unschedule(keyId: string): Promise<void> {
@@ -80,36 +85,53 @@ export class RedisEventLog {
     await this.#run("ZREM", key, ["ZREM", key, keyId]);
   }
 
-  /** One pass over every bucket: ends due sessions and publishes their "expired" events. */
+  /**
+   * One pass over every bucket: publishes the "expired" event of each due session, then deletes it.
+   * A bucket whose primary fails is skipped for this pass (its claimed entries come back after the
+   * lease); the error of the first failed bucket is thrown once the other buckets are done.
+   */
   async sweep(now = Date.now()): Promise<number> {
-    const connection = await this.#connection;
     let published = 0;
+    let firstError: unknown;
     for (let bucket = 0; bucket < SCHEDULE_BUCKETS; bucket++) {
-      const scheduleKey = this.#keys.scheduleKey(bucket);
-      const due = (await withTimeout("schedule claim", this.#options.commandTimeoutMs, () =>
+      try {
+        published += await this.#sweepBucket(bucket, now);
+      } catch (error) {
+        firstError ??= error;
+      }
+    }
+    if (firstError !== undefined) throw firstError;
+    return published;
+  }
+
+  async #sweepBucket(bucket: number, now: number): Promise<number> {
+    const connection = await this.#connection;
+    const timeoutMs = this.#options.commandTimeoutMs;
+    const scheduleKey = this.#keys.scheduleKey(bucket);
+    const lease = [String(now), String(now + CLAIM_LEASE_MS), String(CLAIM_BATCH)];
+    const due = (await withTimeout("schedule claim", timeoutMs, () =>
+      connection.runScript(claimDueScript, [scheduleKey], lease),
+    )) as string[];
+    let published = 0;
+    for (const keyId of due) {
+      const sessionKey = this.#keys.sessionKey(keyId);
+      const result = (await withTimeout("expiry check", timeoutMs, () =>
         connection.runScript(
-          claimDueScript,
-          [scheduleKey],
-          [String(now), String(now + CLAIM_LEASE_MS), String(CLAIM_BATCH)],
+          expireIfDueScript,
+          [sessionKey],
+          [String(now), String(this.#options.idleTimeoutMs)],
         ),
       )) as string[];
-      for (const keyId of due) {
-        const result = (await withTimeout("expiry check", this.#options.commandTimeoutMs, () =>
-          connection.runScript(
-            expireIfDueScript,
-            [this.#keys.sessionKey(keyId)],
-            [String(now), String(this.#options.idleTimeoutMs)],
-          ),
-        )) as string[];
-        if (result[0] === "alive") {
-          // Activity moved the deadline since it was scheduled: look again then.
-          await this.#run("ZADD", scheduleKey, ["ZADD", scheduleKey, result[1] as string, keyId]);
-          continue;
-        }
-        await this.publish(this.#expiredEvent(keyId, result), now);
-        await this.#run("ZREM", scheduleKey, ["ZREM", scheduleKey, keyId]);
-        published++;
+      if (result[0] === "alive") {
+        // Activity moved the deadline since it was scheduled: look again then.
+        await this.#run("ZADD", scheduleKey, ["ZADD", scheduleKey, result[1] as string, keyId]);
+        continue;
       }
+      await this.publish(this.#expiredEvent(keyId, result), now);
+      // Only now: had the publish failed, the record would still be there for the retry.
+      if (result[0] === "expired") await this.#run("DEL", sessionKey, ["DEL", sessionKey]);
+      await this.#run("ZREM", scheduleKey, ["ZREM", scheduleKey, keyId]);
+      published++;
     }
     return published;
   }
@@ -251,7 +273,9 @@ export class RedisEventLog {
 
   async #script(operation: string, script: LuaScript, key: string, args: string[]): Promise<unknown> {
     const connection = await this.#connection;
-    return withTimeout(operation, this.#options.commandTimeoutMs, () => connection.runScript(script, [key], args));
+    return withTimeout(operation, this.#options.commandTimeoutMs, () =>
+      connection.runScript(script, [key], args),
+    );
   }
 
   async #run(operation: string, key: string, args: string[]): Promise<unknown> {

@@ -13,9 +13,11 @@ return due
 `);
 
 /**
- * Ends a session whose deadline has passed. KEYS[1] = session hash; ARGV[1] = now, ARGV[2] = idle
- * timeout (ms). Returns {"missing"}, {"alive", deadline} or {"expired", reason, fields...} (the record
- * is deleted in the same step, so a late request cannot see it again).
+ * Reads a scheduled session to decide whether it has ended. KEYS[1] = session hash; ARGV[1] = now,
+ * ARGV[2] = idle timeout (ms). Returns {"missing"}, {"alive", deadline} or {"expired", reason,
+ * fields...}. It deletes nothing: the sweeper deletes the record only after the event is in the stream,
+ * so a publish that fails (the stream's primary is failing over) is retried with the data intact.
+ * Requests never see such a record: deadlines are checked in code.
  */
 export const expireIfDueScript = defineLuaScript(`
 local fields = redis.call('HGETALL', KEYS[1])
@@ -24,15 +26,11 @@ local f = {}
 for i = 1, #fields, 2 do f[fields[i]] = fields[i + 1] end
 local a = tonumber(f['$a'])
 local x = tonumber(f['$x'])
-if a == nil or x == nil then
-  redis.call('DEL', KEYS[1])
-  return {'expired', 'corrupt'}
-end
+if a == nil or x == nil then return {'expired', 'corrupt'} end
 local idleDeadline = a + tonumber(ARGV[2])
 if math.min(idleDeadline, x) > tonumber(ARGV[1]) then
   return {'alive', tostring(math.min(idleDeadline, x))}
 end
-redis.call('DEL', KEYS[1])
 local reason = 'idle'
 if x <= idleDeadline then reason = 'absolute' end
 local out = {'expired', reason}
