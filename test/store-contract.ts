@@ -121,6 +121,56 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
       expect(Object.keys((await subject.store.load(k)) ?? {})).toHaveLength(1 + tricky.length);
     });
 
+    it("indexes a principal's sessions: list, prune the ended, revoke some, all, or all but one", async () => {
+      const tag = `T${String(counter++).padStart(10, "0")}`;
+      const indexId = `${tag}.principal-${Date.now()}`;
+      const now = Date.now();
+      const ids = ["a", "b", "c", "d"].map((h) => `${tag}.${h}-${now}`);
+      const meta = (lastAccess: number): [string, string][] => [
+        ["$c", String(lastAccess)],
+        ["$a", String(lastAccess)],
+        ["$x", String(now + 3_600_000)],
+      ];
+      for (const id of ids) {
+        const write = {
+          mode: "create" as const,
+          set: [...meta(now), ["$ua", "agent"] as [string, string]],
+          remove: [],
+          ttlMs: 60_000,
+        };
+        await subject.store.write(id, { ...write, index: { indexId, deadline: now + 60_000 } });
+      }
+      // One session idle for longer than the idle timeout (10 s here): pruned when listed.
+      await subject.store.write(ids[3] as string, {
+        mode: "update",
+        set: meta(now - 20_000),
+        remove: [],
+        ttlMs: 60_000,
+        index: { indexId, deadline: now },
+      });
+      const listed = await subject.store.listIndexed(indexId, now, 10_000);
+      expect(listed.map((s) => s.handle).sort()).toEqual(
+        ids
+          .slice(0, 3)
+          .map((id) => id.split(".")[1])
+          .sort(),
+      );
+      expect(listed[0]?.fields.$ua).toBe("agent");
+      const handles = ids.map((id) => id.split(".")[1] as string);
+      expect(
+        (await subject.store.revokeIndexed(indexId, { handles: [handles[0] as string, "not-mine"] })).map(
+          (r) => r.handle,
+        ),
+      ).toEqual([handles[0]]);
+      expect(await subject.store.load(ids[0] as string)).toBeNull();
+      const rest = await subject.store.revokeIndexed(indexId, { keep: handles[1], withFields: true });
+      expect(rest.map((r) => r.handle)).toEqual([handles[2]]);
+      expect(rest[0]?.fields.$ua).toBe("agent");
+      expect(await subject.store.load(ids[1] as string)).not.toBeNull();
+      await subject.store.remove(ids[1] as string, indexId);
+      expect(await subject.store.listIndexed(indexId, now, 10_000)).toEqual([]);
+    });
+
     it("applies concurrent updates of different fields without losing either", async () => {
       const k = key();
       await subject.store.write(k, { mode: "create", set: meta, remove: [], ttlMs: 60_000 });
