@@ -49,3 +49,13 @@ export function principalTag(principal: string): string {
 export function principalIndexId(principal: string): string {
   return `${principalTag(principal)}.${createHash("sha256").update(principal).digest("base64url")}`;
 }
+
+/** A session's handle in its principal's index: the hash part of its key id (the tag is the index's). */
+export function indexHandleOf(keyId: string): string {
+  return keyId.slice(keyId.indexOf(".") + 1);
+}
+
+/** The key id of the session behind a handle of the principal index `indexId`. */
+export function keyIdOfHandle(indexId: string, handle: string): string {
+  return `${indexId.slice(0, indexId.indexOf("."))}.${handle}`;
+}

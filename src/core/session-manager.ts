@@ -2,7 +2,7 @@ import { typedJsonCodec } from "../codecs/typed-json-codec.js";
 import type { ValueCodec } from "../codecs/value-codec.js";
 import type { RedisEventLog } from "../index/event-log.js";
 import type { NewSessionEvent } from "../index/session-event.js";
-import { memberOf, RedisStore } from "../store/redis-store.js";
+import { RedisStore } from "../store/redis-store.js";
 import type { SessionStore, SessionWrite } from "../store/session-store.js";
 import { CookieSigner } from "./cookie-signer.js";
 import { type Diagnostic, publishDiagnostic } from "./diagnostics.js";
@@ -25,13 +25,16 @@ import {
 } from "./session-cookie.js";
 import {
   generateSessionId,
+  indexHandleOf,
   isWellFormedSessionId,
+  keyIdOfHandle,
   principalIndexId,
   principalTag,
   sessionKeyId,
 } from "./session-id.js";
 import type { SessionOptions } from "./session-options.js";
 import {
+  encodedAttributesOf,
   fieldForAttribute,
   MetaField,
   parseRecord,
@@ -387,7 +390,7 @@ export class SessionManager implements SessionBackend {
 
   /** The principal's live sessions (the index prunes ended ones as it is read). */
   async listSessions(principal: string, current?: Session): Promise<PrincipalSession[]> {
-    const currentHandle = current ? memberOf(sessionState(current).keyHash) : undefined;
+    const currentHandle = current ? indexHandleOf(sessionState(current).keyHash) : undefined;
     const indexed = await this.store.listIndexed(
       principalIndexId(principal),
       this.#now(),
@@ -421,7 +424,7 @@ export class SessionManager implements SessionBackend {
    * the principal's logins: no session created before the revoke survives it.
    */
   async revokeAllSessions(principal: string, options: { except?: Session } = {}): Promise<number> {
-    const keep = options.except ? memberOf(sessionState(options.except).keyHash) : undefined;
+    const keep = options.except ? indexHandleOf(sessionState(options.except).keyHash) : undefined;
     return this.#revoke(principal, keep === undefined ? {} : { keep });
   }
 
@@ -431,11 +434,10 @@ export class SessionManager implements SessionBackend {
       ...options,
       withFields: this.#includeDataInEvents,
     });
-    const tag = indexId.slice(0, indexId.indexOf("."));
     for (const { handle, fields } of revoked) {
-      const keyHash = `${tag}.${handle}`;
+      const keyHash = keyIdOfHandle(indexId, handle);
       await this.events?.unschedule(keyHash);
-      const data = this.#includeDataInEvents ? attributeFields(fields) : undefined;
+      const data = this.#includeDataInEvents ? encodedAttributesOf(fields) : undefined;
       await this.#publish({ type: "destroyed", keyHash, principal, reason: "revoked", data });
     }
     return revoked.length;
@@ -624,14 +626,4 @@ function resolveStore(options: SessionOptions): SessionStore {
 
 export function createSessionManager(options: SessionOptions): SessionManager {
   return new SessionManager(options);
-}
-
-/** The attribute fields of a stored record (metadata fields start with "$"). */
-function attributeFields(fields: Record<string, string>): Record<string, string> {
-  const data: Record<string, string> = {};
-  for (const [field, value] of Object.entries(fields)) {
-    if (!field.startsWith("$")) data[field] = value;
-    else if (field.startsWith("$$")) data[field.slice(1)] = value;
-  }
-  return data;
 }

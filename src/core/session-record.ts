@@ -69,3 +69,13 @@ function parseTime(value: string | undefined): number | null {
   if (value === undefined || !/^\d{1,16}$/.test(value)) return null;
   return Number(value);
 }
+
+/** The attribute fields of a stored record, with their stored (encoded) values: metadata left out. */
+export function encodedAttributesOf(fields: StoredFields): Record<string, string> {
+  const attributes: Record<string, string> = {};
+  for (const [field, value] of Object.entries(fields)) {
+    const attribute = attributeForField(field);
+    if (attribute !== null) attributes[attribute] = value;
+  }
+  return attributes;
+}

@@ -1,3 +1,4 @@
+import { encodedAttributesOf } from "../core/session-record.js";
 import type { LuaScript, RedisConnection } from "../redis/redis-connection.js";
 import { withTimeout } from "../redis/with-timeout.js";
 import { type KeyLayout, SCHEDULE_BUCKETS } from "../store/key-layout.js";
@@ -142,7 +143,7 @@ export class RedisEventLog {
     for (let i = 2; i + 1 < result.length; i += 2) fields[result[i] as string] = result[i + 1] as string;
     const event: NewSessionEvent = { type: "expired", keyHash: keyId, reason: result[1] as string };
     if (fields.$p !== undefined) event.principal = fields.$p;
-    if (this.#options.includeData) event.data = attributesOf(fields);
+    if (this.#options.includeData) event.data = encodedAttributesOf(fields);
     return event;
   }
 
@@ -282,16 +283,6 @@ export class RedisEventLog {
     const connection = await this.#connection;
     return withTimeout(operation, this.#options.commandTimeoutMs, () => connection.command(key, args));
   }
-}
-
-/** The attribute fields of a stored record (metadata fields start with "$"). */
-function attributesOf(fields: Record<string, string>): Record<string, string> {
-  const data: Record<string, string> = {};
-  for (const [field, value] of Object.entries(fields)) {
-    if (!field.startsWith("$")) data[field] = value;
-    else if (field.startsWith("$$")) data[field.slice(1)] = value;
-  }
-  return data;
 }
 
 function sleep(ms: number): Promise<void> {

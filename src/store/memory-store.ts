@@ -1,3 +1,4 @@
+import { indexHandleOf, keyIdOfHandle } from "../core/session-id.js";
 import type {
   IndexedSession,
   RevokeOptions,
@@ -58,7 +59,7 @@ export class MemoryStore implements SessionStore {
     this.#records.set(keyHash, record);
     if (write.index) {
       const index = this.#indexes.get(write.index.indexId) ?? new Map<string, number>();
-      index.set(memberOf(keyHash), write.index.deadline);
+      index.set(indexHandleOf(keyHash), write.index.deadline);
       this.#indexes.set(write.index.indexId, index);
     }
     return "written";
@@ -66,14 +67,14 @@ export class MemoryStore implements SessionStore {
 
   async remove(keyHash: string, indexId?: string): Promise<void> {
     this.#records.delete(keyHash);
-    if (indexId !== undefined) this.#indexes.get(indexId)?.delete(memberOf(keyHash));
+    if (indexId !== undefined) this.#indexes.get(indexId)?.delete(indexHandleOf(keyHash));
   }
 
   async listIndexed(indexId: string, now: number, idleTimeoutMs: number): Promise<IndexedSession[]> {
     const index = this.#indexes.get(indexId);
     const live: IndexedSession[] = [];
     for (const member of index?.keys() ?? []) {
-      const fields = this.#live(keyIdOf(indexId, member))?.fields;
+      const fields = this.#live(keyIdOfHandle(indexId, member))?.fields;
       const deadline = Math.min(Number(fields?.get("$a")) + idleTimeoutMs, Number(fields?.get("$x")));
       if (fields && deadline > now) live.push({ handle: member, fields: Object.fromEntries(fields) });
       else index?.delete(member);
@@ -87,7 +88,7 @@ export class MemoryStore implements SessionStore {
     const revoked: IndexedSession[] = [];
     for (const member of targets) {
       if (member === options.keep || !index?.has(member)) continue;
-      const keyId = keyIdOf(indexId, member);
+      const keyId = keyIdOfHandle(indexId, member);
       const record = this.#live(keyId);
       if (record)
         revoked.push({ handle: member, fields: options.withFields ? Object.fromEntries(record.fields) : {} });
@@ -120,15 +121,6 @@ export class MemoryStore implements SessionStore {
     const now = this.#now();
     for (const [keyHash, record] of this.#records) if (record.expiresAt <= now) this.#records.delete(keyHash);
   }
-}
-
-/** A session's member in its principal's index: the hash part of its key id. */
-function memberOf(keyId: string): string {
-  return keyId.slice(keyId.indexOf(".") + 1);
-}
-
-function keyIdOf(indexId: string, member: string): string {
-  return `${indexId.slice(0, indexId.indexOf("."))}.${member}`;
 }
 
 export function createMemoryStore(options?: MemoryStoreOptions): MemoryStore {

@@ -1,6 +1,7 @@
 import { publishDiagnostic } from "../core/diagnostics.js";
 import { type Duration, toMilliseconds } from "../core/duration.js";
 import { ErrorCodes, SessionConfigError, SessionStoreError } from "../core/errors.js";
+import { indexHandleOf } from "../core/session-id.js";
 import { type EventLogOptions, RedisEventLog } from "../index/event-log.js";
 import { connectRedis, type RedisOption } from "../redis/connect.js";
 import type { RedisConnection, ReplicaAck } from "../redis/redis-connection.js";
@@ -26,11 +27,6 @@ import type {
 
 /** The metadata fields the principal list reads, in the order listPrincipalScript returns them. */
 const INDEX_FIELDS = ["$c", "$a", "$x", "$ua", "$ip"] as const;
-
-/** A session's member in its principal's index: the hash part of its key id (the tag is the index's). */
-export function memberOf(keyId: string): string {
-  return keyId.slice(keyId.indexOf(".") + 1);
-}
 
 export interface RedisStoreOptions {
   /** A Redis URL (redis://, rediss://, redis+sentinel://, redis+cluster://) or an ioredis / node-redis client. */
@@ -138,7 +134,7 @@ export class RedisStore implements SessionStore {
 
   async write(keyHash: string, write: SessionWrite): Promise<WriteOutcome> {
     const ttlMs = String(Math.max(1, Math.ceil(write.ttlMs)));
-    const member = write.index ? memberOf(keyHash) : "";
+    const member = write.index ? indexHandleOf(keyHash) : "";
     const score = write.index ? String(Math.ceil(write.index.deadline)) : "0";
     const args = [write.mode, ttlMs, member, score, String(write.set.length)];
     for (const [field, value] of write.set) args.push(field, value);
@@ -177,7 +173,7 @@ export class RedisStore implements SessionStore {
     const keys = [this.keys.sessionKey(keyHash)];
     if (indexId !== undefined) keys.push(this.keys.principalIndexKey(indexId));
     await withTimeout("session delete", this.commandTimeoutMs, () =>
-      connection.runScript(removeSessionScript, keys, [memberOf(keyHash)]),
+      connection.runScript(removeSessionScript, keys, [indexHandleOf(keyHash)]),
     );
   }
 
