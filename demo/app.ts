@@ -224,7 +224,7 @@ async function showDevices() {
 async function showEvents() {
   const { events, enabled } = await (await fetch("/api/events")).json();
   document.getElementById("events").textContent = enabled
-    ? events.map((e) => new Date(e.at).toISOString() + " " + e.type + (e.reason ? " (" + e.reason + ")" : "") + " " + (e.principal ?? "") + " " + e.keyHash.slice(-12)).join("\n") || "no events yet"
+    ? events.map((e) => new Date(e.at).toISOString() + " " + e.type + (e.reason ? " (" + e.reason + ")" : "") + " " + (e.principal ?? "") + " " + e.keyHash.slice(-12)).join("\\n") || "no events yet"
     : "events are off (MemoryStore)";
 }
 document.getElementById("revoke-others")?.addEventListener("click", () => post("/api/devices/revoke", { all: true, exceptCurrent: true }));

@@ -193,6 +193,10 @@ describe("Express + demo app on standalone Redis", () => {
     expect(page.text).toContain("&#60;script&#62;x&#60;/script&#62;");
     expect(page.text).not.toContain("<script>x</script>");
     expect(page.text).toContain(`${demo.store.keys.namespacePrefix}s:{`);
+    // The page's own script must at least parse (a broken escape once left it dead in the browser).
+    const script = /<script>([\s\S]*?)<\/script>/.exec(page.text)?.[1] ?? "";
+    expect(script.length).toBeGreaterThan(100);
+    expect(() => new Function(script)).not.toThrow();
   });
 });
 
