@@ -43,6 +43,8 @@ export function session(options: SessionOptions | SessionManager): FastifySessio
         const current = await manager.load({
           cookieHeader: request.headers.cookie,
           secure: request.protocol === "https",
+          userAgent: request.headers["user-agent"],
+          ip: request.ip,
         });
         loaded.set(request, current);
         request.session = current;

@@ -40,6 +40,8 @@ export function session<Data = SessionData>(
       current = await manager.load({
         cookieHeader: c.req.header("cookie"),
         secure: c.req.url.startsWith("https:"),
+        // The client IP is runtime-specific in Hono (getConnInfo per adapter): only the User-Agent here.
+        userAgent: c.req.header("user-agent"),
       });
     } catch (error) {
       if (!(error instanceof SessionStoreError)) throw error;

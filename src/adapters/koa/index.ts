@@ -30,7 +30,12 @@ export interface KoaSessionMiddleware extends Middleware {
 export function session(options: SessionOptions | SessionManager): KoaSessionMiddleware {
   const manager = options instanceof SessionManager ? options : new SessionManager(options);
   const middleware = async (ctx: Context, next: Next): Promise<void> => {
-    const current = await manager.load({ cookieHeader: ctx.get("cookie") || undefined, secure: ctx.secure });
+    const current = await manager.load({
+      cookieHeader: ctx.get("cookie") || undefined,
+      secure: ctx.secure,
+      userAgent: ctx.get("user-agent") || undefined,
+      ip: ctx.ip,
+    });
     ctx.session = current;
     try {
       await next();
