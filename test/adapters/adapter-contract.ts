@@ -95,7 +95,10 @@ export function describeAdapterContract(
     let running: Running;
     let redis: Redis;
     beforeAll(async () => {
-      running = await startApp(harness, transportName, { redis: standalone.url });
+      running = await startApp(harness, transportName, {
+        redis: standalone.url,
+        index: { recordDevice: true },
+      });
       redis = new Redis(standalone.port, "127.0.0.1");
     });
     afterAll(async () => {
@@ -114,6 +117,21 @@ export function describeAdapterContract(
         const after = (await client.get("/session")).json<SessionBody>();
         expect(after).toEqual({ data: { user: `u${trial}` }, isNew: false });
       }
+    });
+
+    it("logs in by setPrincipal: indexed under the user, with the device's User-Agent", async () => {
+      const user = `p-${harness.name}-${transportName}`;
+      const client = running.client();
+      const login = await client.request("POST", `/principal?user=${user}`, {
+        "user-agent": "contract-agent/1",
+      });
+      expect(login.status).toBe(303);
+      expect((await client.get("/session")).json<SessionBody>().data).toEqual({ user });
+      const devices = await running.manager.listSessions(user);
+      expect(devices).toHaveLength(1);
+      expect(devices[0]?.userAgent).toBe("contract-agent/1");
+      expect(await running.manager.revokeAllSessions(user)).toBe(1);
+      expect((await client.get("/session")).json<SessionBody>().data).toEqual({});
     });
 
     it("sends no cookie and writes nothing for a visitor who stores nothing", async () => {
