@@ -74,6 +74,15 @@ for (const topology of topologies) {
       expect((await demo.browser().get("/api/devices")).status).toBe(401);
     });
 
+    it("stores a login that sets nothing but the principal", async () => {
+      const session = await demo.manager.load({ cookieHeader: undefined, secure: false });
+      await session.setPrincipal(`bare-${topology.name}`);
+      const setCookie = await demo.manager.commit(session);
+      expect(setCookie).toMatch(/^sid=/);
+      expect(await demo.manager.listSessions(`bare-${topology.name}`)).toHaveLength(1);
+      await expect(session.setPrincipal("")).rejects.toThrow(/principal must be a string/);
+    });
+
     it("revokes one session by handle, only within the user's own sessions", async () => {
       const user = `one-${topology.name}`;
       const laptop = await login(user);

@@ -269,7 +269,7 @@ export class SessionManager implements SessionBackend {
     }
     const now = this.#now();
     if (state.isNew) {
-      if (set.length === 0 && !this.#saveUninitialized) {
+      if (set.length === 0 && state.principal === undefined && !this.#saveUninitialized) {
         // Nothing to keep: no record and no cookie; a cookie the browser still sends is stale.
         return state.hadCookie ? this.#clearingCookie(state.secureRequest) : undefined;
       }
