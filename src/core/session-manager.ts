@@ -9,6 +9,7 @@ import { type Diagnostic, publishDiagnostic } from "./diagnostics.js";
 import { toMilliseconds } from "./duration.js";
 import { ErrorCodes, SessionConfigError, SessionError } from "./errors.js";
 import {
+  isUntouchedAttribute,
   RESERVED_ATTRIBUTES,
   Session,
   type SessionBackend,
@@ -557,7 +558,14 @@ export class SessionManager implements SessionBackend {
     const { storedEncoded } = sessionState(session);
     const set: [string, string][] = [];
     const encoded = new Map<string, string>();
-    for (const [name, value] of Object.entries(session)) {
+    const attributes = session as unknown as Record<string, unknown>;
+    for (const name of Object.keys(session)) {
+      const stored = storedEncoded.get(name);
+      if (stored !== undefined && isUntouchedAttribute(session, name)) {
+        encoded.set(name, stored);
+        continue;
+      }
+      const value = attributes[name];
       if (value === undefined) continue;
       if (RESERVED_ATTRIBUTES.has(name)) {
         throw new SessionError(

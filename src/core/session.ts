@@ -85,9 +85,7 @@ export class Session {
 
   constructor(state: SessionState, attributes: Iterable<[string, unknown]>) {
     Object.defineProperty(this, STATE, { value: state, enumerable: false });
-    for (const [name, value] of attributes) {
-      Object.defineProperty(this, name, { value, enumerable: true, writable: true, configurable: true });
-    }
+    for (const [name, value] of attributes) defineUntouchedAttribute(this, name, value);
   }
 
   /**
@@ -125,6 +123,38 @@ export class Session {
   get meta(): SessionMeta {
     return this[STATE].backend.meta(this);
   }
+}
+
+/**
+ * A loaded attribute starts as an accessor that turns itself into a plain data property on first use
+ * (read or write). An attribute still an accessor at commit was never touched by the request, so it
+ * cannot have changed, nested mutations included, and is not re-encoded: a request that reads `user`
+ * pays nothing for a large `cart`.
+ */
+function defineUntouchedAttribute(session: Session, name: string, value: unknown): void {
+  const settle = (current: unknown) =>
+    Object.defineProperty(session, name, {
+      value: current,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  Object.defineProperty(session, name, {
+    enumerable: true,
+    configurable: true,
+    get() {
+      settle(value);
+      return value;
+    },
+    set(next: unknown) {
+      settle(next);
+    },
+  });
+}
+
+/** True when the request never read nor assigned the attribute since it was loaded. */
+export function isUntouchedAttribute(session: Session, name: string): boolean {
+  return Object.getOwnPropertyDescriptor(session, name)?.get !== undefined;
 }
 
 export function sessionState(session: Session): SessionState {
