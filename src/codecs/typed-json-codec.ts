@@ -99,9 +99,61 @@ function defineOwn(target: Record<string, unknown>, key: string, value: unknown)
   Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
+/** Deeper plain data goes the general way (which also reports cycles). */
+const MAX_PLAIN_DEPTH = 64;
+const DOLLAR = 0x24;
+
+/**
+ * True when JSON.stringify without the replacer writes exactly what the replacer would: only strings,
+ * booleans, finite numbers, null, undefined (dropped from objects, null in arrays, as with the replacer),
+ * plain arrays and plain objects whose keys do not start with "$". Anything else (a Date, Map, class
+ * instance, toJSON, a non-finite number, a "$" key, a function) takes the general path.
+ */
+function isPlainJson(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+    case "undefined":
+      return true;
+    case "number":
+      return Number.isFinite(value);
+    case "object": {
+      if (value === null) return true;
+      if (depth >= MAX_PLAIN_DEPTH) return false;
+      if (Array.isArray(value)) {
+        if (Object.getPrototypeOf(value) !== Array.prototype) return false;
+        for (let i = 0; i < value.length; i++) if (!isPlainJson(value[i], depth + 1)) return false;
+        return true;
+      }
+      const prototype = Object.getPrototypeOf(value);
+      if (prototype !== Object.prototype && prototype !== null) return false;
+      for (const key in value) {
+        if (key.charCodeAt(0) === DOLLAR) return false;
+        if (!isPlainJson((value as Record<string, unknown>)[key], depth + 1)) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/**
+ * Text that the reviver would return unchanged: no key or tag starting with "$" (`"$`), and no `\u`
+ * escape that could spell one. Most stored values are such text, and JSON.parse without a reviver is
+ * several times faster. Single-character searches first: they are far cheaper than two-character ones.
+ */
+function needsReviver(encoded: string): boolean {
+  return (
+    (encoded.indexOf("$") !== -1 && encoded.includes('"$')) ||
+    (encoded.indexOf("\\") !== -1 && encoded.includes("\\u"))
+  );
+}
+
 export const typedJsonCodec: ValueCodec = {
   name: "typed-json",
   encode(value: unknown): string {
+    if (value !== undefined && isPlainJson(value, 0)) return JSON.stringify(value);
     let encoded: string | undefined;
     try {
       encoded = JSON.stringify(value, replacer);
@@ -114,7 +166,7 @@ export const typedJsonCodec: ValueCodec = {
   },
   decode(encoded: string): unknown {
     try {
-      return JSON.parse(encoded, reviver);
+      return needsReviver(encoded) ? JSON.parse(encoded, reviver) : JSON.parse(encoded);
     } catch (error) {
       if (error instanceof SessionCodecError) throw error;
       throw new SessionCodecError(

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, hash, randomBytes } from "node:crypto";
 
 /** 32 random bytes (256 bits) as base64url: 43 characters. */
 const ID_BYTES = 32;
@@ -25,7 +25,8 @@ export function isWellFormedSessionId(value: string): boolean {
  * input is 256 random bits: there is nothing to brute-force.
  */
 export function hashSessionId(id: string): string {
-  return createHash("sha256").update(id).digest("base64url");
+  // One-shot crypto.hash (Node 20.12+): no Hash object per request.
+  return hash("sha256", id, "base64url");
 }
 
 /**

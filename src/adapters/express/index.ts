@@ -3,6 +3,7 @@ import type { Session, SessionData } from "../../core/session.js";
 import { SessionManager } from "../../core/session-manager.js";
 import type { SessionOptions } from "../../core/session-options.js";
 import { attachSession } from "../node/attach-session.js";
+import { useDictionaryProperties } from "../node/dictionary-mode.js";
 
 declare global {
   namespace Express {
@@ -27,6 +28,8 @@ export interface ExpressSessionMiddleware extends RequestHandler {
 export function session(options: SessionOptions | SessionManager): ExpressSessionMiddleware {
   const manager = options instanceof SessionManager ? options : new SessionManager(options);
   const middleware = ((req: Request, res: Response, next: NextFunction) => {
+    // req gets req.session here and more properties from Express's router later: see dictionary-mode.ts.
+    useDictionaryProperties(req);
     attachSession(manager, req, res, req.secure).then((loaded) => {
       req.session = loaded;
       next();

@@ -2,7 +2,7 @@ import { Readable } from "node:stream";
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import fastifyPlugin from "fastify-plugin";
 import type { Session, SessionWithData } from "../../core/session.js";
-import { SessionManager } from "../../core/session-manager.js";
+import { SessionManager, type SessionRequest } from "../../core/session-manager.js";
 import type { SessionOptions } from "../../core/session-options.js";
 import { commitFailureResponse } from "../common/commit-failure.js";
 
@@ -12,6 +12,10 @@ declare module "fastify" {
     session: SessionWithData;
   }
 }
+
+/** The session a request loaded and has not committed yet (null: none, or already committed). */
+const LOADED = Symbol("sessionkit.loadedSession");
+type LoadedRequest = FastifyRequest & { [LOADED]: Session | null };
 
 export interface FastifySessionPlugin extends FastifyPluginAsync {
   readonly manager: SessionManager;
@@ -32,35 +36,60 @@ export interface FastifySessionPlugin extends FastifyPluginAsync {
 export function session(options: SessionOptions | SessionManager): FastifySessionPlugin {
   const ownsManager = !(options instanceof SessionManager);
   const manager = options instanceof SessionManager ? options : new SessionManager(options);
-  // What to commit, kept apart from request.session: a failed load leaves nothing to commit, whatever
-  // the handler did with the property.
-  const loaded = new WeakMap<FastifyRequest, Session>();
-
   const plugin = fastifyPlugin(
     async (fastify: FastifyInstance) => {
       fastify.decorateRequest("session", null, []);
-      fastify.addHook("onRequest", async (request) => {
-        const current = await manager.load({
-          cookieHeader: request.headers.cookie,
-          secure: request.protocol === "https",
-          userAgent: request.headers["user-agent"],
-          ip: request.ip,
-        });
-        loaded.set(request, current);
-        request.session = current;
+      // What to commit, kept apart from request.session: a failed load leaves nothing to commit, whatever
+      // the handler did with the property. A decorated property (not a WeakMap) keeps every request
+      // object one shape and costs the GC nothing.
+      fastify.decorateRequest(LOADED, null);
+      // Callback-style hooks: no async function and no promise for Fastify to wrap, twice per request.
+      fastify.addHook("onRequest", (request, _reply, done) => {
+        manager.load(new FastifySessionRequest(request)).then((current) => {
+          (request as LoadedRequest)[LOADED] = current;
+          request.session = current;
+          done();
+        }, done);
       });
-      fastify.addHook("onSend", async (request, reply, payload) => {
-        const current = loaded.get(request);
-        if (current === undefined) return payload;
+      fastify.addHook("onSend", (request, reply, payload, done) => {
+        const current = (request as LoadedRequest)[LOADED];
+        if (current === null) {
+          done(null, payload);
+          return;
+        }
         // onSend runs again for an error reply sent from a later onSend hook: commit once.
-        loaded.delete(request);
-        return commitOnSend(manager, current, reply, payload);
+        (request as LoadedRequest)[LOADED] = null;
+        commitOnSend(manager, current, reply, payload).then((sent) => done(null, sent), done);
       });
       if (ownsManager) fastify.addHook("onClose", () => manager.close());
     },
     { fastify: "5.x", name: "sessionkit" },
   );
   return Object.assign(plugin, { manager, close: () => manager.close() });
+}
+
+/**
+ * What the manager needs from a request; the device (User-Agent, IP) is read only when a new session
+ * records it. Prototype getters: an object literal with getters is built slowly by V8.
+ */
+class FastifySessionRequest implements SessionRequest {
+  readonly cookieHeader: string | undefined;
+  readonly secure: boolean;
+  readonly #request: FastifyRequest;
+
+  constructor(request: FastifyRequest) {
+    this.cookieHeader = request.headers.cookie;
+    this.secure = request.protocol === "https";
+    this.#request = request;
+  }
+
+  get userAgent(): string | undefined {
+    return this.#request.headers["user-agent"];
+  }
+
+  get ip(): string | undefined {
+    return this.#request.ip;
+  }
 }
 
 async function commitOnSend(

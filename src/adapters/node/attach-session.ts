@@ -1,8 +1,35 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
 import type { SessionWithData } from "../../core/session.js";
-import type { SessionManager } from "../../core/session-manager.js";
+import type { SessionManager, SessionRequest } from "../../core/session-manager.js";
 import { commitBeforeResponse } from "./commit-before-response.js";
+
+/**
+ * What the manager needs from a request. The device (User-Agent, address) is read only when a new session
+ * records it: Express's req.ip parses X-Forwarded-For against "trust proxy" on every read, a cost most
+ * requests need not pay. Prototype getters, not an object literal with getters (which V8 builds slowly).
+ */
+class NodeSessionRequest implements SessionRequest {
+  readonly cookieHeader: string | undefined;
+  readonly #req: IncomingMessage;
+
+  constructor(
+    req: IncomingMessage,
+    readonly secure: boolean,
+  ) {
+    this.cookieHeader = req.headers.cookie;
+    this.#req = req;
+  }
+
+  get userAgent(): string | undefined {
+    return this.#req.headers["user-agent"];
+  }
+
+  get ip(): string | undefined {
+    // Express sets req.ip (honouring "trust proxy"); plain node:http has only the socket's peer.
+    return (this.#req as { ip?: string }).ip ?? this.#req.socket.remoteAddress;
+  }
+}
 
 /** Loads the request's session and arranges its commit before the response leaves. */
 export async function attachSession(
@@ -11,13 +38,7 @@ export async function attachSession(
   res: ServerResponse,
   secure: boolean = (req.socket as TLSSocket).encrypted === true,
 ): Promise<SessionWithData> {
-  const session = await manager.load({
-    cookieHeader: req.headers.cookie,
-    secure,
-    userAgent: req.headers["user-agent"],
-    // Express sets req.ip (honouring "trust proxy"); plain node:http has only the socket's peer.
-    ip: (req as { ip?: string }).ip ?? req.socket.remoteAddress,
-  });
+  const session = await manager.load(new NodeSessionRequest(req, secure));
   commitBeforeResponse(res, () => manager.commit(session));
   return session;
 }

@@ -1,0 +1,307 @@
+/**
+ * One benchmark app in its own process: `node --import tsx bench/apps/server.ts <variant> <redis-url>`.
+ * Listens on 127.0.0.1 (a free port), reports `{ type: "ready", port }` over IPC, and exits cleanly on
+ * SIGTERM or an IPC `{ type: "stop" }` (so `--cpu-prof` can write its profile).
+ */
+import { createServer, type Server } from "node:http";
+import fastifyCookie from "@fastify/cookie";
+import fastifySession, { type FastifySessionObject } from "@fastify/session";
+import { RedisStore as ConnectRedisStore } from "connect-redis";
+import express, { type Request } from "express";
+import expressSession, { type Session as ExpressSession } from "express-session";
+import Fastify, { type FastifyRequest } from "fastify";
+import { Redis } from "ioredis";
+import { createClient } from "redis";
+import type * as ExpressAdapter from "../../src/adapters/express/index.js";
+import type * as FastifyAdapter from "../../src/adapters/fastify/index.js";
+import { builtModule } from "../lib/build.js";
+import { BENCH_SECRET, BENCH_USER, type Cart, CEILING_KEY, makeCart } from "../lib/payload.js";
+import { isVariant, type Variant } from "./variants.js";
+
+const ONE_DAY_MS = 86_400_000;
+const HOST = "127.0.0.1";
+
+/** The attributes every variant's session holds. */
+interface BenchData {
+  user?: string;
+  counter?: number;
+  cart?: Cart;
+}
+
+interface Running {
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Session routes written once against a plain attribute object. */
+const handlers = {
+  login(data: BenchData): void {
+    data.user = BENCH_USER;
+    data.counter = 0;
+    data.cart = makeCart(0);
+  },
+  read(data: BenchData) {
+    return { user: data.user ?? null, counter: data.counter ?? 0, items: data.cart?.items.length ?? 0 };
+  },
+  write(data: BenchData) {
+    const counter = (data.counter ?? 0) + 1;
+    data.counter = counter;
+    data.cart = makeCart(counter);
+    return { counter };
+  },
+  noop() {
+    return { ok: true };
+  },
+};
+
+function listen(server: Server): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen({ port: 0, host: HOST }, () => {
+      const address = server.address();
+      resolve(typeof address === "object" && address !== null ? address.port : 0);
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+async function expressSessionkitApp(redisUrl: string): Promise<Running> {
+  const { session: expressSessionkit } = await builtModule<typeof ExpressAdapter>("adapters/express/index");
+  const middleware = expressSessionkit({ redis: redisUrl, secret: BENCH_SECRET, namespace: "bench" });
+  await (middleware.manager.store as { verify?: () => Promise<unknown> }).verify?.();
+  const app = express();
+  app.use(middleware);
+  const data = (req: Request) => req.session as unknown as BenchData;
+  app.post("/login", (req, res) => {
+    handlers.login(data(req));
+    res.status(204).end();
+  });
+  app.get("/read", (req, res) => {
+    res.json(handlers.read(data(req)));
+  });
+  app.post("/write", (req, res) => {
+    res.json(handlers.write(data(req)));
+  });
+  app.get("/noop", (_req, res) => {
+    res.json(handlers.noop());
+  });
+  const server = createServer(app);
+  const port = await listen(server);
+  return {
+    port,
+    async close() {
+      await closeServer(server);
+      await middleware.close();
+    },
+  };
+}
+
+async function fastifySessionkitApp(redisUrl: string): Promise<Running> {
+  const { session: fastifySessionkit } = await builtModule<typeof FastifyAdapter>("adapters/fastify/index");
+  const plugin = fastifySessionkit({ redis: redisUrl, secret: BENCH_SECRET, namespace: "bench" });
+  await (plugin.manager.store as { verify?: () => Promise<unknown> }).verify?.();
+  const app = Fastify({ logger: false });
+  await app.register(plugin);
+  const data = (request: FastifyRequest) => request.session as unknown as BenchData;
+  app.post("/login", async (request, reply) => {
+    handlers.login(data(request));
+    return reply.code(204).send();
+  });
+  app.get("/read", async (request) => handlers.read(data(request)));
+  app.post("/write", async (request) => handlers.write(data(request)));
+  app.get("/noop", async () => handlers.noop());
+  await app.listen({ port: 0, host: HOST });
+  return { port: addressPort(app.server), close: () => app.close() };
+}
+
+async function nodeRedisClient(redisUrl: string) {
+  const client = createClient({ url: redisUrl });
+  client.on("error", () => {});
+  await client.connect();
+  return client;
+}
+
+async function expressConnectRedisApp(redisUrl: string): Promise<Running> {
+  const client = await nodeRedisClient(redisUrl);
+  const app = express();
+  app.use(
+    expressSession({
+      store: new ConnectRedisStore({ client }),
+      secret: BENCH_SECRET,
+      resave: false,
+      saveUninitialized: false,
+      cookie: { maxAge: ONE_DAY_MS },
+    }),
+  );
+  const data = (req: Request) => req.session as unknown as ExpressSession & BenchData;
+  app.post("/login", (req, res) => {
+    handlers.login(data(req));
+    res.status(204).end();
+  });
+  app.get("/read", (req, res) => {
+    res.json(handlers.read(data(req)));
+  });
+  app.post("/write", (req, res) => {
+    res.json(handlers.write(data(req)));
+  });
+  app.get("/noop", (_req, res) => {
+    res.json(handlers.noop());
+  });
+  const server = createServer(app);
+  const port = await listen(server);
+  return {
+    port,
+    async close() {
+      await closeServer(server);
+      await client.quit();
+    },
+  };
+}
+
+async function fastifyConnectRedisApp(redisUrl: string): Promise<Running> {
+  const client = await nodeRedisClient(redisUrl);
+  const app = Fastify({ logger: false });
+  await app.register(fastifyCookie);
+  await app.register(fastifySession, {
+    secret: BENCH_SECRET,
+    store: new ConnectRedisStore({ client }),
+    saveUninitialized: false,
+    cookie: { secure: false, maxAge: ONE_DAY_MS },
+  });
+  const data = (request: FastifyRequest) => request.session as unknown as FastifySessionObject & BenchData;
+  app.post("/login", async (request, reply) => {
+    handlers.login(data(request));
+    return reply.code(204).send();
+  });
+  app.get("/read", async (request) => handlers.read(data(request)));
+  app.post("/write", async (request) => handlers.write(data(request)));
+  app.get("/noop", async () => handlers.noop());
+  await app.listen({ port: 0, host: HOST });
+  return {
+    port: addressPort(app.server),
+    async close() {
+      await app.close();
+      await client.quit();
+    },
+  };
+}
+
+/** The same client settings sessionkit uses for a URL (auto-pipelining on), without the session layer. */
+function ceilingClient(redisUrl: string): Redis {
+  const url = new URL(redisUrl);
+  const client = new Redis({ host: url.hostname, port: Number(url.port), enableAutoPipelining: true });
+  client.on("error", () => {});
+  return client;
+}
+
+/** What the ceiling answers: a small JSON body, like the session routes. */
+function ceilingBody(value: string | null) {
+  return { bytes: value?.length ?? 0 };
+}
+
+async function expressCeilingApp(redisUrl: string, dictionary = false): Promise<Running> {
+  const client = ceilingClient(redisUrl);
+  const app = express();
+  if (dictionary) {
+    // What sessionkit/express does to req and res (src/adapters/node/dictionary-mode.ts), nothing else.
+    const scratch = Symbol("dictionaryMode");
+    const toDictionary = (target: object) => {
+      (target as Record<symbol, unknown>)[scratch] = undefined;
+      delete (target as Record<symbol, unknown>)[scratch];
+    };
+    app.use((req, res, next) => {
+      toDictionary(req);
+      toDictionary(res);
+      next();
+    });
+  }
+  app.post("/login", (_req, res) => {
+    res.status(204).end();
+  });
+  for (const [method, path] of [
+    ["get", "/read"],
+    ["post", "/write"],
+    ["get", "/noop"],
+  ] as const) {
+    app[method](path, (_req, res, next) => {
+      client.get(CEILING_KEY).then((value) => res.json(ceilingBody(value)), next);
+    });
+  }
+  const server = createServer(app);
+  const port = await listen(server);
+  return {
+    port,
+    async close() {
+      await closeServer(server);
+      await client.quit();
+    },
+  };
+}
+
+async function fastifyCeilingApp(redisUrl: string): Promise<Running> {
+  const client = ceilingClient(redisUrl);
+  const app = Fastify({ logger: false });
+  app.post("/login", async (_request, reply) => reply.code(204).send());
+  const oneGet = async () => ceilingBody(await client.get(CEILING_KEY));
+  app.get("/read", oneGet);
+  app.post("/write", oneGet);
+  app.get("/noop", oneGet);
+  await app.listen({ port: 0, host: HOST });
+  return {
+    port: addressPort(app.server),
+    async close() {
+      await app.close();
+      await client.quit();
+    },
+  };
+}
+
+function addressPort(server: Server): number {
+  const address = server.address();
+  return typeof address === "object" && address !== null ? address.port : 0;
+}
+
+const STARTERS: Record<Variant, (redisUrl: string) => Promise<Running>> = {
+  "express-sessionkit": expressSessionkitApp,
+  "fastify-sessionkit": fastifySessionkitApp,
+  "express-connect-redis": expressConnectRedisApp,
+  "fastify-connect-redis": fastifyConnectRedisApp,
+  "express-ceiling": expressCeilingApp,
+  "fastify-ceiling": fastifyCeilingApp,
+  "express-ceiling-dict": (redisUrl) => expressCeilingApp(redisUrl, true),
+};
+
+async function main(): Promise<void> {
+  const [variant = "", redisUrl = ""] = process.argv.slice(2);
+  if (!isVariant(variant) || !redisUrl.startsWith("redis://")) {
+    throw new Error(`usage: server.ts <variant> <redis-url> (got ${JSON.stringify([variant, redisUrl])})`);
+  }
+  const running = await STARTERS[variant](redisUrl);
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await running.close().catch(() => {});
+    // process.exit (not a signal death) lets --cpu-prof write its profile.
+    process.exit(0);
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+  process.on("message", (message: { type?: string }) => {
+    if (message?.type === "stop") void stop();
+  });
+  // The parent going away (crash, ^C) must not leave this server running.
+  process.on("disconnect", () => void stop());
+  process.send?.({ type: "ready", port: running.port });
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

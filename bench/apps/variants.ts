@@ -1,0 +1,94 @@
+/**
+ * The six apps of the benchmark, with the same routes:
+ *   POST /login   creates the session: user, counter 0, a ~1 KB cart (used to fill the session pool)
+ *   GET  /read    reads the session without changing it
+ *   POST /write   counter + 1 and a new ~1 KB cart of 10 items
+ *   GET  /noop    touches no session (the session middleware still runs: the browser sends the cookie)
+ * The ceiling apps have no session layer: every route does exactly one GET of a 1 KB value.
+ */
+export const VARIANTS = [
+  "express-sessionkit",
+  "fastify-sessionkit",
+  "express-connect-redis",
+  "fastify-connect-redis",
+  "express-ceiling",
+  "fastify-ceiling",
+  "express-ceiling-dict",
+] as const;
+export type Variant = (typeof VARIANTS)[number];
+
+export type Framework = "express" | "fastify";
+export type Layer = "sessionkit" | "connect-redis" | "ceiling" | "diagnostic";
+
+export const ROUTES = ["read", "write", "noop"] as const;
+export type Route = (typeof ROUTES)[number];
+
+export const ROUTE_REQUEST: Record<Route, { method: "GET" | "POST"; path: string }> = {
+  read: { method: "GET", path: "/read" },
+  write: { method: "POST", path: "/write" },
+  noop: { method: "GET", path: "/noop" },
+};
+
+export interface VariantInfo {
+  framework: Framework;
+  layer: Layer;
+  label: string;
+  /** How the session layer is configured, for the README. */
+  setup: string;
+}
+
+export const VARIANT_INFO: Record<Variant, VariantInfo> = {
+  "express-sessionkit": {
+    framework: "express",
+    layer: "sessionkit",
+    label: "(a) Express + sessionkit",
+    setup: "sessionkit/express, defaults (touchAfter 5m, idle 1d, persistent cookie), ioredis from a URL",
+  },
+  "fastify-sessionkit": {
+    framework: "fastify",
+    layer: "sessionkit",
+    label: "(b) Fastify + sessionkit",
+    setup: "sessionkit/fastify, defaults, ioredis from a URL",
+  },
+  "express-connect-redis": {
+    framework: "express",
+    layer: "connect-redis",
+    label: "(c) Express + express-session + connect-redis",
+    setup:
+      "express-session resave:false, saveUninitialized:false, cookie.maxAge 1d; connect-redis 9 on node-redis",
+  },
+  "fastify-connect-redis": {
+    framework: "fastify",
+    layer: "connect-redis",
+    label: "(d) Fastify + @fastify/session + connect-redis",
+    setup:
+      "@fastify/session saveUninitialized:false, cookie.maxAge 1d, rolling default (true); connect-redis 9 on node-redis",
+  },
+  "express-ceiling": {
+    framework: "express",
+    layer: "ceiling",
+    label: "(e) Express, one raw GET (ceiling)",
+    setup: "no session layer: one ioredis GET of a 1 KB value per request",
+  },
+  "fastify-ceiling": {
+    framework: "fastify",
+    layer: "ceiling",
+    label: "(f) Fastify, one raw GET (ceiling)",
+    setup: "no session layer: one ioredis GET of a 1 KB value per request",
+  },
+  "express-ceiling-dict": {
+    framework: "express",
+    layer: "diagnostic",
+    label: "(g) Express ceiling, req/res in dictionary mode (diagnostic)",
+    setup:
+      "(e) plus a first middleware that only switches req and res to dictionary properties, as sessionkit/express does: shows how much of (a) is that Express-wide effect",
+  },
+};
+
+export function isVariant(name: string): name is Variant {
+  return (VARIANTS as readonly string[]).includes(name);
+}
+
+export function ceilingOf(framework: Framework): Variant {
+  return framework === "express" ? "express-ceiling" : "fastify-ceiling";
+}

@@ -1,0 +1,94 @@
+/**
+ * `tsx bench/micro.ts`: nanoseconds per operation of sessionkit's own work on the read and write paths,
+ * with a store that answers at once (no Redis, no HTTP), on the compiled code. For deciding what a
+ * hot-path change is worth; the HTTP benchmark (bench/run.ts) says what it is worth to an app.
+ */
+
+import type * as Codec from "../src/codecs/typed-json-codec.js";
+import type * as CookieSigner from "../src/core/cookie-signer.js";
+import type * as SessionCookie from "../src/core/session-cookie.js";
+import type * as SessionId from "../src/core/session-id.js";
+import type * as Manager from "../src/core/session-manager.js";
+import type { SessionStore, SessionWrite, StoredFields } from "../src/store/session-store.js";
+import { buildSessionkit, builtModule } from "./lib/build.js";
+import { BENCH_SECRET, BENCH_USER, makeCart } from "./lib/payload.js";
+
+const ITERATIONS = Number(process.env.MICRO_ITERATIONS ?? 200_000);
+
+async function measure(name: string, op: () => unknown | Promise<unknown>): Promise<void> {
+  const warm = Math.min(20_000, ITERATIONS);
+  for (let i = 0; i < warm; i++) await op();
+  const rounds: number[] = [];
+  for (let r = 0; r < 5; r++) {
+    const started = process.hrtime.bigint();
+    for (let i = 0; i < ITERATIONS / 5; i++) await op();
+    rounds.push(Number(process.hrtime.bigint() - started) / (ITERATIONS / 5));
+  }
+  rounds.sort((a, b) => a - b);
+  console.log(
+    `${name.padEnd(44)} ${(rounds[2] as number).toFixed(0).padStart(7)} ns/op (min ${(rounds[0] as number).toFixed(0)})`,
+  );
+}
+
+/** A store that keeps one record and answers at once, as a copy (HGETALL builds a new object each time). */
+function instantStore(): SessionStore & { fields: StoredFields } {
+  const store = {
+    fields: {} as StoredFields,
+    load: async () => ({ ...store.fields }),
+    async write(_keyHash: string, write: SessionWrite) {
+      for (const [field, value] of write.set) store.fields[field] = value;
+      for (const field of write.remove) delete store.fields[field];
+      return "written" as const;
+    },
+    async remove() {},
+    async close() {},
+  };
+  return store as unknown as SessionStore & { fields: StoredFields };
+}
+
+async function main(): Promise<void> {
+  if (!process.argv.includes("--no-build")) buildSessionkit();
+  const { SessionManager } = await builtModule<typeof Manager>("core/session-manager");
+  const { CookieSigner: Signer } = await builtModule<typeof CookieSigner>("core/cookie-signer");
+  const { readCookie } = await builtModule<typeof SessionCookie>("core/session-cookie");
+  const { hashSessionId } = await builtModule<typeof SessionId>("core/session-id");
+  const { typedJsonCodec } = await builtModule<typeof Codec>("codecs/typed-json-codec");
+
+  const store = instantStore();
+  const manager = new SessionManager({ store, secret: BENCH_SECRET });
+  const created = await manager.load({ cookieHeader: undefined, secure: false });
+  Object.assign(created, { user: BENCH_USER, counter: 0, cart: makeCart(0) });
+  const setCookie = (await manager.commit(created)) as string;
+  const cookieHeader = `${setCookie.slice(0, setCookie.indexOf(";"))}; theme=dark`;
+  const signed = readCookie(cookieHeader, "sid") as string;
+  const signer = new Signer(BENCH_SECRET);
+  const id = signed.slice(0, signed.lastIndexOf("."));
+  const cartJson = typedJsonCodec.encode(makeCart(0));
+  const cart = makeCart(0);
+
+  console.log(`Node ${process.version}, ${ITERATIONS} iterations, median of 5 rounds`);
+  await measure("read request: load + read + commit", async () => {
+    const s = (await manager.load({ cookieHeader, secure: false })) as unknown as { cart: { items: [] } };
+    if (s.cart.items.length === 0) throw new Error("bad session");
+    await manager.commit(s as never);
+  });
+  let counter = 0;
+  await measure("write request: load + change + commit", async () => {
+    const s = (await manager.load({ cookieHeader, secure: false })) as unknown as Record<string, unknown>;
+    counter++;
+    s.counter = counter;
+    s.cart = makeCart(counter);
+    await manager.commit(s as never);
+  });
+  await measure("  readCookie", () => readCookie(cookieHeader, "sid"));
+  await measure("  CookieSigner.unsign (HMAC-SHA256)", () => signer.unsign(signed));
+  await measure("  hashSessionId (SHA-256)", () => hashSessionId(id));
+  await measure("  codec.decode (1 KB cart)", () => typedJsonCodec.decode(cartJson));
+  await measure("  codec.encode (1 KB cart)", () => typedJsonCodec.encode(cart));
+  await measure("  makeCart (the app's own work)", () => makeCart(1));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
