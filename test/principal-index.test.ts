@@ -5,8 +5,9 @@ import type { SessionOptions } from "../src/core/session-options.js";
 import type { Browser } from "./support/browser.js";
 import { testNamespace } from "./support/browser.js";
 import { type DemoFixture, startDemoFixture } from "./support/demo-fixture.js";
+import { standaloneAndCluster } from "./support/shared-topologies.js";
 
-const { standalone, cluster } = inject("redis");
+const { standalone } = inject("redis");
 
 interface Device {
   handle: string;
@@ -15,15 +16,7 @@ interface Device {
   ip?: string;
 }
 
-const topologies = [
-  { name: "standalone", port: standalone.port, url: standalone.url, inspector: undefined },
-  {
-    name: "cluster 3+3",
-    port: cluster.primaries[0] as number,
-    url: `redis+cluster://127.0.0.1:${cluster.primaries[0]}`,
-    inspector: () => new Cluster([{ host: "127.0.0.1", port: cluster.primaries[0] as number }]),
-  },
-];
+const topologies = standaloneAndCluster();
 
 for (const topology of topologies) {
   describe(`principal index on ${topology.name}`, () => {

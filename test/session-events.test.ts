@@ -1,12 +1,11 @@
-import { Cluster } from "ioredis";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import type { Cluster } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SessionOptions } from "../src/core/session-options.js";
 import type { SessionEvent } from "../src/index/session-event.js";
 import { type RedisServerHandle, redisCommand, startRedisServer } from "./harness/redis-server.js";
 import { type Browser, testNamespace } from "./support/browser.js";
 import { type DemoFixture, startDemoFixture } from "./support/demo-fixture.js";
-
-const { standalone, cluster } = inject("redis");
+import { standaloneAndCluster } from "./support/shared-topologies.js";
 
 const IDLE_MS = 1500;
 /** Short timeouts so sessions really expire during the test (no fake clock: Redis TTLs are real). */
@@ -54,15 +53,7 @@ function report(label: string, delays: number[]): void {
   );
 }
 
-const topologies = [
-  { name: "standalone", port: standalone.port, url: standalone.url, inspector: undefined },
-  {
-    name: "cluster 3+3",
-    port: cluster.primaries[0] as number,
-    url: `redis+cluster://127.0.0.1:${cluster.primaries[0]}`,
-    inspector: () => new Cluster([{ host: "127.0.0.1", port: cluster.primaries[0] as number }]),
-  },
-];
+const topologies = standaloneAndCluster();
 
 for (const topology of topologies) {
   describe(`session events on ${topology.name}`, () => {
