@@ -77,7 +77,20 @@ async function expressSessionkitApp(redisUrl: string): Promise<Running> {
   await (middleware.manager.store as { verify?: () => Promise<unknown> }).verify?.();
   const app = express();
   app.use(middleware);
-  const data = (req: Request) => req.session as unknown as BenchData;
+  mountExpressRoutes(app, (req) => req.session as unknown as BenchData);
+  const server = createServer(app);
+  const port = await listen(server);
+  return {
+    port,
+    async close() {
+      await closeServer(server);
+      await middleware.close();
+    },
+  };
+}
+
+/** The bench routes on an Express app, the same for every Express variant that has a session. */
+function mountExpressRoutes(app: express.Express, data: (req: Request) => BenchData): void {
   app.post("/login", (req, res) => {
     handlers.login(data(req));
     res.status(204).end();
@@ -91,15 +104,6 @@ async function expressSessionkitApp(redisUrl: string): Promise<Running> {
   app.get("/noop", (_req, res) => {
     res.json(handlers.noop());
   });
-  const server = createServer(app);
-  const port = await listen(server);
-  return {
-    port,
-    async close() {
-      await closeServer(server);
-      await middleware.close();
-    },
-  };
 }
 
 async function fastifySessionkitApp(redisUrl: string): Promise<Running> {
@@ -139,20 +143,7 @@ async function expressConnectRedisApp(redisUrl: string): Promise<Running> {
       cookie: { maxAge: ONE_DAY_MS },
     }),
   );
-  const data = (req: Request) => req.session as unknown as ExpressSession & BenchData;
-  app.post("/login", (req, res) => {
-    handlers.login(data(req));
-    res.status(204).end();
-  });
-  app.get("/read", (req, res) => {
-    res.json(handlers.read(data(req)));
-  });
-  app.post("/write", (req, res) => {
-    res.json(handlers.write(data(req)));
-  });
-  app.get("/noop", (_req, res) => {
-    res.json(handlers.noop());
-  });
+  mountExpressRoutes(app, (req) => req.session as unknown as ExpressSession & BenchData);
   const server = createServer(app);
   const port = await listen(server);
   return {
