@@ -42,6 +42,7 @@ import {
   type SessionTimes,
   timesToFields,
 } from "./session-record.js";
+import { VerifiedCookies } from "./verified-cookies.js";
 
 /** What an adapter knows about the request. */
 export interface SessionRequest {
@@ -87,6 +88,7 @@ export class SessionManager implements SessionBackend {
   readonly failurePolicy: "closed" | "open";
   readonly cookie: ResolvedCookieOptions;
   readonly #signer: CookieSigner;
+  readonly #verifiedCookies = new VerifiedCookies();
   readonly #codec: ValueCodec;
   readonly #saveUninitialized: boolean;
   readonly #rolling: boolean;
@@ -168,16 +170,24 @@ export class SessionManager implements SessionBackend {
     const cookieValue = readCookie(request.cookieHeader, this.cookie.name);
     const hadCookie = cookieValue !== undefined;
     if (!hadCookie) return this.#fresh(request, false);
-    const unsigned = this.#signer.unsign(cookieValue);
-    if (!unsigned || !isWellFormedSessionId(unsigned.value)) {
+    const dot = cookieValue.lastIndexOf(".");
+    const id = dot > 0 ? cookieValue.slice(0, dot) : "";
+    // The shape check is free and comes first: the key id below is computed only for an ID-shaped value.
+    const keyHash = isWellFormedSessionId(id) ? sessionKeyId(id) : undefined;
+    const mac = cookieValue.slice(dot + 1);
+    let signedWithOldSecret = keyHash === undefined ? undefined : this.#verifiedCookies.lookup(keyHash, mac);
+    if (keyHash !== undefined && signedWithOldSecret === undefined) {
+      signedWithOldSecret = this.#signer.unsign(cookieValue)?.signedWithOldSecret;
+      if (signedWithOldSecret !== undefined)
+        this.#verifiedCookies.remember(keyHash, mac, signedWithOldSecret);
+    }
+    if (keyHash === undefined || signedWithOldSecret === undefined) {
       this.#diagnose({
         code: "SESSION_COOKIE_INVALID",
         message: "session cookie is not signed by any secret",
       });
       return this.#fresh(request, true);
     }
-    const id = unsigned.value;
-    const keyHash = sessionKeyId(id);
     let fields: Record<string, string> | null;
     try {
       fields = await this.store.load(keyHash);
@@ -217,7 +227,7 @@ export class SessionManager implements SessionBackend {
       if (!this.events) await this.#removeQuietly(keyHash);
       return this.#fresh(request, true);
     }
-    if (unsigned.signedWithOldSecret) {
+    if (signedWithOldSecret) {
       this.#diagnose({
         code: "SESSION_COOKIE_RENEWED",
         message: "cookie signed by an older secret; re-issued",
@@ -237,7 +247,7 @@ export class SessionManager implements SessionBackend {
         storedEncoded: record.encodedAttributes,
         destroyed: false,
         touchDue: now - times.lastAccessAt >= this.touchAfterMs,
-        cookieDue: unsigned.signedWithOldSecret || this.#rolling,
+        cookieDue: signedWithOldSecret || this.#rolling,
         hadCookie,
         storeFailure: undefined,
         secureRequest: request.secure,

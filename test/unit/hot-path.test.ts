@@ -4,8 +4,10 @@ import { describe, expect, it } from "vitest";
 import { commitBeforeResponse } from "../../src/adapters/node/commit-before-response.js";
 import { useDictionaryProperties } from "../../src/adapters/node/dictionary-mode.js";
 import { typedJsonCodec as codec } from "../../src/codecs/typed-json-codec.js";
-import { CookieSigner } from "../../src/core/cookie-signer.js";
+import { SessionManager } from "../../src/core/session-manager.js";
 import { resolveCookieOptions, serializeSessionCookie } from "../../src/core/session-cookie.js";
+import { VerifiedCookies } from "../../src/core/verified-cookies.js";
+import { MemoryStore } from "../../src/store/memory-store.js";
 
 /**
  * The fast paths added for the benchmark (bench/README.md) must answer exactly what the general paths
@@ -73,36 +75,60 @@ describe("typed JSON codec fast paths", () => {
   });
 });
 
-describe("cookie signer cache", () => {
+describe("verified-cookie cache", () => {
   const secret = "s".repeat(40);
   const old = "o".repeat(40);
+  const request = (cookie: string) => ({ cookieHeader: `sid=${cookie}`, secure: false });
 
-  it("answers a verified cookie again, and never caches a bad one", () => {
-    const signer = new CookieSigner([secret, old]);
-    const signed = signer.sign("value");
-    for (let i = 0; i < 3; i++)
-      expect(signer.unsign(signed)).toEqual({ value: "value", signedWithOldSecret: false });
-    const byOld = new CookieSigner(old).sign("value");
-    for (let i = 0; i < 3; i++)
-      expect(signer.unsign(byOld)).toEqual({ value: "value", signedWithOldSecret: true });
-    const tampered = `${signed.slice(0, -1)}${signed.endsWith("A") ? "B" : "A"}`;
-    for (let i = 0; i < 3; i++) expect(signer.unsign(tampered)).toBeNull();
+  async function signedSession(manager: SessionManager): Promise<string> {
+    const session = await manager.load({ cookieHeader: undefined, secure: false });
+    (session as unknown as Record<string, unknown>).user = "u1";
+    const setCookie = (await manager.commit(session)) as string;
+    return setCookie.slice(setCookie.indexOf("=") + 1, setCookie.indexOf(";"));
+  }
+
+  it("answers a verified cookie again, and never accepts a bad one, before or after caching", async () => {
+    const store = new MemoryStore();
+    const manager = new SessionManager({ store, secret: [secret, old] });
+    const cookie = await signedSession(manager);
+    const tampered = `${cookie.slice(0, -1)}${cookie.endsWith("A") ? "B" : "A"}`;
+    const otherMac = `${cookie.slice(0, cookie.lastIndexOf("."))}.${"A".repeat(43)}`;
+    for (let i = 0; i < 3; i++) {
+      expect((await manager.load(request(cookie))).meta.isNew).toBe(false);
+      expect((await manager.load(request(tampered))).meta.isNew).toBe(true);
+      expect((await manager.load(request(otherMac))).meta.isNew).toBe(true);
+    }
+    await manager.close();
   });
 
-  it("keeps verifying after many distinct cookies (generations roll over)", () => {
-    const signer = new CookieSigner(secret);
-    const first = signer.sign("first");
-    expect(signer.unsign(first)?.value).toBe("first");
-    for (let i = 0; i < 25_000; i++) signer.unsign(signer.sign(`v${i}`));
-    expect(signer.unsign(first)).toEqual({ value: "first", signedWithOldSecret: false });
-    expect(signer.unsign(`${first}x`)).toBeNull();
+  it("re-issues a cookie signed by an old secret on every request, cached or not", async () => {
+    const store = new MemoryStore();
+    const before = new SessionManager({ store, secret: old });
+    const cookie = await signedSession(before);
+    const rotated = new SessionManager({ store, secret: [secret, old] });
+    for (let i = 0; i < 3; i++) {
+      const session = await rotated.load(request(cookie));
+      expect(session.meta.isNew).toBe(false);
+      expect(await rotated.commit(session)).toMatch(/^sid=/);
+    }
+    // A manager with other secrets does not accept it, whatever another manager cached.
+    const other = new SessionManager({ store, secret: "x".repeat(40) });
+    expect((await other.load(request(cookie))).meta.isNew).toBe(true);
   });
 
-  it("a signer with other secrets does not accept what another signer cached", () => {
-    const a = new CookieSigner(secret);
-    const signed = a.sign("value");
-    expect(a.unsign(signed)).not.toBeNull();
-    expect(new CookieSigner(old).unsign(signed)).toBeNull();
+  it("keeps answering after many distinct entries (generations roll over) and holds no cookie", () => {
+    const cache = new VerifiedCookies();
+    cache.remember("key-first", "mac-first", false);
+    for (let i = 0; i < 25_000; i++) {
+      cache.remember(`key-${i}`, `mac-${i}`, i % 2 === 0);
+      // An entry in use is carried over into the next generation.
+      if (i % 5_000 === 0) expect(cache.lookup("key-first", "mac-first")).toBe(false);
+    }
+    expect(cache.lookup("key-first", "mac-first")).toBe(false);
+    expect(cache.lookup("key-24999", "mac-24999")).toBe(false);
+    expect(cache.lookup("key-24998", "mac-24998")).toBe(true);
+    expect(cache.lookup("key-2", "mac-2")).toBeUndefined();
+    expect(cache.lookup("key-first", "mac-other")).toBeUndefined();
   });
 });
 

@@ -1,0 +1,38 @@
+/** Verified cookies remembered per generation (two generations: at most twice this many). */
+const GENERATION_SIZE = 10_000;
+
+/**
+ * Session cookies whose HMAC was already checked, so a returning browser costs no HMAC (the largest single
+ * cost of a read request). Keyed by the session's key id (the SHA-256 of the ID that the request computes
+ * anyway for its Redis key) and the cookie's MAC, never by the cookie: a heap snapshot must not hold
+ * working cookies (rule 6), and neither part is one (the MAC is useless without the ID, the key id cannot
+ * be turned back into it). A forged cookie would need another ID with the same hash to hit an entry.
+ * Only valid cookies enter, and a signature stays valid for the process's list of secrets.
+ */
+export class VerifiedCookies {
+  #current = new Map<string, boolean>();
+  #previous = new Map<string, boolean>();
+
+  /** Whether this cookie was verified, and if so whether an older secret signed it. */
+  lookup(keyId: string, mac: string): boolean | undefined {
+    const entry = `${keyId}.${mac}`;
+    const known = this.#current.get(entry);
+    if (known !== undefined) return known;
+    const before = this.#previous.get(entry);
+    // Still in use: carried into the current generation, so active sessions never fall out.
+    if (before !== undefined) this.#add(entry, before);
+    return before;
+  }
+
+  remember(keyId: string, mac: string, signedWithOldSecret: boolean): void {
+    this.#add(`${keyId}.${mac}`, signedWithOldSecret);
+  }
+
+  #add(entry: string, signedWithOldSecret: boolean): void {
+    if (this.#current.size >= GENERATION_SIZE) {
+      this.#previous = this.#current;
+      this.#current = new Map();
+    }
+    this.#current.set(entry, signedWithOldSecret);
+  }
+}
