@@ -41,6 +41,7 @@ import {
   parseRecord,
   type SessionTimes,
   timesToFields,
+  ValueSeal,
 } from "./session-record.js";
 import { VerifiedCookies } from "./verified-cookies.js";
 
@@ -90,6 +91,8 @@ export class SessionManager implements SessionBackend {
   readonly #signer: CookieSigner;
   readonly #verifiedCookies = new VerifiedCookies();
   readonly #codec: ValueCodec;
+  readonly #seal: ValueSeal;
+  readonly #decode: (encoded: string) => unknown;
   readonly #saveUninitialized: boolean;
   readonly #rolling: boolean;
   readonly #onDiagnostic: ((diagnostic: Diagnostic) => void) | undefined;
@@ -130,6 +133,8 @@ export class SessionManager implements SessionBackend {
     this.failurePolicy = policy;
     this.cookie = resolveCookieOptions(options.cookie);
     this.#codec = options.codec ?? typedJsonCodec;
+    this.#seal = new ValueSeal(this.#codec.name);
+    this.#decode = (encoded) => this.#codec.decode(encoded);
     this.#saveUninitialized = options.saveUninitialized ?? false;
     this.#rolling = options.rolling ?? false;
     this.#onDiagnostic = options.onDiagnostic;
@@ -202,9 +207,8 @@ export class SessionManager implements SessionBackend {
       });
       return this.#fresh(request, true);
     }
-    const record = parseRecord(fields);
-    const attributes = record && this.#decodeAttributes(record.encodedAttributes);
-    if (!record || !attributes) {
+    const record = parseRecord(fields, this.#seal);
+    if (!record) {
       this.#diagnose({
         code: "SESSION_RECORD_CORRUPT",
         message: "session record does not decode; removed",
@@ -253,7 +257,8 @@ export class SessionManager implements SessionBackend {
         secureRequest: request.secure,
         commitChain: Promise.resolve(),
       },
-      attributes,
+      record.encodedAttributes,
+      this.#decode,
     );
   }
 
@@ -495,6 +500,7 @@ export class SessionManager implements SessionBackend {
         commitChain: Promise.resolve(),
       },
       [],
+      this.#decode,
     );
   }
 
@@ -554,16 +560,6 @@ export class SessionManager implements SessionBackend {
     return Math.min(this.#idleDeadline(times), times.absoluteDeadline) - now;
   }
 
-  #decodeAttributes(encoded: Map<string, string>): [string, unknown][] | null {
-    const attributes: [string, unknown][] = [];
-    try {
-      for (const [name, value] of encoded) attributes.push([name, this.#codec.decode(value)]);
-    } catch {
-      return null;
-    }
-    return attributes;
-  }
-
   #changes(session: Session): { set: [string, string][]; remove: string[]; encoded: Map<string, string> } {
     const { storedEncoded } = sessionState(session);
     const set: [string, string][] = [];
@@ -585,7 +581,9 @@ export class SessionManager implements SessionBackend {
       }
       const encodedValue = this.#codec.encode(value);
       encoded.set(name, encodedValue);
-      if (storedEncoded.get(name) !== encodedValue) set.push([fieldForAttribute(name), encodedValue]);
+      if (storedEncoded.get(name) !== encodedValue) {
+        set.push([fieldForAttribute(name), this.#seal.seal(encodedValue)]);
+      }
     }
     const remove: string[] = [];
     for (const name of storedEncoded.keys()) if (!encoded.has(name)) remove.push(fieldForAttribute(name));

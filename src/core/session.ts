@@ -83,9 +83,17 @@ export const RESERVED_ATTRIBUTES: ReadonlySet<string> = new Set([
 export class Session {
   declare readonly [STATE]: SessionState;
 
-  constructor(state: SessionState, attributes: Iterable<[string, unknown]>) {
+  /**
+   * `attributes`: name -> encoded value of a loaded record, decoded by `decode` when the request first
+   * reads the attribute (their seals were checked at load: session-record.ts).
+   */
+  constructor(
+    state: SessionState,
+    attributes: Iterable<[string, string]>,
+    decode: (encoded: string) => unknown,
+  ) {
     Object.defineProperty(this, STATE, { value: state, enumerable: false });
-    for (const [name, value] of attributes) defineUntouchedAttribute(this, name, value);
+    for (const [name, encoded] of attributes) defineUntouchedAttribute(this, name, encoded, decode);
   }
 
   /**
@@ -126,12 +134,17 @@ export class Session {
 }
 
 /**
- * A loaded attribute starts as an accessor that turns itself into a plain data property on first use
- * (read or write). An attribute still an accessor at commit was never touched by the request, so it
- * cannot have changed, nested mutations included, and is not re-encoded: a request that reads `user`
- * pays nothing for a large `cart`.
+ * A loaded attribute starts as an accessor that decodes the stored value and turns itself into a plain
+ * data property on first use (read or write). An attribute still an accessor at commit was never touched
+ * by the request, so it cannot have changed, nested mutations included, and is neither decoded nor
+ * re-encoded: a request that reads `user` pays nothing for a large `cart`.
  */
-function defineUntouchedAttribute(session: Session, name: string, value: unknown): void {
+function defineUntouchedAttribute(
+  session: Session,
+  name: string,
+  encoded: string,
+  decode: (encoded: string) => unknown,
+): void {
   const settle = (current: unknown) =>
     Object.defineProperty(session, name, {
       value: current,
@@ -143,6 +156,9 @@ function defineUntouchedAttribute(session: Session, name: string, value: unknown
     enumerable: true,
     configurable: true,
     get() {
+      // The seal was checked at load; a value that still does not decode was forged with a valid seal
+      // (or hit a codec bug) and fails the request with the codec's error.
+      const value = decode(encoded);
       settle(value);
       return value;
     },

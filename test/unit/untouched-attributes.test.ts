@@ -1,25 +1,30 @@
 import { describe, expect, it } from "vitest";
 import { typedJsonCodec } from "../../src/codecs/typed-json-codec.js";
 import { SessionManager } from "../../src/core/session-manager.js";
+import { ValueSeal } from "../../src/core/session-record.js";
 import { createMemoryStore } from "../../src/store/memory-store.js";
 import { TEST_SECRET } from "../support/browser.js";
 
-/** A manager on a MemoryStore whose codec counts what it encodes. */
-function countingManager() {
+/** A manager on a MemoryStore whose codec counts what it encodes and decodes. */
+function countingManager(store = createMemoryStore(), name = "counting") {
   const encoded: unknown[] = [];
+  const decoded: string[] = [];
   const manager = new SessionManager({
-    store: createMemoryStore(),
+    store,
     secret: TEST_SECRET,
     codec: {
-      name: "counting",
-      decode: typedJsonCodec.decode,
+      name,
+      decode: (text) => {
+        decoded.push(text);
+        return typedJsonCodec.decode(text);
+      },
       encode: (value) => {
         encoded.push(value);
         return typedJsonCodec.encode(value);
       },
     },
   });
-  return { manager, encoded };
+  return { manager, encoded, decoded };
 }
 
 const cookieOf = (setCookie: string | undefined) => (setCookie ?? "").split(";")[0] as string;
@@ -81,5 +86,63 @@ describe("attributes a request does not touch", () => {
     >;
     expect({ ...third }).toEqual({ b: 3 });
     await manager.close();
+  });
+
+  it("are not even decoded: a request pays only for the attributes it reads", async () => {
+    const { manager, decoded } = countingManager();
+    const first = (await manager.load({ cookieHeader: undefined, secure: false })) as unknown as Record<
+      string,
+      unknown
+    >;
+    first.user = "ann";
+    first.cart = { items: Array.from({ length: 50 }, (_, i) => `item-${i}`) };
+    const cookie = cookieOf(await manager.commit(first as never));
+    const reader = (await manager.load({ cookieHeader: cookie, secure: false })) as unknown as Record<
+      string,
+      unknown
+    >;
+    expect(decoded).toEqual([]);
+    expect(reader.user).toBe("ann");
+    expect(reader.user).toBe("ann");
+    expect(decoded).toEqual(['"ann"']);
+    expect(Object.keys(reader)).toEqual(["user", "cart"]);
+    await manager.commit(reader as never);
+    expect(decoded).toEqual(['"ann"']);
+    await manager.close();
+  });
+});
+
+describe("sealed values (checked at load, decoded on use)", () => {
+  const seal = new ValueSeal("typed-json");
+
+  it("open what they sealed, and nothing that was changed, cut or sealed for another codec", () => {
+    for (const value of ['"x"', "0", '{"a":[1,2,"ü😀"]}', "", "x".repeat(5000)]) {
+      const sealed = seal.seal(value);
+      expect(sealed).toMatch(/^[0-9a-f]{8}/);
+      expect(seal.open(sealed)).toBe(value);
+      expect(seal.open(sealed.slice(0, -1))).toBeNull();
+      expect(seal.open(`${sealed}x`)).toBeNull();
+      expect(new ValueSeal("msgpack").open(sealed)).toBeNull();
+    }
+    expect(seal.open("1234567")).toBeNull();
+    expect(seal.open('{"not":"sealed"}')).toBeNull();
+    const sealed = seal.seal('{"n":1}');
+    expect(seal.open(sealed.replace('"n":1', '"n":2'))).toBeNull();
+  });
+
+  it("a record written through one codec is no session for another (no decoding of foreign data)", async () => {
+    const store = createMemoryStore();
+    const writer = countingManager(store, "codec-a");
+    const first = (await writer.manager.load({
+      cookieHeader: undefined,
+      secure: false,
+    })) as unknown as Record<string, unknown>;
+    first.user = "ann";
+    const cookie = cookieOf(await writer.manager.commit(first as never));
+    const reader = countingManager(store, "codec-b");
+    const loaded = await reader.manager.load({ cookieHeader: cookie, secure: false });
+    expect(loaded.meta.isNew).toBe(true);
+    expect(reader.decoded).toEqual([]);
+    await writer.manager.close();
   });
 });
