@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { sessionKeyId } from "../src/core/session-id.js";
 import { OLD_TEST_SECRET, TEST_SECRET, testNamespace } from "./support/browser.js";
 import { type DemoFixture, startDemoFixture } from "./support/demo-fixture.js";
+import { readField, readRecord, rewriteRecord } from "./support/records.js";
 
 const { standalone } = inject("redis");
 
@@ -76,10 +77,10 @@ describe("Express + demo app on standalone Redis", () => {
     await browser.request("POST", "/login", { json: { user: "nested" } });
     await browser.request("PATCH", "/api/session", { json: { cart: { items: [1] }, other: "x" } });
     const key = demo.redisKey(sessionKeyId(idOf(browser.cookies.get("sid"))));
-    expect(JSON.parse((await demo.redis.hget(key, "cart")) ?? "null")).toEqual({ items: [1] });
+    expect(JSON.parse((await readField(demo.redis, key, "cart")) ?? "null")).toEqual({ items: [1] });
     await browser.request("PATCH", "/api/session", { json: { other: null } });
-    expect(await demo.redis.hexists(key, "other")).toBe(0);
-    expect(await demo.redis.hget(key, "user")).toBe('"nested"');
+    expect(Object.keys((await readRecord(demo.redis, key)) ?? {})).not.toContain("other");
+    expect(await readField(demo.redis, key, "user")).toBe('"nested"');
   });
 
   it("gives a tampered, truncated, unsigned or unknown cookie a fresh anonymous session and clears it", async () => {
@@ -113,13 +114,19 @@ describe("Express + demo app on standalone Redis", () => {
 
   it("treats a corrupt record as no session and removes it", async () => {
     const corruptions: Array<(key: string) => Promise<unknown>> = [
-      (key) => demo.redis.hset(key, "user", "{not json"),
-      (key) => demo.redis.hdel(key, "$c"),
-      (key) => demo.redis.hset(key, "$x", "soon"),
-      (key) => demo.redis.hset(key, "cart", '{"$t":"Evil","v":1}'),
+      (key) => rewriteRecord(demo.redis, key, (f) => ({ ...f, user: "{not json" })),
+      (key) => rewriteRecord(demo.redis, key, ({ $c: _, ...f }) => f),
+      (key) => rewriteRecord(demo.redis, key, (f) => ({ ...f, $x: "soon" })),
+      (key) => rewriteRecord(demo.redis, key, (f) => ({ ...f, cart: '{"$t":"Evil","v":1}' })),
+      // Not a packed record: no name separator, a bad escape, an empty string.
+      (key) => demo.redis.set(key, "a string, not a record", "KEEPTTL"),
+      async (key) => demo.redis.set(key, `${await demo.redis.get(key)}\x1d9`, "KEEPTTL"),
+      (key) => demo.redis.set(key, "", "KEEPTTL"),
+      // Not a string at all (an old-format hash record).
       async (key) => {
         await demo.redis.del(key);
-        await demo.redis.set(key, "a string, not a hash", "PX", 60_000);
+        await demo.redis.hset(key, "$c", "1", "$a", "1", "$x", "1");
+        await demo.redis.pexpire(key, 60_000);
       },
     ];
     for (const corrupt of corruptions) {

@@ -171,6 +171,51 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
       expect(await subject.store.listIndexed(indexId, now, 10_000)).toEqual([]);
     });
 
+    it("keeps separator and control characters, emoji and odd names, also through list and revoke", async () => {
+      const tag = `S${String(counter++).padStart(10, "0")}`;
+      const indexId = `${tag}.principal-${Date.now()}`;
+      const id = `${tag}.odd-${Date.now()}`;
+      const now = Date.now();
+      const odd: [string, string][] = [
+        ["sep\x1e\x1f\x1dname", "a\x1eb\x1fc\x1dd\x1d0"],
+        ["__proto__", '"not a prototype"'],
+        ["emoji", `"${"🎉".repeat(40)}é"`],
+        ["$$x", "\x1d"],
+      ];
+      const device: [string, string][] = [
+        ["$ua", "Mozilla/5.0 \x1e\x1f (odd agent) ".repeat(8)],
+        ["$ip", "::1"],
+      ];
+      const times: [string, string][] = [
+        ["$c", String(now)],
+        ["$a", String(now)],
+        ["$x", String(now + 3_600_000)],
+      ];
+      await subject.store.write(id, {
+        mode: "create",
+        set: [...times, ...device, ...odd],
+        remove: [],
+        ttlMs: 60_000,
+        index: { indexId, deadline: now + 60_000 },
+      });
+      const loaded = await subject.store.load(id);
+      expect(Object.getPrototypeOf(loaded)).toBe(Object.prototype);
+      expect(Object.entries(loaded ?? {}).sort()).toEqual([...times, ...device, ...odd].sort());
+      await subject.store.write(id, {
+        mode: "update",
+        set: [],
+        remove: ["sep\x1e\x1f\x1dname"],
+        ttlMs: 60_000,
+      });
+      expect(Object.keys((await subject.store.load(id)) ?? {})).not.toContain("sep\x1e\x1f\x1dname");
+      const [listed] = await subject.store.listIndexed(indexId, now, 60_000);
+      expect(listed?.fields).toMatchObject(Object.fromEntries([...times, ...device]));
+      const [revoked] = await subject.store.revokeIndexed(indexId, { withFields: true });
+      expect(Object.entries(revoked?.fields ?? {}).sort()).toEqual(
+        [...times, ...device, ...odd.slice(1)].sort(),
+      );
+    });
+
     it("applies concurrent updates of different fields without losing either", async () => {
       const k = key();
       await subject.store.write(k, { mode: "create", set: meta, remove: [], ttlMs: 60_000 });

@@ -20,9 +20,8 @@ export function isWellFormedSessionId(value: string): boolean {
 }
 
 /**
- * The Redis key holds SHA-256(id), never the id: whoever reads Redis, a replica or a backup cannot
- * turn a key into a working cookie (DESIGN rule 6). A plain hash (no salt) is enough because the
- * input is 256 random bits: there is nothing to brute-force.
+ * SHA-256(id) in base64url (43 characters): what the express-session store keys hold. A plain hash (no
+ * salt) is enough because the input is 256 random bits: there is nothing to brute-force.
  */
 export function hashSessionId(id: string): string {
   // One-shot crypto.hash (Node 20.12+): no Hash object per request.
@@ -30,12 +29,25 @@ export function hashSessionId(id: string): string {
 }
 
 /**
- * What names a session in the store: SHA-256 of the ID, behind the ID's slot tag when it has one
- * ("<tag>.<hash>"). The tag is not secret (it only says which slot), the hash part is the rule-6 hash.
+ * Characters of the base64url SHA-256 kept in a session key: 22 characters = the first 132 bits.
+ * Rule 6 still holds: the key holds a hash of the ID, never the ID, and 132 bits are far beyond reach:
+ * finding an ID for a given key takes ~2^132 hashes (~2^105 for "any of 10^8 keys"), and even then the
+ * cookie must carry an HMAC under the app's secret. Accidental collisions are negligible too: with 10^8
+ * live sessions the chance that two share a key is ~n^2 / 2^133, about 1e-24. It keeps a session key
+ * "sk:default:s:{<hash>}" at 37 characters, inside Redis's 48-byte allocation for keys up to 44
+ * (the full 43-character hash made keys of 66 characters: 80 bytes each).
+ */
+const KEY_HASH_LENGTH = 22;
+
+/**
+ * What names a session in the store: the truncated SHA-256 of the ID (see KEY_HASH_LENGTH), behind the
+ * ID's slot tag when it has one ("<tag>.<hash>"). The tag is not secret (it only says which slot), the
+ * hash part is the rule-6 hash. It is also the session's handle in its principal's index.
  */
 export function sessionKeyId(id: string): string {
+  const keyHash = hashSessionId(id).slice(0, KEY_HASH_LENGTH);
   const dot = id.indexOf(".");
-  return dot === -1 ? hashSessionId(id) : `${id.slice(0, dot)}.${hashSessionId(id)}`;
+  return dot === -1 ? keyHash : `${id.slice(0, dot)}.${keyHash}`;
 }
 
 /** The slot tag of a principal: stable for a principal, spread evenly over the cluster's slots. */

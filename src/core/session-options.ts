@@ -36,7 +36,7 @@ export interface SessionOptions {
   secret: string | readonly string[];
   /** Separates apps sharing one Redis. Default "default". */
   namespace?: string;
-  /** First segment of every Redis key. Default "sessionkit". */
+  /** First segment of every Redis key. Default "sk". */
   keyPrefix?: string;
   /** A session unused for this long ends. Default "1d". */
   idleTimeout?: Duration;

@@ -2,6 +2,7 @@ import { encodedAttributesOf } from "../core/session-record.js";
 import type { LuaScript, RedisConnection } from "../redis/redis-connection.js";
 import { withTimeout } from "../redis/with-timeout.js";
 import { type KeyLayout, SCHEDULE_BUCKETS } from "../store/key-layout.js";
+import { unpackRecord } from "../store/packed-record.js";
 import { appendEventScript, claimDueScript, expireIfDueScript, scheduleScript } from "./event-scripts.js";
 import { eventFromEntry, eventToFields, type NewSessionEvent, type SessionEvent } from "./session-event.js";
 
@@ -139,11 +140,11 @@ export class RedisEventLog {
 
   #expiredEvent(keyId: string, result: string[]): NewSessionEvent {
     if (result[0] === "missing") return { type: "expired", keyHash: keyId, reason: "ttl" };
-    const fields: Record<string, string> = {};
-    for (let i = 2; i + 1 < result.length; i += 2) fields[result[i] as string] = result[i + 1] as string;
     const event: NewSessionEvent = { type: "expired", keyHash: keyId, reason: result[1] as string };
-    if (fields.$p !== undefined) event.principal = fields.$p;
-    if (this.#options.includeData) event.data = encodedAttributesOf(fields);
+    // A record that does not unpack (reason "corrupt" has none) ends without its data.
+    const fields = result[2] === undefined ? null : unpackRecord(result[2]);
+    if (fields?.$p !== undefined) event.principal = fields.$p;
+    if (fields && this.#options.includeData) event.data = encodedAttributesOf(fields);
     return event;
   }
 

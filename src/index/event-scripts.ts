@@ -1,4 +1,5 @@
 import { defineLuaScript } from "../redis/lua-script.js";
+import { LUA_UNPACK_RECORD } from "../store/packed-record.js";
 
 /**
  * Claims up to ARGV[3] due entries of one expiry-schedule bucket (KEYS[1]): entries whose score (the
@@ -13,17 +14,22 @@ return due
 `);
 
 /**
- * Reads a scheduled session to decide whether it has ended. KEYS[1] = session hash; ARGV[1] = now,
- * ARGV[2] = idle timeout (ms). Returns {"missing"}, {"alive", deadline} or {"expired", reason,
- * fields...}. It deletes nothing: the sweeper deletes the record only after the event is in the stream,
- * so a publish that fails (the stream's primary is failing over) is retried with the data intact.
+ * Reads a scheduled session to decide whether it has ended. KEYS[1] = session record; ARGV[1] = now,
+ * ARGV[2] = idle timeout (ms). Returns {"missing"}, {"alive", deadline} or {"expired", reason, record}
+ * (the packed record, store/packed-record.ts; reason "corrupt" and no record when it does not parse).
+ * It deletes nothing: the sweeper deletes the record only after the event is in the stream, so a
+ * publish that fails (the stream's primary is failing over) is retried with the data intact.
  * Requests never see such a record: deadlines are checked in code.
  */
-export const expireIfDueScript = defineLuaScript(`
-local fields = redis.call('HGETALL', KEYS[1])
-if #fields == 0 then return {'missing'} end
-local f = {}
-for i = 1, #fields, 2 do f[fields[i]] = fields[i + 1] end
+export const expireIfDueScript = defineLuaScript(`${LUA_UNPACK_RECORD}
+local current = redis.pcall('GET', KEYS[1])
+if current == false then return {'missing'} end
+local f = nil
+if type(current) == 'string' then
+  local names, values = unpack_record(current)
+  if names then f = values end
+end
+if f == nil then return {'expired', 'corrupt'} end
 local a = tonumber(f['$a'])
 local x = tonumber(f['$x'])
 if a == nil or x == nil then return {'expired', 'corrupt'} end
@@ -33,9 +39,7 @@ if math.min(idleDeadline, x) > tonumber(ARGV[1]) then
 end
 local reason = 'idle'
 if x <= idleDeadline then reason = 'absolute' end
-local out = {'expired', reason}
-for i = 1, #fields do table.insert(out, fields[i]) end
-return out
+return {'expired', reason, current}
 `);
 
 /**

@@ -18,6 +18,7 @@ interface NodeRedisMulti {
  * app's own client type (with its modules and scripts generics) is accepted as it is.
  */
 export interface NodeRedisClient {
+  get(key: string): Promise<unknown>;
   hGetAll(key: string): Promise<unknown>;
   evalSha(sha1: string, options: ScriptOptions): Promise<unknown>;
   eval(script: string, options: ScriptOptions): Promise<unknown>;
@@ -53,6 +54,10 @@ export function nodeRedisConnection(
   return {
     topology,
     readsFromReplicas: options.readsFromReplicas,
+    async get(key) {
+      const value = await client.get(key);
+      return value === null || typeof value === "string" ? value : String(value);
+    },
     async hgetall(key) {
       return toStringRecord(await client.hGetAll(key));
     },

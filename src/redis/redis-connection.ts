@@ -26,8 +26,13 @@ export interface ReplicaAck {
 
 export interface RedisConnection {
   readonly topology: Topology;
-  /** True when hgetall is served by replicas (replica reads on). */
+  /** True when session reads (get, hgetall) are served by replicas (replica reads on). */
   readonly readsFromReplicas: boolean;
+  /**
+   * GET on the client that serves session reads (a replica's with replica reads on). Every connection
+   * connectRedis returns has it; a connection built another way without it reads with `command` (primary).
+   */
+  get?(key: string): Promise<string | null>;
   hgetall(key: string): Promise<Record<string, string>>;
   /**
    * Runs a script by EVALSHA and falls back to EVAL on NOSCRIPT: script caches are per node and not

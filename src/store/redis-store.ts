@@ -9,7 +9,8 @@ import { parseRedisUrl } from "../redis/redis-url.js";
 import { scanKeys } from "../redis/scan-keys.js";
 import { type RedisReport, verifyRedis } from "../redis/verify-redis.js";
 import { withTimeout } from "../redis/with-timeout.js";
-import { createKeyLayout, type KeyLayout } from "./key-layout.js";
+import { createKeyLayout, DEFAULT_KEY_PREFIX, type KeyLayout } from "./key-layout.js";
+import { escapePart, unescapeStored, unpackRecord } from "./packed-record.js";
 import {
   listPrincipalScript,
   removeSessionScript,
@@ -33,7 +34,7 @@ export interface RedisStoreOptions {
   redis: RedisOption;
   /** Separates apps sharing one Redis (rule 14). Default "default". */
   namespace?: string;
-  /** First segment of every key. Default "sessionkit". */
+  /** First segment of every key. Default "sk". */
   keyPrefix?: string;
   /** Every Redis call fails after this long (rule 9). Default 1000 ms. */
   commandTimeout?: Duration;
@@ -52,8 +53,9 @@ export interface RedisStoreOptions {
 export const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
 
 /**
- * Sessions as Redis hashes: a read is one HGETALL, a change is one EVALSHA of writeSessionScript that
- * writes only the changed fields and the TTL together. See store/key-layout.ts for the keys.
+ * Sessions as one Redis string each (store/packed-record.ts): a read is one GET, a change is one EVALSHA
+ * of writeSessionScript that merges only the changed fields into the record and sets it with its TTL.
+ * See store/key-layout.ts for the keys.
  */
 export class RedisStore implements SessionStore {
   readonly keys: KeyLayout;
@@ -64,7 +66,7 @@ export class RedisStore implements SessionStore {
   readonly #waitTimeoutMs: number;
 
   constructor(options: RedisStoreOptions) {
-    this.keys = createKeyLayout(options.keyPrefix ?? "sessionkit", options.namespace ?? "default");
+    this.keys = createKeyLayout(options.keyPrefix ?? DEFAULT_KEY_PREFIX, options.namespace ?? "default");
     this.commandTimeoutMs = toMilliseconds(
       options.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT_MS,
       "commandTimeout",
@@ -118,18 +120,22 @@ export class RedisStore implements SessionStore {
 
   async load(keyHash: string): Promise<StoredFields | null> {
     const connection = await this.#connection;
-    let fields: Record<string, string>;
+    const key = this.keys.sessionKey(keyHash);
+    let packed: string | null;
     try {
-      fields = await withTimeout("HGETALL", this.commandTimeoutMs, () =>
-        connection.hgetall(this.keys.sessionKey(keyHash)),
+      packed = await withTimeout("GET", this.commandTimeoutMs, () =>
+        connection.get
+          ? connection.get(key)
+          : (connection.command(key, ["GET", key]) as Promise<string | null>),
       );
     } catch (error) {
-      // Something that is not a hash sits under the key: bad data, not an outage (rule 8).
+      // Something that is not a string sits under the key: bad data, not an outage (rule 8).
       if (error instanceof SessionStoreError && /WRONGTYPE/.test(error.message)) return {};
       throw error;
     }
-    // HGETALL answers an empty hash for a missing key; Redis never keeps an empty hash.
-    return Object.keys(fields).length === 0 ? null : fields;
+    if (packed === null) return null;
+    // A record that does not unpack is corrupt: {} makes the manager remove it and start afresh.
+    return unpackRecord(packed) ?? {};
   }
 
   async write(keyHash: string, write: SessionWrite): Promise<WriteOutcome> {
@@ -137,8 +143,8 @@ export class RedisStore implements SessionStore {
     const member = write.index ? indexHandleOf(keyHash) : "";
     const score = write.index ? String(Math.ceil(write.index.deadline)) : "0";
     const args = [write.mode, ttlMs, member, score, String(write.set.length)];
-    for (const [field, value] of write.set) args.push(field, value);
-    args.push(...write.remove);
+    for (const [field, value] of write.set) args.push(escapePart(field), escapePart(value));
+    for (const field of write.remove) args.push(escapePart(field));
     const connection = await this.#connection;
     const keys = [this.keys.sessionKey(keyHash)];
     if (write.index) keys.push(this.keys.principalIndexKey(write.index.indexId));
@@ -190,7 +196,7 @@ export class RedisStore implements SessionStore {
     for (let i = 0; i + 5 < reply.length; i += 6) {
       const fields: StoredFields = {};
       INDEX_FIELDS.forEach((field, n) => {
-        const value = reply[i + 1 + n];
+        const value = reply[i + 1 + n] && unescapeStored(reply[i + 1 + n] as string);
         if (value) fields[field] = value;
       });
       sessions.push({ handle: reply[i] as string, fields });
@@ -212,9 +218,9 @@ export class RedisStore implements SessionStore {
     )) as unknown[];
     const revoked: IndexedSession[] = [];
     for (let i = 0; i + 1 < reply.length; i += 2) {
-      const pairs = (reply[i + 1] ?? []) as string[];
-      const fields: StoredFields = {};
-      for (let f = 0; f + 1 < pairs.length; f += 2) fields[pairs[f] as string] = pairs[f + 1] as string;
+      // The revoked record as it was ("" when not asked for); one that does not unpack gives no fields.
+      const packed = reply[i + 1];
+      const fields = (typeof packed === "string" && packed !== "" && unpackRecord(packed)) || {};
       revoked.push({ handle: reply[i] as string, fields });
     }
     return revoked;

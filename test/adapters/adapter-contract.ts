@@ -1,6 +1,6 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { hashSessionId } from "../../src/core/session-id.js";
+import { sessionKeyId } from "../../src/core/session-id.js";
 import { SessionManager } from "../../src/core/session-manager.js";
 import type { SessionOptions } from "../../src/core/session-options.js";
 import type { RedisStore } from "../../src/store/redis-store.js";
@@ -71,7 +71,7 @@ async function startApp(
     app,
     transport,
     client: () => new Client(transport),
-    redisKey: (cookie) => store.keys.sessionKey(hashSessionId(idOf(cookie))),
+    redisKey: (cookie) => store.keys.sessionKey(sessionKeyId(idOf(cookie))),
     close: async () => {
       await app.close();
       await manager.close();
