@@ -38,6 +38,7 @@ import {
   encodedAttributesOf,
   fieldForAttribute,
   MetaField,
+  type ParsedRecord,
   parseRecord,
   type SessionTimes,
   timesToFields,
@@ -207,8 +208,11 @@ export class SessionManager implements SessionBackend {
       });
       return this.#fresh(request, true);
     }
+    const now = this.#now();
     const record = parseRecord(fields, this.#seal);
-    if (!record) {
+    const session =
+      record && this.#loadedSession(record, { id, keyHash, now, request, hadCookie, signedWithOldSecret });
+    if (!record || !session) {
       this.#diagnose({
         code: "SESSION_RECORD_CORRUPT",
         message: "session record does not decode; removed",
@@ -217,7 +221,6 @@ export class SessionManager implements SessionBackend {
       await this.#removeQuietly(keyHash);
       return this.#fresh(request, true);
     }
-    const now = this.#now();
     const { times } = record;
     const expiry =
       now >= times.absoluteDeadline ? "ABSOLUTE" : now >= this.#idleDeadline(times) ? "IDLE" : null;
@@ -238,28 +241,44 @@ export class SessionManager implements SessionBackend {
         keyHash,
       });
     }
-    return new Session(
-      {
-        backend: this,
-        id,
-        keyHash,
-        isNew: false,
-        times,
-        principal: record.principal,
-        previousKeyHash: undefined,
-        device: {},
-        storedEncoded: record.encodedAttributes,
-        destroyed: false,
-        touchDue: now - times.lastAccessAt >= this.touchAfterMs,
-        cookieDue: signedWithOldSecret || this.#rolling,
-        hadCookie,
-        storeFailure: undefined,
-        secureRequest: request.secure,
-        commitChain: Promise.resolve(),
-      },
-      record.encodedAttributes,
-      this.#decode,
-    );
+    return session;
+  }
+
+  /** The session of a stored record; null when one of its short values does not decode (rule 8). */
+  #loadedSession(
+    record: ParsedRecord,
+    loaded: {
+      id: string;
+      keyHash: string;
+      now: number;
+      request: SessionRequest;
+      hadCookie: boolean;
+      signedWithOldSecret: boolean;
+    },
+  ): Session | null {
+    const state: SessionState = {
+      backend: this,
+      id: loaded.id,
+      keyHash: loaded.keyHash,
+      isNew: false,
+      times: record.times,
+      principal: record.principal,
+      previousKeyHash: undefined,
+      device: {},
+      storedEncoded: record.encodedAttributes,
+      destroyed: false,
+      touchDue: loaded.now - record.times.lastAccessAt >= this.touchAfterMs,
+      cookieDue: loaded.signedWithOldSecret || this.#rolling,
+      hadCookie: loaded.hadCookie,
+      storeFailure: undefined,
+      secureRequest: loaded.request.secure,
+      commitChain: Promise.resolve(),
+    };
+    try {
+      return new Session(state, record.encodedAttributes, this.#decode);
+    } catch {
+      return null;
+    }
   }
 
   /**

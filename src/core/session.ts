@@ -1,4 +1,4 @@
-import type { SessionTimes } from "./session-record.js";
+import { LAZY_VALUE_LENGTH, type SessionTimes } from "./session-record.js";
 
 /**
  * The data of a user's session. Augment it to type your attributes:
@@ -84,8 +84,9 @@ export class Session {
   declare readonly [STATE]: SessionState;
 
   /**
-   * `attributes`: name -> encoded value of a loaded record, decoded by `decode` when the request first
-   * reads the attribute (their seals were checked at load: session-record.ts).
+   * `attributes`: name -> encoded value of a loaded record. A short value is decoded here (a value that
+   * does not decode throws, and the manager treats the record as corrupt); a long one when the request
+   * first reads it (its seal was checked at load: session-record.ts).
    */
   constructor(
     state: SessionState,
@@ -93,7 +94,11 @@ export class Session {
     decode: (encoded: string) => unknown,
   ) {
     Object.defineProperty(this, STATE, { value: state, enumerable: false });
-    for (const [name, encoded] of attributes) defineUntouchedAttribute(this, name, encoded, decode);
+    for (const [name, encoded] of attributes) {
+      if (encoded.length > LAZY_VALUE_LENGTH) defineUntouchedAttribute(this, name, encoded, decode);
+      else if (isPlainAssignable(name)) (this as unknown as Record<string, unknown>)[name] = decode(encoded);
+      else defineDataAttribute(this, name, decode(encoded));
+    }
   }
 
   /**
@@ -134,7 +139,7 @@ export class Session {
 }
 
 /**
- * A loaded attribute starts as an accessor that decodes the stored value and turns itself into a plain
+ * A long loaded attribute starts as an accessor that decodes the stored value and turns itself into a plain
  * data property on first use (read or write). An attribute still an accessor at commit was never touched
  * by the request, so it cannot have changed, nested mutations included, and is neither decoded nor
  * re-encoded: a request that reads `user` pays nothing for a large `cart`.
@@ -145,13 +150,7 @@ function defineUntouchedAttribute(
   encoded: string,
   decode: (encoded: string) => unknown,
 ): void {
-  const settle = (current: unknown) =>
-    Object.defineProperty(session, name, {
-      value: current,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
+  const settle = (current: unknown) => defineDataAttribute(session, name, current);
   Object.defineProperty(session, name, {
     enumerable: true,
     configurable: true,
@@ -166,6 +165,15 @@ function defineUntouchedAttribute(
       settle(next);
     },
   });
+}
+
+/** Assignment would not make an own data property of these (a prototype setter, an accessor). */
+function isPlainAssignable(name: string): boolean {
+  return name !== "__proto__" && !RESERVED_ATTRIBUTES.has(name);
+}
+
+function defineDataAttribute(session: Session, name: string, value: unknown): void {
+  Object.defineProperty(session, name, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /** True when the request never read nor assigned the attribute since it was loaded. */

@@ -30,14 +30,15 @@ function countingManager(store = createMemoryStore(), name = "counting") {
 const cookieOf = (setCookie: string | undefined) => (setCookie ?? "").split(";")[0] as string;
 
 describe("attributes a request does not touch", () => {
-  it("are not re-encoded at commit; touched ones are, nested mutations included", async () => {
+  it("are not re-encoded at commit when long; touched ones are, nested mutations included", async () => {
     const { manager, encoded } = countingManager();
     const first = (await manager.load({ cookieHeader: undefined, secure: false })) as unknown as Record<
       string,
       unknown
     >;
+    const long = "l".repeat(80);
     first.user = "ann";
-    first.cart = { items: ["a"] };
+    first.cart = { items: ["a"], long };
     const cookie = cookieOf(await manager.commit(first as never));
 
     encoded.length = 0;
@@ -55,12 +56,13 @@ describe("attributes a request does not touch", () => {
     };
     mutator.cart.items.push("b");
     await manager.commit(mutator as never);
-    expect(encoded).toEqual([{ items: ["a", "b"] }]);
+    // The short user is decoded at load and so counts as touched: encoding it again is cheap.
+    expect(encoded).toEqual(["ann", { items: ["a", "b"], long }]);
     const again = (await manager.load({ cookieHeader: cookie, secure: false })) as unknown as Record<
       string,
       unknown
     >;
-    expect({ ...again }).toEqual({ user: "ann", cart: { items: ["a", "b"] } });
+    expect({ ...again }).toEqual({ user: "ann", cart: { items: ["a", "b"], long } });
     await manager.close();
   });
 
@@ -88,7 +90,7 @@ describe("attributes a request does not touch", () => {
     await manager.close();
   });
 
-  it("are not even decoded: a request pays only for the attributes it reads", async () => {
+  it("are not even decoded when long: a request pays only for the long attributes it reads", async () => {
     const { manager, decoded } = countingManager();
     const first = (await manager.load({ cookieHeader: undefined, secure: false })) as unknown as Record<
       string,
@@ -96,18 +98,22 @@ describe("attributes a request does not touch", () => {
     >;
     first.user = "ann";
     first.cart = { items: Array.from({ length: 50 }, (_, i) => `item-${i}`) };
+    first.note = { text: "x".repeat(100) };
     const cookie = cookieOf(await manager.commit(first as never));
     const reader = (await manager.load({ cookieHeader: cookie, secure: false })) as unknown as Record<
       string,
       unknown
     >;
-    expect(decoded).toEqual([]);
-    expect(reader.user).toBe("ann");
-    expect(reader.user).toBe("ann");
+    // Short values are decoded at load (cheaper than checking a seal); long ones wait for their first read.
     expect(decoded).toEqual(['"ann"']);
-    expect(Object.keys(reader)).toEqual(["user", "cart"]);
+    expect(Object.keys(reader)).toEqual(["user", "cart", "note"]);
+    expect((reader.note as { text: string }).text).toHaveLength(100);
+    expect(reader.note).toBe(reader.note);
+    expect(decoded).toHaveLength(2);
     await manager.commit(reader as never);
-    expect(decoded).toEqual(['"ann"']);
+    expect(decoded).toHaveLength(2);
+    expect((reader.cart as { items: string[] }).items[49]).toBe("item-49");
+    expect(decoded).toHaveLength(3);
     await manager.close();
   });
 });
@@ -116,18 +122,32 @@ describe("sealed values (checked at load, decoded on use)", () => {
   const seal = new ValueSeal("typed-json");
 
   it("open what they sealed, and nothing that was changed, cut or sealed for another codec", () => {
-    for (const value of ['"x"', "0", '{"a":[1,2,"ü😀"]}', "", "x".repeat(5000)]) {
+    for (const value of [
+      '{"a":[1,2,"ü😀"],"b":"' + "y".repeat(60) + '"}',
+      "x".repeat(5000),
+      "z".repeat(65),
+    ]) {
       const sealed = seal.seal(value);
       expect(sealed).toMatch(/^[0-9a-f]{8}/);
+      expect(sealed).toHaveLength(value.length + 8);
       expect(seal.open(sealed)).toBe(value);
       expect(seal.open(sealed.slice(0, -1))).toBeNull();
       expect(seal.open(`${sealed}x`)).toBeNull();
+      expect(seal.open(value)).toBeNull();
       expect(new ValueSeal("msgpack").open(sealed)).toBeNull();
     }
-    expect(seal.open("1234567")).toBeNull();
-    expect(seal.open('{"not":"sealed"}')).toBeNull();
-    const sealed = seal.seal('{"n":1}');
+    const sealed = seal.seal(`{"n":1,"pad":"${"p".repeat(64)}"}`);
     expect(seal.open(sealed.replace('"n":1', '"n":2'))).toBeNull();
+    expect(seal.open(sealed.toUpperCase())).toBeNull();
+  });
+
+  it("leave short values as they are (decoding them is the check), and refuse the lengths in between", () => {
+    for (const value of ['"ann"', "0", "", "s".repeat(64)]) {
+      expect(seal.seal(value)).toBe(value);
+      expect(seal.open(value)).toBe(value);
+    }
+    expect(seal.open("s".repeat(65))).toBeNull();
+    expect(seal.open("s".repeat(72))).toBeNull();
   });
 
   it("a record written through one codec is no session for another (no decoding of foreign data)", async () => {
@@ -137,7 +157,7 @@ describe("sealed values (checked at load, decoded on use)", () => {
       cookieHeader: undefined,
       secure: false,
     })) as unknown as Record<string, unknown>;
-    first.user = "ann";
+    first.cart = { items: Array.from({ length: 20 }, (_, i) => `item-${i}`) };
     const cookie = cookieOf(await writer.manager.commit(first as never));
     const reader = countingManager(store, "codec-b");
     const loaded = await reader.manager.load({ cookieHeader: cookie, secure: false });
