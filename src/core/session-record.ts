@@ -125,9 +125,16 @@ export function parseRecord(fields: StoredFields, seal: ValueSeal): ParsedRecord
   };
 }
 
+/** 1-16 decimal digits (epoch ms), read in place: three per loaded session. */
 function parseTime(value: string | undefined): number | null {
-  if (value === undefined || !/^\d{1,16}$/.test(value)) return null;
-  return Number(value);
+  if (value === undefined || value.length === 0 || value.length > 16) return null;
+  let time = 0;
+  for (let i = 0; i < value.length; i++) {
+    const digit = value.charCodeAt(i) - 0x30;
+    if (digit < 0 || digit > 9) return null;
+    time = time * 10 + digit;
+  }
+  return time;
 }
 
 /**

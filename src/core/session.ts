@@ -63,7 +63,10 @@ export interface SessionState {
   commitChain: Promise<unknown>;
 }
 
-const STATE = Symbol("sessionkit.session");
+/** Module-private access to a session's internals (set in the class's static block). */
+let stateOf: (session: Session) => SessionState;
+let readLongAttribute: (session: Session, name: string) => unknown;
+let forgetLongAttribute: (session: Session, name: string) => void;
 
 /** Attribute names that would shadow the session's own API. */
 export const RESERVED_ATTRIBUTES: ReadonlySet<string> = new Set([
@@ -81,7 +84,25 @@ export const RESERVED_ATTRIBUTES: ReadonlySet<string> = new Set([
  * which also catches nested mutations such as `session.cart.items.push(item)`.
  */
 export class Session {
-  declare readonly [STATE]: SessionState;
+  // Private fields: invisible to Object.keys, spread and JSON, and cheaper to set than a defined symbol.
+  readonly #state: SessionState;
+  readonly #decode: (encoded: string) => unknown;
+  /** Encoded values of the long attributes not read yet (name -> encoded). */
+  readonly #unread = new Map<string, string>();
+
+  static {
+    stateOf = (session) => session.#state;
+    readLongAttribute = (session, name) => {
+      const encoded = session.#unread.get(name);
+      session.#unread.delete(name);
+      // The seal was checked at load; a value that still does not decode was forged with a valid seal
+      // (or hit a codec bug) and fails the request with the codec's error.
+      return encoded === undefined ? undefined : session.#decode(encoded);
+    };
+    forgetLongAttribute = (session, name) => {
+      session.#unread.delete(name);
+    };
+  }
 
   /**
    * `attributes`: name -> encoded value of a loaded record. A short value is decoded here (a value that
@@ -93,11 +114,17 @@ export class Session {
     attributes: Iterable<[string, string]>,
     decode: (encoded: string) => unknown,
   ) {
-    Object.defineProperty(this, STATE, { value: state, enumerable: false });
+    this.#state = state;
+    this.#decode = decode;
     for (const [name, encoded] of attributes) {
-      if (encoded.length > LAZY_VALUE_LENGTH) defineUntouchedAttribute(this, name, encoded, decode);
-      else if (isPlainAssignable(name)) (this as unknown as Record<string, unknown>)[name] = decode(encoded);
-      else defineDataAttribute(this, name, decode(encoded));
+      if (encoded.length > LAZY_VALUE_LENGTH) {
+        this.#unread.set(name, encoded);
+        Object.defineProperty(this, name, untouchedAccessor(name));
+      } else if (isPlainAssignable(name)) {
+        (this as unknown as Record<string, unknown>)[name] = decode(encoded);
+      } else {
+        defineDataAttribute(this, name, decode(encoded));
+      }
     }
   }
 
@@ -106,7 +133,7 @@ export class Session {
    * session fixation). Data is kept unless `keepData: false`; the deadlines restart.
    */
   regenerate(options: { keepData?: boolean } = {}): Promise<void> {
-    return this[STATE].backend.regenerate(this, options.keepData ?? true);
+    return this.#state.backend.regenerate(this, options.keepData ?? true);
   }
 
   /**
@@ -115,56 +142,60 @@ export class Session {
    * listed and revoked.
    */
   setPrincipal(principal: string): Promise<void> {
-    return this[STATE].backend.setPrincipal(this, principal);
+    return this.#state.backend.setPrincipal(this, principal);
   }
 
   /** Removes the session from the store now; the response clears the cookie. */
   destroy(): Promise<void> {
-    return this[STATE].backend.destroy(this);
+    return this.#state.backend.destroy(this);
   }
 
   /** Commits the changes now (the end-of-request commit then writes only later changes). */
   save(): Promise<void> {
-    return this[STATE].backend.save(this);
+    return this.#state.backend.save(this);
   }
 
   /** Records activity at the next commit even if touchAfter has not passed. */
   touch(): void {
-    this[STATE].touchDue = true;
+    this.#state.touchDue = true;
   }
 
   get meta(): SessionMeta {
-    return this[STATE].backend.meta(this);
+    return this.#state.backend.meta(this);
   }
 }
 
 /**
- * A long loaded attribute starts as an accessor that decodes the stored value and turns itself into a plain
- * data property on first use (read or write). An attribute still an accessor at commit was never touched
- * by the request, so it cannot have changed, nested mutations included, and is neither decoded nor
- * re-encoded: a request that reads `user` pays nothing for a large `cart`.
+ * A long loaded attribute starts as an accessor that decodes the stored value and turns itself into a
+ * plain data property on first use (read or write). An attribute still an accessor at commit was never
+ * touched by the request, so it cannot have changed, nested mutations included, and is neither decoded
+ * nor re-encoded: a request that reads `user` pays nothing for a large `cart`.
+ *
+ * The accessor functions are shared by every session for one attribute name (they find the value through
+ * the session they are called on): no closures per request, and V8 keeps one object shape for sessions
+ * of the same attributes. Bounded, for apps that name attributes after data.
  */
-function defineUntouchedAttribute(
-  session: Session,
-  name: string,
-  encoded: string,
-  decode: (encoded: string) => unknown,
-): void {
-  const settle = (current: unknown) => defineDataAttribute(session, name, current);
-  Object.defineProperty(session, name, {
+const MAX_SHARED_ACCESSORS = 1_000;
+const sharedAccessors = new Map<string, PropertyDescriptor>();
+
+function untouchedAccessor(name: string): PropertyDescriptor {
+  const shared = sharedAccessors.get(name);
+  if (shared !== undefined) return shared;
+  const accessor: PropertyDescriptor = {
     enumerable: true,
     configurable: true,
-    get() {
-      // The seal was checked at load; a value that still does not decode was forged with a valid seal
-      // (or hit a codec bug) and fails the request with the codec's error.
-      const value = decode(encoded);
-      settle(value);
+    get(this: Session) {
+      const value = readLongAttribute(this, name);
+      defineDataAttribute(this, name, value);
       return value;
     },
-    set(next: unknown) {
-      settle(next);
+    set(this: Session, next: unknown) {
+      forgetLongAttribute(this, name);
+      defineDataAttribute(this, name, next);
     },
-  });
+  };
+  if (sharedAccessors.size < MAX_SHARED_ACCESSORS) sharedAccessors.set(name, accessor);
+  return accessor;
 }
 
 /** Assignment would not make an own data property of these (a prototype setter, an accessor). */
@@ -182,5 +213,5 @@ export function isUntouchedAttribute(session: Session, name: string): boolean {
 }
 
 export function sessionState(session: Session): SessionState {
-  return session[STATE];
+  return stateOf(session);
 }
