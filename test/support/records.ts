@@ -1,12 +1,3 @@
-/* >>> NOTE TO HELPER-4 from the engineer who started you (leave the code below, delete this banner): I changed
- * the core (uncommitted, same working tree): attribute values are now stored SEALED: 8 hex digits of a
- * CRC-32 of the encoded value, then the value (src/core/session-record.ts ValueSeal; checked at load, so
- * values can be decoded lazily on first access while a corrupt record is still found at load, rule 8).
- * Metadata fields ($c $a $x $p $ua $ip) are not sealed. readField/readRecord below now strip the seal of
- * attribute fields (names not starting with a single "$"), so tests see the encoded JSON as before; a test
- * that writes a corrupt attribute value by hand still gets "corrupt record" (the seal fails). If one of
- * your tests fails with a "caf8b9aa{..." style value, that is this change, not yours.
- */
 import { packRecord, unpackRecord } from "../../src/store/packed-record.js";
 import type { StoredFields } from "../../src/store/session-store.js";
 
@@ -23,8 +14,12 @@ export async function readRecord(redis: StringReader, key: string): Promise<Stor
   return fields;
 }
 
-/** Attribute values are stored behind an 8-digit seal (src/core/session-record.ts); metadata is not. */
+/**
+ * Long attribute values (over 64 characters) are stored behind an 8-digit seal (src/core/session-record.ts);
+ * short ones and metadata are not.
+ */
 const SEAL_LENGTH = 8;
+const LAZY_VALUE_LENGTH = 64;
 const isAttributeField = (field: string) => !field.startsWith("$") || field.startsWith("$$");
 
 /** One stored field of a session record (undefined when absent); an attribute's value without its seal. */
@@ -34,7 +29,9 @@ export async function readField(
   field: string,
 ): Promise<string | undefined> {
   const value = (await readRecord(redis, key))?.[field];
-  return value !== undefined && isAttributeField(field) ? value.slice(SEAL_LENGTH) : value;
+  return value !== undefined && isAttributeField(field) && value.length > LAZY_VALUE_LENGTH
+    ? value.slice(SEAL_LENGTH)
+    : value;
 }
 
 interface StringWriter extends StringReader {
