@@ -1,19 +1,17 @@
 /**
- * Redis memory per session for the same payload (user, counter, ~1 KB cart):
- * - sessionkit, written through its own SessionManager and RedisStore (the real create path: key layout,
- *   field encoding, TTL), under the server's default hash limits and under candidate settings;
+ * Redis memory per session for the same payload (user, counter, ~1 KB cart), at the server's defaults:
+ * - sessionkit, written through its own SessionManager and RedisStore (the real create path: key layout
+ *   "sk:default:s:{<22-char hash>}", packed STRING record, sealed values, TTL);
  * - connect-redis, written through its own store.set with the session object express-session hands it
- *   (the data plus express-session's cookie object);
- * - a layout alternative (one string per session under our key name), for comparison only.
+ *   (the data plus express-session's cookie object).
  * Each case starts from an empty Redis and reads INFO used_memory before and after, and MEMORY USAGE
- * (SAMPLES 0: exact) and OBJECT ENCODING of sampled keys.
+ * (SAMPLES 0: exact), OBJECT ENCODING and the key length of sampled keys.
  */
 import { randomBytes } from "node:crypto";
 import { RedisStore as ConnectRedisStore } from "connect-redis";
 import expressSession from "express-session";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { createClient } from "redis";
-import type * as Codec from "../../src/codecs/typed-json-codec.js";
 import type * as Manager from "../../src/core/session-manager.js";
 import { builtModule } from "./build.js";
 import { BENCH_SECRET, BENCH_USER, makeCart } from "./payload.js";
@@ -36,6 +34,8 @@ export interface MemoryCase {
   memoryUsagePerKey: number;
   encoding: string;
   keyExample: string;
+  /** Characters of a sampled key (Redis keeps keys of up to 44 characters in a 48-byte allocation). */
+  keyLength: number;
   /** Extrapolated to 10 M sessions: the per-key part times 10 M, plus the hash tables' bucket arrays. */
   extrapolated10MBytes: number;
   serverConfig: Record<string, string>;
@@ -54,20 +54,13 @@ function sessionData() {
 }
 
 /** sessionkit's real create path: a new session, three attributes, committed (one EVALSHA each). */
-function sessionkitWriter(
-  redisUrl: string,
-  id: string,
-  label: string,
-  config?: Record<string, string>,
-  keyPrefix?: string,
-): Writer {
+function sessionkitWriter(redisUrl: string): Writer {
   return {
-    id,
-    label,
-    serverConfig: config,
+    id: "sessionkit",
+    label: 'sessionkit (STRING "sk:default:s:{<hash>}", packed record)',
     async open() {
       const { SessionManager } = await builtModule<typeof Manager>("core/session-manager");
-      const manager = new SessionManager({ redis: redisUrl, secret: BENCH_SECRET, keyPrefix });
+      const manager = new SessionManager({ redis: redisUrl, secret: BENCH_SECRET });
       return {
         async write() {
           const session = await manager.load({ cookieHeader: undefined, secure: false });
@@ -109,110 +102,29 @@ function connectRedisWriter(redisUrl: string): Writer {
   };
 }
 
-/** Layout alternative, for comparison: the same fields as one JSON string under our key name. */
-function stringLayoutWriter(redisUrl: string): Writer {
-  return {
-    id: "alt-string",
-    label: "alternative: one STRING per session under sessionkit's key name (not the store's layout)",
-    async open() {
-      const client = new Redis(redisUrl, { enableAutoPipelining: true });
-      const data = sessionData();
-      const now = Date.now();
-      return {
-        async write() {
-          const keyHash = randomBytes(32).toString("base64url");
-          const value = JSON.stringify({
-            $c: now,
-            $a: now,
-            $x: now + 14 * ONE_DAY_MS,
-            user: JSON.stringify(data.user),
-            counter: JSON.stringify(data.counter),
-            cart: JSON.stringify(data.cart),
-          });
-          await client.set(`sessionkit:default:s:{${keyHash}}`, value, "PX", ONE_DAY_MS);
-        },
-        async close() {
-          await client.quit();
-        },
-      };
-    },
-  };
-}
-
-/**
- * Layout alternative, for comparison: the store's hash, but every value longer than the server's
- * hash-max-listpack-value (64) split over fields of at most 64 bytes ("cart", "cart\u00001", ...), so the
- * hash stays a listpack under default server settings. Same fields and values as the store writes.
- */
-function chunkedHashWriter(redisUrl: string): Writer {
-  return {
-    id: "alt-chunked-hash",
-    label: "alternative: HASH with values split into <= 64-byte fields (listpack at server defaults)",
-    async open() {
-      const { typedJsonCodec } = await builtModule<typeof Codec>("codecs/typed-json-codec");
-      const client = new Redis(redisUrl, { enableAutoPipelining: true });
-      const now = Date.now();
-      const fields: string[] = ["$c", String(now), "$a", String(now), "$x", String(now + 14 * ONE_DAY_MS)];
-      for (const [name, value] of Object.entries(sessionData())) {
-        const encoded = typedJsonCodec.encode(value);
-        for (let i = 0; i === 0 || i * 64 < encoded.length; i++) {
-          fields.push(i === 0 ? name : `${name}\u0000${i}`, encoded.slice(i * 64, (i + 1) * 64));
-        }
-      }
-      return {
-        async write() {
-          const key = `sessionkit:default:s:{${randomBytes(32).toString("base64url")}}`;
-          await Promise.all([client.hset(key, ...fields), client.pexpire(key, ONE_DAY_MS)]);
-        },
-        async close() {
-          await client.quit();
-        },
-      };
-    },
-  };
-}
-
-const LISTPACK_CONFIG = { "hash-max-listpack-value": "2048" };
-
 /** The cases measured with `--memory-sessions` sessions each; `big`: also loaded with `--memory-big`. */
 export function memoryWriters(redisUrl: string): (Writer & { big: boolean })[] {
   return [
-    {
-      ...sessionkitWriter(
-        redisUrl,
-        "sessionkit",
-        "sessionkit (HASH, server defaults: hash-max-listpack-value 64)",
-      ),
-      big: true,
-    },
+    { ...sessionkitWriter(redisUrl), big: true },
     { ...connectRedisWriter(redisUrl), big: true },
-    {
-      ...sessionkitWriter(
-        redisUrl,
-        "sessionkit-listpack",
-        "sessionkit (HASH), server set to hash-max-listpack-value 2048",
-        LISTPACK_CONFIG,
-      ),
-      big: true,
-    },
-    {
-      ...sessionkitWriter(
-        redisUrl,
-        "sessionkit-listpack-sk",
-        'sessionkit (HASH), hash-max-listpack-value 2048 and keyPrefix "sk"',
-        LISTPACK_CONFIG,
-        "sk",
-      ),
-      big: false,
-    },
-    { ...chunkedHashWriter(redisUrl), big: false },
-    { ...stringLayoutWriter(redisUrl), big: false },
   ];
 }
 
 async function usedMemory(admin: Redis): Promise<number> {
   const info = await admin.info("memory");
   return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? Number.NaN);
+}
+
+/**
+ * Waits until only the admin connection is left: a client that just sent QUIT is freed by the server a
+ * little later, and its buffers (a query buffer grown by 512 pipelined 1 KB writes) would be counted.
+ */
+async function writerClientsGone(admin: Redis): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const info = await admin.info("clients");
+    if (Number(/connected_clients:(\d+)/.exec(info)?.[1]) <= 1) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 async function runWriter(writer: Writer, sessions: number): Promise<void> {
@@ -253,6 +165,7 @@ export async function measureMemory(
     const before = await usedMemory(admin);
     const started = Date.now();
     await runWriter(writer, sessions);
+    await writerClientsGone(admin);
     const after = await usedMemory(admin);
     const dbsize = await admin.dbsize();
     if (dbsize !== sessions) throw new Error(`${writer.id}: expected ${sessions} keys, found ${dbsize}`);
@@ -260,13 +173,15 @@ export async function measureMemory(
     let sampled = 0;
     let encoding = "";
     let keyExample = "";
+    let keyLength = 0;
     for (let i = 0; i < SAMPLE_KEYS; i++) {
       const key = await admin.randomkey();
       if (key === null) break;
       usageSum += Number(await admin.memory("USAGE", key, "SAMPLES", 0));
       sampled++;
       if (i === 0) {
-        encoding = String(await admin.object("ENCODING", key));
+        encoding = `${await admin.type(key)} ${await admin.object("ENCODING", key)}`;
+        keyLength = key.length;
         keyExample = key.replace(/\{[^}]+\}|[A-Za-z0-9_-]{32}$/, (m) =>
           m.startsWith("{") ? "{<hash>}" : "<sid>",
         );
@@ -286,6 +201,7 @@ export async function measureMemory(
       memoryUsagePerKey: round(usageSum / Math.max(1, sampled), 1),
       encoding,
       keyExample,
+      keyLength,
       extrapolated10MBytes: Math.round(perKeyVariable * 10_000_000 + bucketArrayBytes(10_000_000)),
       serverConfig: writer.serverConfig ?? {},
     };

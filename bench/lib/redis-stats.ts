@@ -2,7 +2,7 @@
  * Counting Redis commands. Two sources, because they answer different questions:
  *
  * - INFO commandstats counts every command Redis executed, including the ones a Lua script runs
- *   (an EVALSHA of sessionkit's write script shows up as evalsha + exists + hset + pexpire): the raw total.
+ *   (an EVALSHA of sessionkit's write script shows up as evalsha + get + set): the raw total.
  * - MONITOR shows who sent each command: a client (`[0 127.0.0.1:port]`) or a script (`[0 lua]`). From it
  *   come the "commands sent by the client" (EVALSHA counts 1), which is what costs round trips.
  */

@@ -134,12 +134,12 @@ export function renderMarkdown(report: BenchReport, svgName: string): string {
   }
   if (report.memory.length > 0) {
     lines.push(
-      "| memory case | sessions | encoding | bytes / session (used_memory) | MEMORY USAGE / key | extrapolated to 10 M |",
-      "| --- | ---: | --- | ---: | ---: | ---: |",
+      "| memory case | sessions | type, encoding | key (length) | bytes / session (used_memory) | MEMORY USAGE / key | extrapolated to 10 M |",
+      "| --- | ---: | --- | --- | ---: | ---: | ---: |",
     );
     for (const m of report.memory) {
       lines.push(
-        `| ${m.label} | ${fmt(m.sessions)} | ${m.encoding} | ${fmt(m.bytesPerSession)} | ${fmt(m.memoryUsagePerKey)} | ${fmt(m.extrapolated10MBytes / 2 ** 30, 2)} GiB |`,
+        `| ${m.label} | ${fmt(m.sessions)} | ${m.encoding} | \`${m.keyExample}\` (${m.keyLength}) | ${fmt(m.bytesPerSession)} | ${fmt(m.memoryUsagePerKey)} | ${fmt(m.extrapolated10MBytes / 2 ** 30, 2)} GiB |`,
       );
     }
     lines.push("");
