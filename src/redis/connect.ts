@@ -36,33 +36,21 @@ export async function connectRedis(
   const options = { replicaReads: false, ...connectOptions };
   if (typeof redis === "string") {
     const clients = await createIoredisClients(parseRedisUrl(redis), options);
-    return withReaderGet(ioredisConnection({ ...clients, owned: true }), clients.reader ?? clients.writer);
+    return ioredisConnection({ ...clients, owned: true });
   }
   if (redis !== null && typeof redis === "object") {
     if (isNodeRedisClient(redis))
       return nodeRedisConnection(redis, { readsFromReplicas: options.replicaReads });
     if (isIoredisClient(redis)) {
       const clusterReadsReplicas = isIoredisCluster(redis) && redis.options.scaleReads !== "master";
-      const connection = ioredisConnection({
+      return ioredisConnection({
         writer: redis,
         readsFromReplicas: options.replicaReads || clusterReadsReplicas,
         owned: false,
       });
-      return withReaderGet(connection, redis);
     }
   }
   throw new SessionConfigError(
     "redis must be a redis://, rediss://, redis+sentinel:// or redis+cluster:// URL, an ioredis client (Redis or Cluster) or a node-redis client",
   );
-}
-
-/**
- * Adds `get` (the session read) on the ioredis client that serves reads: the replica client with replica
- * reads on standalone and Sentinel; a cluster client routes GET to replicas itself under scaleReads.
- * Stores await their start-up checks, which wait for every client's first connection, before any read.
- * (Interim: belongs in ioredisConnection beside hgetall.)
- */
-function withReaderGet(connection: RedisConnection, reader: IoredisClient): RedisConnection {
-  connection.get ??= (key) => reader.get(key);
-  return connection;
 }

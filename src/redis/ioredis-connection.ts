@@ -27,7 +27,9 @@ export interface IoredisConnectionOptions {
 }
 
 /**
- * Wraps ioredis clients (standalone, Sentinel or Cluster). When sessionkit created the client it disabled
+ * Wraps ioredis clients (standalone, Sentinel or Cluster). Session reads (get) go to `reader` when given
+ * (replica reads on standalone and Sentinel); a cluster client routes them to replicas itself under
+ * scaleReads. When sessionkit created the client it disabled
  * the offline queue (a command sent while Redis is down fails at once instead of hanging, DESIGN rule 9),
  * so the first commands wait here for the initial connection instead of failing during start-up.
  */
@@ -57,13 +59,13 @@ export function ioredisConnection(options: IoredisConnectionOptions): RedisConne
       return client.eval(script.source, keys.length, ...keys, ...args);
     });
 
+  const sessionReader = reader ?? writer;
   return {
     topology,
     readsFromReplicas: options.readsFromReplicas,
-    async hgetall(key) {
-      await ready();
-      return (reader ?? writer).hgetall(key);
-    },
+    boundsCommands: () => owned && everReady && topology !== "cluster",
+    // Not async: the read of every request, one promise (the client's) once the first connection is up.
+    get: (key) => (everReady ? sessionReader.get(key) : firstReady.then(() => sessionReader.get(key))),
     async runScript(script, keys, args) {
       await ready();
       return evalScript(writer, script, keys, args);

@@ -54,12 +54,11 @@ export function nodeRedisConnection(
   return {
     topology,
     readsFromReplicas: options.readsFromReplicas,
+    // node-redis holds commands while it reconnects: the store's own timer bounds them.
+    boundsCommands: () => false,
     async get(key) {
       const value = await client.get(key);
       return value === null || typeof value === "string" ? value : String(value);
-    },
-    async hgetall(key) {
-      return toStringRecord(await client.hGetAll(key));
     },
     async runScript(script: LuaScript, keys, args) {
       const scriptOptions = { keys: [...keys], arguments: [...args] };
@@ -114,14 +113,4 @@ export function nodeRedisConnection(
     // A node-redis client is always the app's own: the app connects and closes it.
     async close() {},
   };
-}
-
-/** RESP2 gives a plain object, RESP3 (node-redis 6's default) may give a Map, depending on type mapping. */
-function toStringRecord(reply: unknown): Record<string, string> {
-  if (reply instanceof Map) {
-    const record: Record<string, string> = {};
-    for (const [field, value] of reply) record[String(field)] = String(value);
-    return record;
-  }
-  return (reply ?? {}) as Record<string, string>;
 }

@@ -26,14 +26,16 @@ export interface ReplicaAck {
 
 export interface RedisConnection {
   readonly topology: Topology;
-  /** True when session reads (get, hgetall) are served by replicas (replica reads on). */
+  /** True when session reads (get) are served by replicas (replica reads on). */
   readonly readsFromReplicas: boolean;
   /**
-   * GET on the client that serves session reads (a replica's with replica reads on). Every connection
-   * connectRedis returns has it; a connection built another way without it reads with `command` (primary).
+   * True when the client itself fails every command within the store's timeout: an ioredis client that
+   * sessionkit created (commandTimeout, no offline queue), connected, not a cluster (whose redirections
+   * and CLUSTERDOWN retries are not bounded by commandTimeout). The store then skips its own timer.
    */
-  get?(key: string): Promise<string | null>;
-  hgetall(key: string): Promise<Record<string, string>>;
+  boundsCommands(): boolean;
+  /** GET on the client that serves session reads (a replica's with replica reads on). */
+  get(key: string): Promise<string | null>;
   /**
    * Runs a script by EVALSHA and falls back to EVAL on NOSCRIPT: script caches are per node and not
    * replicated, so the first call after a restart or failover always misses.

@@ -8,7 +8,7 @@ import type { RedisConnection, ReplicaAck } from "../redis/redis-connection.js";
 import { parseRedisUrl } from "../redis/redis-url.js";
 import { scanKeys } from "../redis/scan-keys.js";
 import { type RedisReport, verifyRedis } from "../redis/verify-redis.js";
-import { withTimeout } from "../redis/with-timeout.js";
+import { clientBoundedCall, withTimeout } from "../redis/with-timeout.js";
 import { createKeyLayout, DEFAULT_KEY_PREFIX, type KeyLayout } from "./key-layout.js";
 import { escapePart, unescapeStored, unpackRecord } from "./packed-record.js";
 import {
@@ -61,6 +61,8 @@ export class RedisStore implements SessionStore {
   readonly keys: KeyLayout;
   readonly commandTimeoutMs: number;
   readonly #connection: Promise<RedisConnection>;
+  /** The connection once #connection has resolved: the read path then skips an await. */
+  #connected: RedisConnection | undefined;
   readonly #verified: Promise<RedisReport>;
   readonly #durableReplicas: number;
   readonly #waitTimeoutMs: number;
@@ -98,7 +100,12 @@ export class RedisStore implements SessionStore {
       return connecting;
     });
     // A bad option surfaces on first use as well; this keeps it from being an unhandled rejection.
-    this.#connection.catch(() => {});
+    this.#connection.then(
+      (connection) => {
+        this.#connected = connection;
+      },
+      () => {},
+    );
   }
 
   /**
@@ -111,7 +118,7 @@ export class RedisStore implements SessionStore {
 
   /** Every session key of this namespace, in batches, from every primary (SCAN may repeat a key). */
   async *scanSessionKeys(batchSize = 500): AsyncGenerator<string[]> {
-    const connection = await this.#connection;
+    const connection = this.#connected ?? (await this.#connection);
     yield* scanKeys(connection, `${this.keys.namespacePrefix}s:*`, {
       timeoutMs: this.commandTimeoutMs,
       batchSize,
@@ -119,15 +126,11 @@ export class RedisStore implements SessionStore {
   }
 
   async load(keyHash: string): Promise<StoredFields | null> {
-    const connection = await this.#connection;
+    const connection = this.#connected ?? (await this.#connection);
     const key = this.keys.sessionKey(keyHash);
     let packed: string | null;
     try {
-      packed = await withTimeout("GET", this.commandTimeoutMs, () =>
-        connection.get
-          ? connection.get(key)
-          : (connection.command(key, ["GET", key]) as Promise<string | null>),
-      );
+      packed = await this.#bounded(connection, "GET", () => connection.get(key));
     } catch (error) {
       // Something that is not a string sits under the key: bad data, not an outage (rule 8).
       if (error instanceof SessionStoreError && /WRONGTYPE/.test(error.message)) return {};
@@ -138,6 +141,13 @@ export class RedisStore implements SessionStore {
     return unpackRecord(packed) ?? {};
   }
 
+  /** Every command within commandTimeout (rule 9): our timer, unless the client keeps that bound itself. */
+  #bounded<T>(connection: RedisConnection, operation: string, call: () => Promise<T>): Promise<T> {
+    return connection.boundsCommands()
+      ? clientBoundedCall(operation, this.commandTimeoutMs, call)
+      : withTimeout(operation, this.commandTimeoutMs, call);
+  }
+
   async write(keyHash: string, write: SessionWrite): Promise<WriteOutcome> {
     const ttlMs = String(Math.max(1, Math.ceil(write.ttlMs)));
     const member = write.index ? indexHandleOf(keyHash) : "";
@@ -145,12 +155,12 @@ export class RedisStore implements SessionStore {
     const args = [write.mode, ttlMs, member, score, String(write.set.length)];
     for (const [field, value] of write.set) args.push(escapePart(field), escapePart(value));
     for (const field of write.remove) args.push(escapePart(field));
-    const connection = await this.#connection;
+    const connection = this.#connected ?? (await this.#connection);
     const keys = [this.keys.sessionKey(keyHash)];
     if (write.index) keys.push(this.keys.principalIndexKey(write.index.indexId));
     const wanted = Math.max(this.#durableReplicas, connection.readsFromReplicas ? 1 : 0);
     if (wanted === 0) {
-      return (await withTimeout("session write", this.commandTimeoutMs, () =>
+      return (await this.#bounded(connection, "session write", () =>
         connection.runScript(writeSessionScript, keys, args),
       )) as WriteOutcome;
     }
@@ -175,7 +185,7 @@ export class RedisStore implements SessionStore {
   }
 
   async remove(keyHash: string, indexId?: string): Promise<void> {
-    const connection = await this.#connection;
+    const connection = this.#connected ?? (await this.#connection);
     const keys = [this.keys.sessionKey(keyHash)];
     if (indexId !== undefined) keys.push(this.keys.principalIndexKey(indexId));
     await withTimeout("session delete", this.commandTimeoutMs, () =>
@@ -184,7 +194,7 @@ export class RedisStore implements SessionStore {
   }
 
   async listIndexed(indexId: string, now: number, idleTimeoutMs: number): Promise<IndexedSession[]> {
-    const connection = await this.#connection;
+    const connection = this.#connected ?? (await this.#connection);
     const reply = (await withTimeout("principal list", this.commandTimeoutMs, () =>
       connection.runScript(
         listPrincipalScript,
@@ -205,7 +215,7 @@ export class RedisStore implements SessionStore {
   }
 
   async revokeIndexed(indexId: string, options: RevokeOptions): Promise<IndexedSession[]> {
-    const connection = await this.#connection;
+    const connection = this.#connected ?? (await this.#connection);
     const args = [
       this.keys.principalSessionPrefix(indexId),
       options.keep ?? "",

@@ -122,11 +122,7 @@ describe("sealed values (checked at load, decoded on use)", () => {
   const seal = new ValueSeal("typed-json");
 
   it("open what they sealed, and nothing that was changed, cut or sealed for another codec", () => {
-    for (const value of [
-      '{"a":[1,2,"ü😀"],"b":"' + "y".repeat(60) + '"}',
-      "x".repeat(5000),
-      "z".repeat(65),
-    ]) {
+    for (const value of [`{"a":[1,2,"ü😀"],"b":"${"y".repeat(60)}"}`, "x".repeat(5000), "z".repeat(65)]) {
       const sealed = seal.seal(value);
       expect(sealed).toMatch(/^[0-9a-f]{8}/);
       expect(sealed).toHaveLength(value.length + 8);
