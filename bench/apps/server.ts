@@ -41,6 +41,9 @@ const handlers = {
     data.cart = makeCart(0);
   },
   read(data: BenchData) {
+    return { user: data.user ?? null, counter: data.counter ?? 0 };
+  },
+  readCart(data: BenchData) {
     return { user: data.user ?? null, counter: data.counter ?? 0, items: data.cart?.items.length ?? 0 };
   },
   write(data: BenchData) {
@@ -98,6 +101,9 @@ function mountExpressRoutes(app: express.Express, data: (req: Request) => BenchD
   app.get("/read", (req, res) => {
     res.json(handlers.read(data(req)));
   });
+  app.get("/read-cart", (req, res) => {
+    res.json(handlers.readCart(data(req)));
+  });
   app.post("/write", (req, res) => {
     res.json(handlers.write(data(req)));
   });
@@ -118,6 +124,7 @@ async function fastifySessionkitApp(redisUrl: string): Promise<Running> {
     return reply.code(204).send();
   });
   app.get("/read", async (request) => handlers.read(data(request)));
+  app.get("/read-cart", async (request) => handlers.readCart(data(request)));
   app.post("/write", async (request) => handlers.write(data(request)));
   app.get("/noop", async () => handlers.noop());
   await app.listen({ port: 0, host: HOST });
@@ -171,6 +178,7 @@ async function fastifyConnectRedisApp(redisUrl: string): Promise<Running> {
     return reply.code(204).send();
   });
   app.get("/read", async (request) => handlers.read(data(request)));
+  app.get("/read-cart", async (request) => handlers.readCart(data(request)));
   app.post("/write", async (request) => handlers.write(data(request)));
   app.get("/noop", async () => handlers.noop());
   await app.listen({ port: 0, host: HOST });
@@ -217,6 +225,7 @@ async function expressCeilingApp(redisUrl: string, dictionary = false): Promise<
   });
   for (const [method, path] of [
     ["get", "/read"],
+    ["get", "/read-cart"],
     ["post", "/write"],
     ["get", "/noop"],
   ] as const) {
@@ -241,6 +250,7 @@ async function fastifyCeilingApp(redisUrl: string): Promise<Running> {
   app.post("/login", async (_request, reply) => reply.code(204).send());
   const oneGet = async () => ceilingBody(await client.get(CEILING_KEY));
   app.get("/read", oneGet);
+  app.get("/read-cart", oneGet);
   app.post("/write", oneGet);
   app.get("/noop", oneGet);
   await app.listen({ port: 0, host: HOST });

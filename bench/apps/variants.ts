@@ -1,7 +1,8 @@
 /**
  * The six apps of the benchmark, with the same routes:
  *   POST /login   creates the session: user, counter 0, a ~1 KB cart (used to fill the session pool)
- *   GET  /read    reads the session without changing it
+ *   GET  /read    reads a session value without changing it: the user and the counter
+ *   GET  /read-cart  reads the ~1 KB cart too (its item count), without changing it
  *   POST /write   counter + 1 and a new ~1 KB cart of 10 items
  *   GET  /noop    touches no session (the session middleware still runs: the browser sends the cookie)
  * The ceiling apps have no session layer: every route does exactly one GET of a 1 KB value.
@@ -20,11 +21,12 @@ export type Variant = (typeof VARIANTS)[number];
 export type Framework = "express" | "fastify";
 export type Layer = "sessionkit" | "connect-redis" | "ceiling" | "diagnostic";
 
-export const ROUTES = ["read", "write", "noop"] as const;
+export const ROUTES = ["read", "read-cart", "write", "noop"] as const;
 export type Route = (typeof ROUTES)[number];
 
 export const ROUTE_REQUEST: Record<Route, { method: "GET" | "POST"; path: string }> = {
   read: { method: "GET", path: "/read" },
+  "read-cart": { method: "GET", path: "/read-cart" },
   write: { method: "POST", path: "/write" },
   noop: { method: "GET", path: "/noop" },
 };

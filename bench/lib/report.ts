@@ -1,5 +1,12 @@
 /** The results file's shape, its markdown tables and the SVG chart of the ratios (no chart library). */
-import type { Framework, Layer, Route, Variant, VariantInfo } from "../apps/variants.js";
+import {
+  type Framework,
+  type Layer,
+  ROUTE_REQUEST,
+  type Route,
+  type Variant,
+  type VariantInfo,
+} from "../apps/variants.js";
 import type { MemoryCase } from "./memory.js";
 
 export interface CellResult {
@@ -192,7 +199,7 @@ export function renderSvg(report: BenchReport): string {
   let y = top;
   for (const route of routes) {
     parts.push(
-      `<text x="10" y="${y + 12}" font-weight="bold">${escapeXml(`${route === "noop" ? "GET /noop" : route === "read" ? "GET /read" : "POST /write"}`)}</text>`,
+      `<text x="10" y="${y + 12}" font-weight="bold">${escapeXml(`${ROUTE_REQUEST[route].method} ${ROUTE_REQUEST[route].path}`)}</text>`,
     );
     y += 18;
     for (const variant of variants) {
