@@ -76,6 +76,23 @@ const MAX_DEVICE_FIELD_LENGTH = 256;
 const DEFAULT_IDLE_MS = 86_400_000;
 const DEFAULT_ABSOLUTE_MS = 14 * 86_400_000;
 const DEFAULT_TOUCH_AFTER_MS = 300_000;
+const NOTHING_TO_COMMIT: Promise<undefined> = Promise.resolve(undefined);
+
+interface Changes {
+  /** Field -> stored (sealed) value, for the store. */
+  set: [string, string][];
+  /** Fields to delete. */
+  remove: string[];
+  /** Attribute -> encoding as the store holds it once written. */
+  encoded: Map<string, string>;
+}
+
+/** Nothing to write (shared: its encodings are never used, the session's own stay). */
+const NO_CHANGES: Changes = Object.freeze({
+  set: Object.freeze([]) as unknown as [string, string][],
+  remove: Object.freeze([]) as unknown as string[],
+  encoded: new Map<string, string>(),
+});
 
 /**
  * The framework-agnostic core: `load()` a request's session (one store round trip), let the handler
@@ -272,7 +289,7 @@ export class SessionManager implements SessionBackend {
       hadCookie: loaded.hadCookie,
       storeFailure: undefined,
       secureRequest: loaded.request.secure,
-      commitChain: Promise.resolve(),
+      commitChain: undefined,
     };
     try {
       return new Session(state, record.encodedAttributes, this.#decode);
@@ -287,15 +304,39 @@ export class SessionManager implements SessionBackend {
    */
   commit(session: Session): Promise<string | undefined> {
     const state = sessionState(session);
-    const result = state.commitChain.then(() => this.#commitNow(session));
+    if (state.commitChain === undefined && this.#isQuietRead(state)) {
+      // The common end of a read: nothing changed, nothing due. Answered without a promise of its own.
+      const changes = this.#changes(session);
+      if (changes === NO_CHANGES) return NOTHING_TO_COMMIT;
+      const result = this.#commitNow(session, changes);
+      state.commitChain = result.catch(() => {});
+      return result;
+    }
+    const result =
+      state.commitChain === undefined
+        ? this.#commitNow(session)
+        : state.commitChain.then(() => this.#commitNow(session));
     state.commitChain = result.catch(() => {});
     return result;
   }
 
-  async #commitNow(session: Session): Promise<string | undefined> {
+  /** A loaded session with no write or cookie due apart from its attributes' changes. */
+  #isQuietRead(state: SessionState): boolean {
+    return (
+      !state.isNew &&
+      !state.destroyed &&
+      !state.touchDue &&
+      !state.cookieDue &&
+      state.storeFailure === undefined
+    );
+  }
+
+  async #commitNow(session: Session, known?: Changes): Promise<string | undefined> {
     const state = sessionState(session);
     if (state.destroyed) return state.hadCookie ? this.#clearingCookie(state.secureRequest) : undefined;
-    const { set, remove, encoded } = this.#changes(session);
+    const changes = known ?? this.#changes(session);
+    const { set, remove } = changes;
+    const encoded = changes === NO_CHANGES ? state.storedEncoded : changes.encoded;
     if (state.storeFailure !== undefined) {
       // Fail-open serves reads anonymously, but a change (a login) that cannot be stored must not look
       // as if it succeeded: the request fails as it would under fail-closed.
@@ -516,7 +557,7 @@ export class SessionManager implements SessionBackend {
         hadCookie,
         storeFailure,
         secureRequest: request.secure,
-        commitChain: Promise.resolve(),
+        commitChain: undefined,
       },
       [],
       this.#decode,
@@ -579,15 +620,22 @@ export class SessionManager implements SessionBackend {
     return Math.min(this.#idleDeadline(times), times.absoluteDeadline) - now;
   }
 
-  #changes(session: Session): { set: [string, string][]; remove: string[]; encoded: Map<string, string> } {
+  /**
+   * What the commit must write: attributes whose encoding differs from the stored one (sealed for the
+   * store), removals, and the encodings the store holds afterwards. An attribute still untouched is
+   * neither decoded nor encoded. Allocates nothing when nothing changed (NO_CHANGES).
+   */
+  #changes(session: Session): Changes {
     const { storedEncoded } = sessionState(session);
-    const set: [string, string][] = [];
-    const encoded = new Map<string, string>();
     const attributes = session as unknown as Record<string, unknown>;
-    for (const name of Object.keys(session)) {
+    let set: [string, string][] | undefined;
+    let changed: [string, string][] | undefined;
+    let kept = 0;
+    const names = Object.keys(session);
+    for (const name of names) {
       const stored = storedEncoded.get(name);
       if (stored !== undefined && isUntouchedAttribute(session, name)) {
-        encoded.set(name, stored);
+        kept++;
         continue;
       }
       const value = attributes[name];
@@ -599,14 +647,28 @@ export class SessionManager implements SessionBackend {
         );
       }
       const encodedValue = this.#codec.encode(value);
-      encoded.set(name, encodedValue);
-      if (storedEncoded.get(name) !== encodedValue) {
-        set.push([fieldForAttribute(name), this.#seal.seal(encodedValue)]);
-      }
+      if (stored !== undefined) kept++;
+      if (encodedValue === stored) continue;
+      (set ??= []).push([fieldForAttribute(name), this.#seal.seal(encodedValue)]);
+      (changed ??= []).push([name, encodedValue]);
     }
-    const remove: string[] = [];
-    for (const name of storedEncoded.keys()) if (!encoded.has(name)) remove.push(fieldForAttribute(name));
-    return { set, remove, encoded };
+    const removed = kept < storedEncoded.size ? this.#removedAttributes(session, names) : [];
+    if (set === undefined && removed.length === 0) return NO_CHANGES;
+    const encoded = new Map(storedEncoded);
+    for (const name of removed) encoded.delete(name);
+    for (const [name, value] of changed ?? []) encoded.set(name, value);
+    return { set: set ?? [], remove: removed.map(fieldForAttribute), encoded };
+  }
+
+  /** Stored attributes the session no longer has (deleted, or set to undefined). */
+  #removedAttributes(session: Session, names: string[]): string[] {
+    const { storedEncoded } = sessionState(session);
+    const attributes = session as unknown as Record<string, unknown>;
+    const present = new Set<string>();
+    for (const name of names) {
+      if (isUntouchedAttribute(session, name) || attributes[name] !== undefined) present.add(name);
+    }
+    return [...storedEncoded.keys()].filter((name) => !present.has(name));
   }
 
   #settled(state: SessionState, encoded: Map<string, string>): void {

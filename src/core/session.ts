@@ -59,14 +59,15 @@ export interface SessionState {
    */
   storeFailure: unknown;
   secureRequest: boolean;
-  /** Serialises commits: save() and the end-of-request commit never overlap. */
-  commitChain: Promise<unknown>;
+  /** Serialises commits: save() and the end-of-request commit never overlap (undefined: none yet). */
+  commitChain: Promise<unknown> | undefined;
 }
 
 /** Module-private access to a session's internals (set in the class's static block). */
 let stateOf: (session: Session) => SessionState;
 let readLongAttribute: (session: Session, name: string) => unknown;
 let forgetLongAttribute: (session: Session, name: string) => void;
+let isUnread: (session: Session, name: string) => boolean;
 
 /** Attribute names that would shadow the session's own API. */
 export const RESERVED_ATTRIBUTES: ReadonlySet<string> = new Set([
@@ -102,6 +103,7 @@ export class Session {
     forgetLongAttribute = (session, name) => {
       session.#unread.delete(name);
     };
+    isUnread = (session, name) => session.#unread.has(name);
   }
 
   /**
@@ -209,7 +211,9 @@ function defineDataAttribute(session: Session, name: string, value: unknown): vo
 
 /** True when the request never read nor assigned the attribute since it was loaded. */
 export function isUntouchedAttribute(session: Session, name: string): boolean {
-  return Object.getOwnPropertyDescriptor(session, name)?.get !== undefined;
+  // The map answers for short attributes without a descriptor; the descriptor confirms a long one is
+  // still its accessor (it may have been deleted unread and assigned again).
+  return isUnread(session, name) && Object.getOwnPropertyDescriptor(session, name)?.get !== undefined;
 }
 
 export function sessionState(session: Session): SessionState {

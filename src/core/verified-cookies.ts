@@ -10,29 +10,35 @@ const GENERATION_SIZE = 10_000;
  * Only valid cookies enter, and a signature stays valid for the process's list of secrets.
  */
 export class VerifiedCookies {
-  #current = new Map<string, boolean>();
-  #previous = new Map<string, boolean>();
+  // Key id -> the MAC verified with it: no string built per lookup; a cookie must match both.
+  #current = new Map<string, VerifiedMac>();
+  #previous = new Map<string, VerifiedMac>();
 
   /** Whether this cookie was verified, and if so whether an older secret signed it. */
   lookup(keyId: string, mac: string): boolean | undefined {
-    const entry = `${keyId}.${mac}`;
-    const known = this.#current.get(entry);
-    if (known !== undefined) return known;
-    const before = this.#previous.get(entry);
+    const known = this.#current.get(keyId);
+    if (known !== undefined) return known.mac === mac ? known.signedWithOldSecret : undefined;
+    const before = this.#previous.get(keyId);
+    if (before === undefined || before.mac !== mac) return undefined;
     // Still in use: carried into the current generation, so active sessions never fall out.
-    if (before !== undefined) this.#add(entry, before);
-    return before;
+    this.#add(keyId, before);
+    return before.signedWithOldSecret;
   }
 
   remember(keyId: string, mac: string, signedWithOldSecret: boolean): void {
-    this.#add(`${keyId}.${mac}`, signedWithOldSecret);
+    this.#add(keyId, { mac, signedWithOldSecret });
   }
 
-  #add(entry: string, signedWithOldSecret: boolean): void {
+  #add(keyId: string, verified: VerifiedMac): void {
     if (this.#current.size >= GENERATION_SIZE) {
       this.#previous = this.#current;
       this.#current = new Map();
     }
-    this.#current.set(entry, signedWithOldSecret);
+    this.#current.set(keyId, verified);
   }
+}
+
+interface VerifiedMac {
+  readonly mac: string;
+  readonly signedWithOldSecret: boolean;
 }

@@ -90,6 +90,31 @@ describe("attributes a request does not touch", () => {
     await manager.close();
   });
 
+  it("long ones can be deleted unread, assigned again, or set to undefined, and each change is kept", async () => {
+    const { manager } = countingManager();
+    const long = (tag: string) => ({ tag, pad: "p".repeat(100) });
+    const first = (await manager.load({ cookieHeader: undefined, secure: false })) as unknown as Record<
+      string,
+      unknown
+    >;
+    Object.assign(first, { a: long("a1"), b: long("b1"), c: long("c1") });
+    const cookie = cookieOf(await manager.commit(first as never));
+    const second = (await manager.load({ cookieHeader: cookie, secure: false })) as unknown as Record<
+      string,
+      unknown
+    >;
+    delete second.a;
+    second.a = long("a2");
+    second.b = undefined;
+    await manager.commit(second as never);
+    const third = (await manager.load({ cookieHeader: cookie, secure: false })) as unknown as Record<
+      string,
+      unknown
+    >;
+    expect({ ...third }).toEqual({ a: long("a2"), c: long("c1") });
+    await manager.close();
+  });
+
   it("are not even decoded when long: a request pays only for the long attributes it reads", async () => {
     const { manager, decoded } = countingManager();
     const first = (await manager.load({ cookieHeader: undefined, secure: false })) as unknown as Record<
