@@ -27,4 +27,10 @@ export type { NodeRedisClient } from "./redis/node-redis-connection.js";
 export { createKeyLayout, type KeyLayout } from "./store/key-layout.js";
 export { createMemoryStore, MemoryStore, type MemoryStoreOptions } from "./store/memory-store.js";
 export { createRedisStore, RedisStore, type RedisStoreOptions } from "./store/redis-store.js";
-export type { SessionStore, SessionWrite, StoredFields, WriteOutcome } from "./store/session-store.js";
+export type {
+  SessionStore,
+  SessionWrite,
+  StoredFields,
+  StoredRecord,
+  WriteOutcome,
+} from "./store/session-store.js";

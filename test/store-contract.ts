@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { SessionStore } from "../src/store/session-store.js";
+import type { SessionStore, StoredFields } from "../src/store/session-store.js";
 
 export interface StoreUnderTest {
   store: SessionStore;
@@ -11,6 +11,12 @@ export interface StoreUnderTest {
 const meta: [string, string][] = [["$c", "1"]];
 let counter = 0;
 const key = () => `contract-${Date.now()}-${counter++}`;
+
+/** A loaded record as a plain object, for toEqual (null: no record). */
+async function loadFields(store: SessionStore, keyHash: string): Promise<StoredFields | null> {
+  const record = await store.load(keyHash);
+  return record === null ? null : Object.fromEntries(record);
+}
 
 /**
  * The behaviour every SessionStore must have, whatever it runs on. One body, run for MemoryStore and for
@@ -27,7 +33,7 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
     });
 
     it("loads nothing for an unknown key", async () => {
-      expect(await subject.store.load(key())).toBeNull();
+      expect(await loadFields(subject.store, key())).toBeNull();
     });
 
     it("creates a record with its fields and TTL in one write", async () => {
@@ -39,7 +45,7 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
         ttlMs: 60_000,
       });
       expect(outcome).toBe("written");
-      expect(await subject.store.load(k)).toEqual({ $c: "1", a: '"x"' });
+      expect(await loadFields(subject.store, k)).toEqual({ $c: "1", a: '"x"' });
       const ttl = await subject.pttl(k);
       expect(ttl).toBeGreaterThan(55_000);
       expect(ttl).toBeLessThanOrEqual(60_000);
@@ -51,7 +57,7 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
       expect(
         await subject.store.write(k, { mode: "create", set: [["b", "2"]], remove: [], ttlMs: 60_000 }),
       ).toBe("exists");
-      expect(await subject.store.load(k)).toEqual({ $c: "1" });
+      expect(await loadFields(subject.store, k)).toEqual({ $c: "1" });
     });
 
     it("updates only the named fields, removes others, and resets the TTL", async () => {
@@ -69,7 +75,7 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
         ttlMs: 90_000,
       });
       expect(outcome).toBe("written");
-      expect(await subject.store.load(k)).toEqual({ $c: "1", b: "2", c: "3" });
+      expect(await loadFields(subject.store, k)).toEqual({ $c: "1", b: "2", c: "3" });
       expect(await subject.pttl(k)).toBeGreaterThan(80_000);
     });
 
@@ -78,20 +84,20 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
       expect(
         await subject.store.write(k, { mode: "update", set: [["a", "1"]], remove: [], ttlMs: 60_000 }),
       ).toBe("gone");
-      expect(await subject.store.load(k)).toBeNull();
+      expect(await loadFields(subject.store, k)).toBeNull();
       await subject.store.write(k, { mode: "create", set: meta, remove: [], ttlMs: 60_000 });
       await subject.store.remove(k);
       expect(
         await subject.store.write(k, { mode: "update", set: [["a", "1"]], remove: [], ttlMs: 60_000 }),
       ).toBe("gone");
-      expect(await subject.store.load(k)).toBeNull();
+      expect(await loadFields(subject.store, k)).toBeNull();
       expect(await subject.pttl(k)).toBe(-2);
     });
 
     it("expires records by their TTL", async () => {
       const k = key();
       await subject.store.write(k, { mode: "create", set: meta, remove: [], ttlMs: 50 });
-      await expect.poll(() => subject.store.load(k), { timeout: 3000, interval: 25 }).toBeNull();
+      await expect.poll(() => loadFields(subject.store, k), { timeout: 3000, interval: 25 }).toBeNull();
     });
 
     it("keeps many fields and arbitrary text exactly", async () => {
@@ -109,7 +115,7 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
         remove: [],
         ttlMs: 60_000,
       });
-      const loaded = await subject.store.load(k);
+      const loaded = await loadFields(subject.store, k);
       expect(Object.keys(loaded ?? {})).toHaveLength(1 + fields.length + tricky.length);
       for (const [field, value] of [...fields, ...tricky]) expect(loaded?.[field]).toBe(value);
       await subject.store.write(k, {
@@ -118,7 +124,7 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
         remove: fields.map(([f]) => f),
         ttlMs: 60_000,
       });
-      expect(Object.keys((await subject.store.load(k)) ?? {})).toHaveLength(1 + tricky.length);
+      expect(Object.keys((await loadFields(subject.store, k)) ?? {})).toHaveLength(1 + tricky.length);
     });
 
     it("indexes a principal's sessions: list, prune the ended, revoke some, all, or all but one", async () => {
@@ -162,11 +168,11 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
           (r) => r.handle,
         ),
       ).toEqual([handles[0]]);
-      expect(await subject.store.load(ids[0] as string)).toBeNull();
+      expect(await loadFields(subject.store, ids[0] as string)).toBeNull();
       const rest = await subject.store.revokeIndexed(indexId, { keep: handles[1], withFields: true });
       expect(rest.map((r) => r.handle)).toEqual([handles[2]]);
       expect(rest[0]?.fields.$ua).toBe("agent");
-      expect(await subject.store.load(ids[1] as string)).not.toBeNull();
+      expect(await loadFields(subject.store, ids[1] as string)).not.toBeNull();
       await subject.store.remove(ids[1] as string, indexId);
       expect(await subject.store.listIndexed(indexId, now, 10_000)).toEqual([]);
     });
@@ -198,7 +204,7 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
         ttlMs: 60_000,
         index: { indexId, deadline: now + 60_000 },
       });
-      const loaded = await subject.store.load(id);
+      const loaded = await loadFields(subject.store, id);
       expect(Object.getPrototypeOf(loaded)).toBe(Object.prototype);
       expect(Object.entries(loaded ?? {}).sort()).toEqual([...times, ...device, ...odd].sort());
       await subject.store.write(id, {
@@ -207,7 +213,7 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
         remove: ["sep\x1e\x1f\x1dname"],
         ttlMs: 60_000,
       });
-      expect(Object.keys((await subject.store.load(id)) ?? {})).not.toContain("sep\x1e\x1f\x1dname");
+      expect(Object.keys((await loadFields(subject.store, id)) ?? {})).not.toContain("sep\x1e\x1f\x1dname");
       const [listed] = await subject.store.listIndexed(indexId, now, 60_000);
       expect(listed?.fields).toMatchObject(Object.fromEntries([...times, ...device]));
       const [revoked] = await subject.store.revokeIndexed(indexId, { withFields: true });
@@ -224,7 +230,7 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
           subject.store.write(k, { mode: "update", set: [[`p${i}`, String(i)]], remove: [], ttlMs: 60_000 }),
         ),
       );
-      const loaded = (await subject.store.load(k)) ?? {};
+      const loaded = (await loadFields(subject.store, k)) ?? {};
       for (let i = 0; i < 50; i++) expect(loaded[`p${i}`]).toBe(String(i));
     });
   });

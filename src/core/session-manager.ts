@@ -3,7 +3,7 @@ import type { ValueCodec } from "../codecs/value-codec.js";
 import type { RedisEventLog } from "../index/event-log.js";
 import type { NewSessionEvent } from "../index/session-event.js";
 import { RedisStore } from "../store/redis-store.js";
-import type { SessionStore, SessionWrite } from "../store/session-store.js";
+import type { SessionStore, SessionWrite, StoredRecord } from "../store/session-store.js";
 import { CookieSigner } from "./cookie-signer.js";
 import { type Diagnostic, publishDiagnostic } from "./diagnostics.js";
 import { toMilliseconds } from "./duration.js";
@@ -211,7 +211,7 @@ export class SessionManager implements SessionBackend {
       });
       return this.#fresh(request, true);
     }
-    let fields: Record<string, string> | null;
+    let fields: StoredRecord | null;
     try {
       fields = await this.store.load(keyHash);
     } catch (error) {

@@ -1,5 +1,5 @@
 import { crc32 } from "node:zlib";
-import type { StoredFields } from "../store/session-store.js";
+import type { StoredFields, StoredRecord } from "../store/session-store.js";
 
 /**
  * How a session is laid out in its record (a Redis hash): one field per top-level attribute, holding
@@ -105,22 +105,22 @@ export interface ParsedRecord {
  * Returns null when the metadata is missing or malformed or a value's seal does not match: such a record
  * is corrupt (rule 8).
  */
-export function parseRecord(fields: StoredFields, seal: ValueSeal): ParsedRecord | null {
-  const createdAt = parseTime(fields[MetaField.createdAt]);
-  const lastAccessAt = parseTime(fields[MetaField.lastAccessAt]);
-  const absoluteDeadline = parseTime(fields[MetaField.absoluteDeadline]);
+export function parseRecord(fields: StoredRecord, seal: ValueSeal): ParsedRecord | null {
+  const createdAt = parseTime(fields.get(MetaField.createdAt));
+  const lastAccessAt = parseTime(fields.get(MetaField.lastAccessAt));
+  const absoluteDeadline = parseTime(fields.get(MetaField.absoluteDeadline));
   if (createdAt === null || lastAccessAt === null || absoluteDeadline === null) return null;
   const encodedAttributes = new Map<string, string>();
-  for (const field of Object.keys(fields)) {
+  for (const [field, value] of fields) {
     const attribute = attributeForField(field);
     if (attribute === null) continue;
-    const encoded = seal.open(fields[field] as string);
+    const encoded = seal.open(value);
     if (encoded === null) return null;
     encodedAttributes.set(attribute, encoded);
   }
   return {
     times: { createdAt, lastAccessAt, absoluteDeadline },
-    principal: fields[MetaField.principal],
+    principal: fields.get(MetaField.principal),
     encodedAttributes,
   };
 }

@@ -89,21 +89,21 @@ export class Session {
   readonly #state: SessionState;
   readonly #decode: (encoded: string) => unknown;
   /** Encoded values of the long attributes not read yet (name -> encoded). */
-  readonly #unread = new Map<string, string>();
+  #unread: Map<string, string> | undefined;
 
   static {
     stateOf = (session) => session.#state;
     readLongAttribute = (session, name) => {
-      const encoded = session.#unread.get(name);
-      session.#unread.delete(name);
+      const encoded = session.#unread?.get(name);
+      session.#unread?.delete(name);
       // The seal was checked at load; a value that still does not decode was forged with a valid seal
       // (or hit a codec bug) and fails the request with the codec's error.
       return encoded === undefined ? undefined : session.#decode(encoded);
     };
     forgetLongAttribute = (session, name) => {
-      session.#unread.delete(name);
+      session.#unread?.delete(name);
     };
-    isUnread = (session, name) => session.#unread.has(name);
+    isUnread = (session, name) => session.#unread?.has(name) === true;
   }
 
   /**
@@ -120,7 +120,7 @@ export class Session {
     this.#decode = decode;
     for (const [name, encoded] of attributes) {
       if (encoded.length > LAZY_VALUE_LENGTH) {
-        this.#unread.set(name, encoded);
+        (this.#unread ??= new Map()).set(name, encoded);
         Object.defineProperty(this, name, untouchedAccessor(name));
       } else if (isPlainAssignable(name)) {
         (this as unknown as Record<string, unknown>)[name] = decode(encoded);

@@ -5,6 +5,7 @@ import type {
   SessionStore,
   SessionWrite,
   StoredFields,
+  StoredRecord,
   WriteOutcome,
 } from "./session-store.js";
 
@@ -43,9 +44,9 @@ export class MemoryStore implements SessionStore {
     return this.#records.size;
   }
 
-  async load(keyHash: string): Promise<StoredFields | null> {
+  async load(keyHash: string): Promise<StoredRecord | null> {
     const record = this.#live(keyHash);
-    return record ? Object.fromEntries(record.fields) : null;
+    return record ? new Map(record.fields) : null;
   }
 
   async write(keyHash: string, write: SessionWrite): Promise<WriteOutcome> {

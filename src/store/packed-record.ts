@@ -72,38 +72,45 @@ export function packRecord(fields: StoredFields): string {
 }
 
 /**
- * The fields of a packed record, or null when it does not parse (an entry without a name separator, a
- * bad escape, an empty string): the caller treats that as a corrupt record (rule 8), never throws.
- * The hot path of every read: two indexOf and two slices per entry (V8 slices share the reply's memory).
+ * The fields of a packed record in stored order, or null when it does not parse (an entry without a name
+ * separator, a bad escape, an empty string): the caller treats that as a corrupt record (rule 8), never
+ * throws. The hot path of every read: two indexOf and two slices per entry (V8 slices share the reply's
+ * memory), into a Map (no property keys to internalise, no prototype to guard against "__proto__").
  */
-export function unpackRecord(packed: string): StoredFields | null {
+export function unpackRecordMap(packed: string): Map<string, string> | null {
   const length = packed.length;
   if (length === 0) return null;
-  const fields: StoredFields = {};
+  const fields = new Map<string, string>();
   let start = 0;
   while (start < length) {
     let end = packed.indexOf(ENTRY_SEPARATOR, start);
     if (end === -1) end = length;
     const separator = packed.indexOf(NAME_SEPARATOR, start);
     if (separator === -1 || separator > end) return null;
-    const name = packed.slice(start, separator);
-    const value = packed.slice(separator + 1, end);
-    // An attribute may be called "__proto__": assigning it would set the object's prototype instead.
-    if (name === "__proto__") {
-      Object.defineProperty(fields, name, { value, enumerable: true, writable: true, configurable: true });
-    } else fields[name] = value;
+    fields.set(packed.slice(start, separator), packed.slice(separator + 1, end));
     start = end + 1;
   }
   return packed.indexOf(ESCAPE) === -1 ? fields : unescapeFields(fields);
 }
 
-function unescapeFields(escaped: StoredFields): StoredFields | null {
-  const fields: StoredFields = {};
-  for (const [rawName, rawValue] of Object.entries(escaped)) {
+/** unpackRecordMap as a plain object (own properties only, "__proto__" included): for scripts' replies and tools. */
+export function unpackRecord(packed: string): StoredFields | null {
+  const fields = unpackRecordMap(packed);
+  if (fields === null) return null;
+  const object: StoredFields = {};
+  for (const [name, value] of fields) {
+    Object.defineProperty(object, name, { value, enumerable: true, writable: true, configurable: true });
+  }
+  return object;
+}
+
+function unescapeFields(escaped: Map<string, string>): Map<string, string> | null {
+  const fields = new Map<string, string>();
+  for (const [rawName, rawValue] of escaped) {
     const name = unescapePart(rawName);
     const value = unescapePart(rawValue);
     if (name === null || value === null) return null;
-    Object.defineProperty(fields, name, { value, enumerable: true, writable: true, configurable: true });
+    fields.set(name, value);
   }
   return fields;
 }

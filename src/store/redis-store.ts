@@ -10,7 +10,7 @@ import { scanKeys } from "../redis/scan-keys.js";
 import { type RedisReport, verifyRedis } from "../redis/verify-redis.js";
 import { clientBoundedCall, withTimeout } from "../redis/with-timeout.js";
 import { createKeyLayout, DEFAULT_KEY_PREFIX, type KeyLayout } from "./key-layout.js";
-import { escapePart, unescapeStored, unpackRecord } from "./packed-record.js";
+import { escapePart, unescapeStored, unpackRecord, unpackRecordMap } from "./packed-record.js";
 import {
   listPrincipalScript,
   removeSessionScript,
@@ -23,6 +23,7 @@ import type {
   SessionStore,
   SessionWrite,
   StoredFields,
+  StoredRecord,
   WriteOutcome,
 } from "./session-store.js";
 
@@ -125,7 +126,7 @@ export class RedisStore implements SessionStore {
     });
   }
 
-  async load(keyHash: string): Promise<StoredFields | null> {
+  async load(keyHash: string): Promise<StoredRecord | null> {
     const connection = this.#connected ?? (await this.#connection);
     const key = this.keys.sessionKey(keyHash);
     let packed: string | null;
@@ -133,12 +134,12 @@ export class RedisStore implements SessionStore {
       packed = await this.#bounded(connection, "GET", () => connection.get(key));
     } catch (error) {
       // Something that is not a string sits under the key: bad data, not an outage (rule 8).
-      if (error instanceof SessionStoreError && /WRONGTYPE/.test(error.message)) return {};
+      if (error instanceof SessionStoreError && /WRONGTYPE/.test(error.message)) return new Map();
       throw error;
     }
     if (packed === null) return null;
-    // A record that does not unpack is corrupt: {} makes the manager remove it and start afresh.
-    return unpackRecord(packed) ?? {};
+    // A record that does not unpack is corrupt: an empty map makes the manager remove it and start afresh.
+    return unpackRecordMap(packed) ?? new Map();
   }
 
   /** Every command within commandTimeout (rule 9): our timer, unless the client keeps that bound itself. */

@@ -4,8 +4,11 @@
  * contract suite (test/store-contract.ts).
  */
 
-/** The fields of one stored session record, as strings (a Redis hash). */
+/** The fields of one stored session record, as strings. */
 export type StoredFields = Record<string, string>;
+
+/** A loaded session record: field -> value, in stored order. */
+export type StoredRecord = ReadonlyMap<string, string>;
 
 export interface SessionWrite {
   /**
@@ -44,10 +47,10 @@ export type WriteOutcome = "written" | "gone" | "exists";
 
 export interface SessionStore {
   /**
-   * One round trip. Returns null when no record exists, and {} when something unreadable sits under the
-   * key (the manager treats both {} and missing metadata as a corrupt record and removes it).
+   * One round trip. Returns null when no record exists, and an empty map when something unreadable sits
+   * under the key (the manager treats that and missing metadata as a corrupt record and removes it).
    */
-  load(keyHash: string): Promise<StoredFields | null>;
+  load(keyHash: string): Promise<StoredRecord | null>;
   /** Applies the whole write atomically, data and TTL together, in one round trip. */
   write(keyHash: string, write: SessionWrite): Promise<WriteOutcome>;
   /** Deletes the record, and its entry in the principal's index when `indexId` is given. */
