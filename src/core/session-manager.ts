@@ -623,13 +623,13 @@ export class SessionManager implements SessionBackend {
   /**
    * What the commit must write: attributes whose encoding differs from the stored one (sealed for the
    * store), removals, and the encodings the store holds afterwards. An attribute still untouched is
-   * neither decoded nor encoded. Allocates nothing when nothing changed (NO_CHANGES).
+   * neither decoded nor encoded. Answers the shared NO_CHANGES when nothing changed.
    */
   #changes(session: Session): Changes {
     const { storedEncoded } = sessionState(session);
     const attributes = session as unknown as Record<string, unknown>;
-    let set: [string, string][] | undefined;
-    let changed: [string, string][] | undefined;
+    const set: [string, string][] = [];
+    const changed: [string, string][] = [];
     let kept = 0;
     const names = Object.keys(session);
     for (const name of names) {
@@ -649,15 +649,15 @@ export class SessionManager implements SessionBackend {
       const encodedValue = this.#codec.encode(value);
       if (stored !== undefined) kept++;
       if (encodedValue === stored) continue;
-      (set ??= []).push([fieldForAttribute(name), this.#seal.seal(encodedValue)]);
-      (changed ??= []).push([name, encodedValue]);
+      set.push([fieldForAttribute(name), this.#seal.seal(encodedValue)]);
+      changed.push([name, encodedValue]);
     }
     const removed = kept < storedEncoded.size ? this.#removedAttributes(session, names) : [];
-    if (set === undefined && removed.length === 0) return NO_CHANGES;
+    if (set.length === 0 && removed.length === 0) return NO_CHANGES;
     const encoded = new Map(storedEncoded);
     for (const name of removed) encoded.delete(name);
-    for (const [name, value] of changed ?? []) encoded.set(name, value);
-    return { set: set ?? [], remove: removed.map(fieldForAttribute), encoded };
+    for (const [name, value] of changed) encoded.set(name, value);
+    return { set, remove: removed.map(fieldForAttribute), encoded };
   }
 
   /** Stored attributes the session no longer has (deleted, or set to undefined). */
