@@ -120,7 +120,8 @@ export class Session {
     this.#decode = decode;
     for (const [name, encoded] of attributes) {
       if (encoded.length > LAZY_VALUE_LENGTH) {
-        (this.#unread ??= new Map()).set(name, encoded);
+        this.#unread ??= new Map();
+        this.#unread.set(name, encoded);
         Object.defineProperty(this, name, untouchedAccessor(name));
       } else if (isPlainAssignable(name)) {
         (this as unknown as Record<string, unknown>)[name] = decode(encoded);

@@ -4,7 +4,6 @@ import type {
   RevokeOptions,
   SessionStore,
   SessionWrite,
-  StoredFields,
   StoredRecord,
   WriteOutcome,
 } from "./session-store.js";
