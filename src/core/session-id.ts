@@ -3,11 +3,13 @@ import { createHash, hash, randomBytes } from "node:crypto";
 /** 32 random bytes (256 bits) as base64url: 43 characters. */
 const ID_BYTES = 32;
 /**
- * An ID is 43 random characters, optionally behind an 11-character slot tag and a dot: the tag of the
+ * An ID is 43 random characters, optionally behind a 7-character slot tag and a dot: the tag of the
  * session's principal (see principalTag), which puts all of a user's sessions in one Redis Cluster slot.
+ * 7 characters (42 bits) spread principals over the 16,384 slots evenly, and keep a principal's session
+ * key at 44 characters with the default prefix: the longest key Redis keeps in a 48-byte allocation.
  */
-const ID_PATTERN = /^(?:[A-Za-z0-9_-]{11}\.)?[A-Za-z0-9_-]{43}$/;
-const TAG_LENGTH = 11;
+const ID_PATTERN = /^(?:[A-Za-z0-9_-]{7}\.)?[A-Za-z0-9_-]{43}$/;
+const TAG_LENGTH = 7;
 
 export function generateSessionId(tag?: string): string {
   const random = randomBytes(ID_BYTES).toString("base64url");

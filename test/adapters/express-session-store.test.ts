@@ -23,9 +23,8 @@ const { standalone, cluster } = inject("redis");
 
 let counter = 0;
 const newSid = () => `sid-${process.pid}-${Date.now()}-${counter++}-abcdefghijklmnop`;
-const recordKey = (namespace: string, sid: string) => `sessionkit:${namespace}:es:{${hashSessionId(sid)}}`;
-const tombstoneKey = (namespace: string, sid: string) =>
-  `sessionkit:${namespace}:es-gone:{${hashSessionId(sid)}}`;
+const recordKey = (namespace: string, sid: string) => `sk:${namespace}:es:{${hashSessionId(sid)}}`;
+const tombstoneKey = (namespace: string, sid: string) => `sk:${namespace}:es-gone:{${hashSessionId(sid)}}`;
 
 interface Subject {
   store: RedisStore;
@@ -259,7 +258,7 @@ describe("express-session RedisStore options", () => {
       ],
       ["disableTTL", { client: client(), disableTTL: true as false }, /every session key has a TTL/],
       ["empty prefix", { client: client(), prefix: "" }, /non-empty/],
-      ["prefix over own keys", { client: client(), prefix: "sessionkit:" }, /sessionkit's own keys/],
+      ["prefix over own keys", { client: client(), prefix: "sk:" }, /sessionkit's own keys/],
       ["ttl 0", { client: client(), ttl: 0 }, /ttl must be/],
       ["scanCount", { client: client(), scanCount: 0.5 }, /scanCount/],
       ["timeout", { client: client(), commandTimeout: 0 }, /commandTimeout/],

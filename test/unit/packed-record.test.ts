@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { sessionKeyId } from "../../src/core/session-id.js";
+import { principalTag, sessionKeyId } from "../../src/core/session-id.js";
 import { createKeyLayout, DEFAULT_KEY_PREFIX } from "../../src/store/key-layout.js";
 import { escapePart, packRecord, unescapeStored, unpackRecord } from "../../src/store/packed-record.js";
 
@@ -56,6 +56,8 @@ describe("packed session records", () => {
     expect(keyId).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(keys.sessionKey(keyId)).toHaveLength(37);
     expect(keys.sessionKey(keyId)).toBe(`sk:default:s:{${keyId}}`);
-    expect(sessionKeyId(`${"T".repeat(11)}.${"A".repeat(43)}`)).toMatch(/^T{11}\.[A-Za-z0-9_-]{22}$/);
+    const principalKeyId = sessionKeyId(`${principalTag("ann")}.${"A".repeat(43)}`);
+    expect(principalKeyId).toMatch(/^[A-Za-z0-9_-]{7}\.[A-Za-z0-9_-]{22}$/);
+    expect(keys.sessionKey(principalKeyId)).toHaveLength(44);
   });
 });

@@ -7,7 +7,7 @@ import { connectRedis, type RedisOption, validateRedisUrl } from "../../redis/co
 import type { LuaScript, RedisConnection } from "../../redis/redis-connection.js";
 import { scanKeys } from "../../redis/scan-keys.js";
 import { withTimeout } from "../../redis/with-timeout.js";
-import { createKeyLayout } from "../../store/key-layout.js";
+import { createKeyLayout, DEFAULT_KEY_PREFIX } from "../../store/key-layout.js";
 import { type Callback, withCallback } from "./callbacks.js";
 import { expressSessionStoreMethods } from "./express-session-base.js";
 import { destroyScript, getScript, setScript, touchScript } from "./scripts.js";
@@ -32,7 +32,7 @@ export type RedisStoreOptions = RedisStoreConnection & RedisStoreSettings;
 export interface RedisStoreSettings {
   /** Separates apps sharing one Redis: clear(), all() and length() cover one namespace. Default "default". */
   namespace?: string;
-  /** First segment of every key. Default "sessionkit". */
+  /** First segment of every key. Default "sk", as for sessionkit's own sessions. */
   keyPrefix?: string;
   /**
    * Where connect-redis kept sessions (its own `prefix` option): a session not found under sessionkit's
@@ -109,7 +109,7 @@ export class RedisStore extends EventEmitter {
     if ((options as { disableTTL?: unknown }).disableTTL) {
       throw new SessionConfigError("disableTTL is not supported: every session key has a TTL");
     }
-    const layout = createKeyLayout(options.keyPrefix ?? "sessionkit", options.namespace ?? "default");
+    const layout = createKeyLayout(options.keyPrefix ?? DEFAULT_KEY_PREFIX, options.namespace ?? "default");
     this.#recordPrefix = `${layout.namespacePrefix}es:`;
     this.#tombstonePrefix = `${layout.namespacePrefix}es-gone:`;
     this.#legacyPrefix = resolveLegacyPrefix(options.prefix, this.#recordPrefix);
