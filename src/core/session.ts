@@ -95,10 +95,13 @@ export class Session {
     stateOf = (session) => session.#state;
     readLongAttribute = (session, name) => {
       const encoded = session.#unread?.get(name);
-      session.#unread?.delete(name);
+      if (encoded === undefined) return undefined;
       // The seal was checked at load; a value that still does not decode was forged with a valid seal
-      // (or hit a codec bug) and fails the request with the codec's error.
-      return encoded === undefined ? undefined : session.#decode(encoded);
+      // (or hit a codec bug) and fails the request with the codec's error. It stays unread: a second
+      // read fails again (not undefined), and the commit leaves the stored value alone (not a removal).
+      const value = session.#decode(encoded);
+      session.#unread?.delete(name);
+      return value;
     };
     forgetLongAttribute = (session, name) => {
       session.#unread?.delete(name);

@@ -143,6 +143,47 @@ describe("attributes a request does not touch", () => {
   });
 });
 
+describe("a long attribute that does not decode (valid seal, codec refuses it)", () => {
+  it("fails every read, and the commit after it leaves the stored value alone (no silent removal)", async () => {
+    const store = createMemoryStore();
+    const manager = new SessionManager({
+      store,
+      secret: TEST_SECRET,
+      codec: {
+        name: "refusing",
+        encode: (value) => typedJsonCodec.encode(value),
+        // A value an older app version cannot read (a newer type tag during a rolling deploy).
+        decode: (text) => {
+          if (text.includes("poison")) throw new Error("unknown type tag");
+          return typedJsonCodec.decode(text);
+        },
+      },
+    });
+    const first = (await manager.load({ cookieHeader: undefined, secure: false })) as unknown as Record<
+      string,
+      unknown
+    >;
+    first.user = "ann";
+    first.cart = { note: "poison".repeat(20) };
+    const cookie = cookieOf(await manager.commit(first as never));
+    const { keyHash } = (first as unknown as { meta: { keyHash: string } }).meta;
+
+    const reader = (await manager.load({ cookieHeader: cookie, secure: false })) as unknown as Record<
+      string,
+      unknown
+    >;
+    expect(() => reader.cart).toThrow(/unknown type tag/);
+    // An error handler that logs the session reads it again: still the error, never a quiet undefined.
+    expect(() => reader.cart).toThrow(/unknown type tag/);
+    reader.user = "bob";
+    await manager.commit(reader as never);
+    const stored = await store.load(keyHash);
+    expect(stored?.get("user")).toBe('"bob"');
+    expect(stored?.get("cart")).toContain("poison");
+    await manager.close();
+  });
+});
+
 describe("sealed values (checked at load, decoded on use)", () => {
   const seal = new ValueSeal("typed-json");
 
