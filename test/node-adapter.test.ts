@@ -28,6 +28,12 @@ function createHandler(loadSession: NodeSessionLoader) {
       res.writeHead(303, { Location: "/" }).end();
       return;
     }
+    if (req.url === "/unstorable") {
+      // A value the codec refuses, on a session loaded from Redis (the commit's fast path).
+      (s as unknown as Record<string, unknown>).callback = () => 1;
+      res.end("stored?");
+      return;
+    }
     if (req.url === "/stream") {
       s.views = (s.views ?? 0) + 1;
       res.setHeader("Content-Type", "text/plain");
@@ -66,6 +72,15 @@ for (const [label, makeLoader] of [
       const browser = new Browser(http.baseUrl);
       expect((await browser.get("/stream")).text).toBe("part 1, part 2, views 1");
       expect((await browser.get("/stream")).text).toBe("part 1, part 2, views 2");
+    });
+
+    it("answers 500 when the handler stored a value the codec refuses, instead of holding the response", async () => {
+      const browser = new Browser(http.baseUrl);
+      await browser.get("/");
+      const response = await browser.get("/unstorable");
+      expect(response.status).toBe(500);
+      expect(response.text).toBe("Session commit failed\n");
+      expect((await browser.get("/")).json()).toEqual({ views: 2, user: null });
     });
 
     it("sees a login on the request right after the 303 (writeHead + end)", async () => {

@@ -306,7 +306,14 @@ export class SessionManager implements SessionBackend {
     const state = sessionState(session);
     if (state.commitChain === undefined && this.#isQuietRead(state)) {
       // The common end of a read: nothing changed, nothing due. Answered without a promise of its own.
-      const changes = this.#changes(session);
+      let changes: Changes;
+      try {
+        changes = this.#changes(session);
+      } catch (error) {
+        // A value the codec refuses, a method name: a rejected promise like any failed commit (the node
+        // adapter chains .then on it; a synchronous throw would leave the response held for ever).
+        return Promise.reject(error);
+      }
       if (changes === NO_CHANGES) return NOTHING_TO_COMMIT;
       const result = this.#commitNow(session, changes);
       state.commitChain = result.catch(() => {});

@@ -184,6 +184,35 @@ describe("a long attribute that does not decode (valid seal, codec refuses it)",
   });
 });
 
+describe("commit() with an attribute that cannot be stored", () => {
+  it("answers a rejected promise, never a synchronous throw (adapters chain .then on it)", async () => {
+    const { manager } = countingManager();
+    const first = (await manager.load({ cookieHeader: undefined, secure: false })) as unknown as Record<
+      string,
+      unknown
+    >;
+    first.user = "ann";
+    const cookie = cookieOf(await manager.commit(first as never));
+    const reader = (await manager.load({ cookieHeader: cookie, secure: false })) as unknown as Record<
+      string,
+      unknown
+    >;
+    reader.callback = () => 1;
+    let pending: Promise<unknown> | undefined;
+    expect(() => {
+      pending = manager.commit(reader as never);
+    }).not.toThrow();
+    await expect(pending).rejects.toThrow(/cannot store a function/);
+    reader.touch = 1;
+    delete reader.callback;
+    expect(() => {
+      pending = manager.commit(reader as never);
+    }).not.toThrow();
+    await expect(pending).rejects.toThrow(/session method/);
+    await manager.close();
+  });
+});
+
 describe("sealed values (checked at load, decoded on use)", () => {
   const seal = new ValueSeal("typed-json");
 
