@@ -17,9 +17,9 @@ export class VerifiedCookies {
   /** Whether this cookie was verified, and if so whether an older secret signed it. */
   lookup(keyId: string, mac: string): boolean | undefined {
     const known = this.#current.get(keyId);
-    if (known !== undefined) return known.mac === mac ? known.signedWithOldSecret : undefined;
+    if (known !== undefined) return sameMac(known.mac, mac) ? known.signedWithOldSecret : undefined;
     const before = this.#previous.get(keyId);
-    if (before === undefined || before.mac !== mac) return undefined;
+    if (before === undefined || !sameMac(before.mac, mac)) return undefined;
     // Still in use: carried into the current generation, so active sessions never fall out.
     this.#add(keyId, before);
     return before.signedWithOldSecret;
@@ -36,6 +36,18 @@ export class VerifiedCookies {
     }
     this.#current.set(keyId, verified);
   }
+}
+
+/**
+ * Whether two MACs are equal, in a time that depends on their length only (rule 6: comparisons are
+ * constant-time). `===` stops at the first differing character: whoever knows an ID whose cookie is
+ * cached could then learn its MAC a character at a time, without the secret.
+ */
+function sameMac(known: string, given: string): boolean {
+  if (known.length !== given.length) return false;
+  let difference = 0;
+  for (let i = 0; i < known.length; i++) difference |= known.charCodeAt(i) ^ given.charCodeAt(i);
+  return difference === 0;
 }
 
 interface VerifiedMac {
