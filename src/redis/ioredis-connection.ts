@@ -63,7 +63,6 @@ export function ioredisConnection(options: IoredisConnectionOptions): RedisConne
   return {
     topology,
     readsFromReplicas: options.readsFromReplicas,
-    boundsCommands: () => owned && everReady && topology !== "cluster",
     // Not async: the read of every request, one promise (the client's) once the first connection is up.
     get: (key) => (everReady ? sessionReader.get(key) : firstReady.then(() => sessionReader.get(key))),
     async runScript(script, keys, args) {

@@ -54,8 +54,6 @@ export function nodeRedisConnection(
   return {
     topology,
     readsFromReplicas: options.readsFromReplicas,
-    // node-redis holds commands while it reconnects: the store's own timer bounds them.
-    boundsCommands: () => false,
     async get(key) {
       const value = await client.get(key);
       return value === null || typeof value === "string" ? value : String(value);

@@ -28,12 +28,6 @@ export interface RedisConnection {
   readonly topology: Topology;
   /** True when session reads (get) are served by replicas (replica reads on). */
   readonly readsFromReplicas: boolean;
-  /**
-   * True when the client itself fails every command within the store's timeout: an ioredis client that
-   * sessionkit created (commandTimeout, no offline queue), connected, not a cluster (whose redirections
-   * and CLUSTERDOWN retries are not bounded by commandTimeout). The store then skips its own timer.
-   */
-  boundsCommands(): boolean;
   /** GET on the client that serves session reads (a replica's with replica reads on). */
   get(key: string): Promise<string | null>;
   /**

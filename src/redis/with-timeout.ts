@@ -7,8 +7,6 @@ import { ErrorCodes, SessionStoreError } from "../core/errors.js";
  */
 const RETRYABLE = /^(CLUSTERDOWN|TRYAGAIN|LOADING|MASTERDOWN)\b/;
 const RETRY_DELAY_MS = 50;
-/** What ioredis rejects a command with when its commandTimeout passes. */
-const CLIENT_TIMEOUT_MESSAGE = "Command timed out";
 
 /**
  * Bounds one Redis call by `timeoutMs` whatever the client does (an ioredis offline queue or a node-redis
@@ -70,31 +68,4 @@ function asStoreError(operation: string, error: unknown): SessionStoreError {
     `Redis ${operation} failed: ${(error as Error)?.message ?? String(error)}`,
     error,
   );
-}
-
-/**
- * withTimeout for a client that bounds its commands itself (RedisConnection.boundsCommands): no timer and
- * no promise of our own on the way to an answer; a failure is mapped, and a "not executed" reply retried
- * under withTimeout, within what is left of the time.
- */
-export function clientBoundedCall<T>(
-  operation: string,
-  timeoutMs: number,
-  call: () => Promise<T>,
-): Promise<T> {
-  const started = Date.now();
-  return call().catch((error: unknown) => {
-    const leftMs = timeoutMs - (Date.now() - started);
-    if (error instanceof Error && RETRYABLE.test(error.message) && leftMs > RETRY_DELAY_MS) {
-      return withTimeout(operation, leftMs, call);
-    }
-    if (error instanceof Error && error.message === CLIENT_TIMEOUT_MESSAGE) {
-      throw new SessionStoreError(
-        ErrorCodes.STORE_TIMEOUT,
-        `Redis did not answer ${operation} within ${timeoutMs} ms`,
-        error,
-      );
-    }
-    throw asStoreError(operation, error);
-  });
 }
