@@ -145,9 +145,14 @@ export function encodedAttributesOf(fields: StoredFields): Record<string, string
   const attributes: Record<string, string> = {};
   for (const [field, value] of Object.entries(fields)) {
     const attribute = attributeForField(field);
-    if (attribute !== null) {
-      attributes[attribute] = value.length > LAZY_VALUE_LENGTH ? value.slice(SEAL_LENGTH) : value;
-    }
+    if (attribute === null) continue;
+    // defineProperty: an attribute may be called "__proto__".
+    Object.defineProperty(attributes, attribute, {
+      value: value.length > LAZY_VALUE_LENGTH ? value.slice(SEAL_LENGTH) : value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return attributes;
 }

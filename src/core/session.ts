@@ -1,3 +1,4 @@
+import { ErrorCodes, SessionError } from "./errors.js";
 import { LAZY_VALUE_LENGTH, type SessionTimes } from "./session-record.js";
 
 /**
@@ -111,8 +112,8 @@ export class Session {
 
   /**
    * `attributes`: name -> encoded value of a loaded record. A short value is decoded here (a value that
-   * does not decode throws, and the manager treats the record as corrupt); a long one when the request
-   * first reads it (its seal was checked at load: session-record.ts).
+   * does not decode, or a name that is a method, throws, and the manager treats the record as corrupt);
+   * a long one when the request first reads it (its seal was checked at load: session-record.ts).
    */
   constructor(
     state: SessionState,
@@ -122,6 +123,10 @@ export class Session {
     this.#state = state;
     this.#decode = decode;
     for (const [name, encoded] of attributes) {
+      // Only foreign or corrupt data names an attribute after a method: such a record is no session.
+      if (RESERVED_ATTRIBUTES.has(name)) {
+        throw new SessionError(ErrorCodes.SESSION_STATE, `stored attribute "${name}" is a session method`);
+      }
       if (encoded.length > LAZY_VALUE_LENGTH) {
         this.#unread ??= new Map();
         this.#unread.set(name, encoded);
@@ -204,9 +209,9 @@ function untouchedAccessor(name: string): PropertyDescriptor {
   return accessor;
 }
 
-/** Assignment would not make an own data property of these (a prototype setter, an accessor). */
+/** Assignment of "__proto__" would set the prototype instead of making an own data property. */
 function isPlainAssignable(name: string): boolean {
-  return name !== "__proto__" && !RESERVED_ATTRIBUTES.has(name);
+  return name !== "__proto__";
 }
 
 function defineDataAttribute(session: Session, name: string, value: unknown): void {

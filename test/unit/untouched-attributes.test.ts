@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { typedJsonCodec } from "../../src/codecs/typed-json-codec.js";
 import { SessionManager } from "../../src/core/session-manager.js";
-import { ValueSeal } from "../../src/core/session-record.js";
+import { encodedAttributesOf, ValueSeal } from "../../src/core/session-record.js";
 import { createMemoryStore } from "../../src/store/memory-store.js";
 import { TEST_SECRET } from "../support/browser.js";
 
@@ -255,5 +255,34 @@ describe("sealed values (checked at load, decoded on use)", () => {
     expect(loaded.meta.isNew).toBe(true);
     expect(reader.decoded).toEqual([]);
     await writer.manager.close();
+  });
+
+  it("a stored attribute named after a session method, or a foreign field, makes the record no session", async () => {
+    const store = createMemoryStore();
+    const { manager } = countingManager(store);
+    const first = (await manager.load({ cookieHeader: undefined, secure: false })) as unknown as Record<
+      string,
+      unknown
+    >;
+    first.user = "ann";
+    const cookie = cookieOf(await manager.commit(first as never));
+    const keyHash = (first as unknown as { meta: { keyHash: string } }).meta.keyHash;
+    // Another tool writes into the record behind sessionkit's back.
+    await store.write(keyHash, { mode: "update", set: [["touch", "1"]], remove: [], ttlMs: 60_000 });
+    const loaded = await manager.load({ cookieHeader: cookie, secure: false });
+    expect(loaded.meta.isNew).toBe(true);
+    expect(await store.load(keyHash)).toBeNull();
+  });
+});
+
+describe("event data of a stored record", () => {
+  it('keeps every attribute, "__proto__" included, without seals', () => {
+    const seal = new ValueSeal("typed-json");
+    const long = JSON.stringify("x".repeat(100));
+    const data = encodedAttributesOf({ $c: "1", __proto__x: "1", user: '"ann"', cart: seal.seal(long) });
+    expect(data).toEqual({ __proto__x: "1", user: '"ann"', cart: long });
+    const withProto = encodedAttributesOf(JSON.parse('{"$c":"1","__proto__":"2"}'));
+    expect(Object.getPrototypeOf(withProto)).toBe(Object.prototype);
+    expect(Object.keys(withProto)).toEqual(["__proto__"]);
   });
 });
