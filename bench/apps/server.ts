@@ -9,7 +9,7 @@ import fastifySession, { type FastifySessionObject } from "@fastify/session";
 import { RedisStore as ConnectRedisStore } from "connect-redis";
 import express, { type Request } from "express";
 import expressSession, { type Session as ExpressSession } from "express-session";
-import Fastify, { type FastifyRequest } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import { Redis } from "ioredis";
 import { createClient } from "redis";
 import type * as ExpressAdapter from "../../src/adapters/express/index.js";
@@ -112,13 +112,8 @@ function mountExpressRoutes(app: express.Express, data: (req: Request) => BenchD
   });
 }
 
-async function fastifySessionkitApp(redisUrl: string): Promise<Running> {
-  const { session: fastifySessionkit } = await builtModule<typeof FastifyAdapter>("adapters/fastify/index");
-  const plugin = fastifySessionkit({ redis: redisUrl, secret: BENCH_SECRET, namespace: "bench" });
-  await (plugin.manager.store as { verify?: () => Promise<unknown> }).verify?.();
-  const app = Fastify({ logger: false });
-  await app.register(plugin);
-  const data = (request: FastifyRequest) => request.session as unknown as BenchData;
+/** The bench routes on a Fastify app, the same for every Fastify variant that has a session. */
+function mountFastifyRoutes(app: FastifyInstance, data: (request: FastifyRequest) => BenchData): void {
   app.post("/login", async (request, reply) => {
     handlers.login(data(request));
     return reply.code(204).send();
@@ -127,6 +122,15 @@ async function fastifySessionkitApp(redisUrl: string): Promise<Running> {
   app.get("/read-cart", async (request) => handlers.readCart(data(request)));
   app.post("/write", async (request) => handlers.write(data(request)));
   app.get("/noop", async () => handlers.noop());
+}
+
+async function fastifySessionkitApp(redisUrl: string): Promise<Running> {
+  const { session: fastifySessionkit } = await builtModule<typeof FastifyAdapter>("adapters/fastify/index");
+  const plugin = fastifySessionkit({ redis: redisUrl, secret: BENCH_SECRET, namespace: "bench" });
+  await (plugin.manager.store as { verify?: () => Promise<unknown> }).verify?.();
+  const app = Fastify({ logger: false });
+  await app.register(plugin);
+  mountFastifyRoutes(app, (request) => request.session as unknown as BenchData);
   await app.listen({ port: 0, host: HOST });
   return { port: addressPort(app.server), close: () => app.close() };
 }
@@ -172,15 +176,7 @@ async function fastifyConnectRedisApp(redisUrl: string): Promise<Running> {
     saveUninitialized: false,
     cookie: { secure: false, maxAge: ONE_DAY_MS },
   });
-  const data = (request: FastifyRequest) => request.session as unknown as FastifySessionObject & BenchData;
-  app.post("/login", async (request, reply) => {
-    handlers.login(data(request));
-    return reply.code(204).send();
-  });
-  app.get("/read", async (request) => handlers.read(data(request)));
-  app.get("/read-cart", async (request) => handlers.readCart(data(request)));
-  app.post("/write", async (request) => handlers.write(data(request)));
-  app.get("/noop", async () => handlers.noop());
+  mountFastifyRoutes(app, (request) => request.session as unknown as FastifySessionObject & BenchData);
   await app.listen({ port: 0, host: HOST });
   return {
     port: addressPort(app.server),
