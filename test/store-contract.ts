@@ -79,6 +79,31 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
       expect(await subject.pttl(k)).toBeGreaterThan(80_000);
     });
 
+    it("merges a change anywhere in the record: replaced, added and removed fields, in any order", async () => {
+      const k = key();
+      const fields: [string, string][] = ["a", "b", "c", "d", "e", "f"].map((n, i) => [n, String(i)]);
+      await subject.store.write(k, { mode: "create", set: [...meta, ...fields], remove: [], ttlMs: 60_000 });
+      await subject.store.write(k, {
+        mode: "update",
+        set: [
+          ["f", "F"],
+          ["$c", "2"],
+          ["g", "G"],
+          ["c", "C"],
+        ],
+        remove: ["b", "e", "absent"],
+        ttlMs: 60_000,
+      });
+      expect(await loadFields(subject.store, k)).toEqual({ $c: "2", a: "0", c: "C", d: "3", f: "F", g: "G" });
+      await subject.store.write(k, {
+        mode: "update",
+        set: [["h", "H"]],
+        remove: ["$c", "a", "c", "d", "f", "g"],
+        ttlMs: 60_000,
+      });
+      expect(await loadFields(subject.store, k)).toEqual({ h: "H" });
+    });
+
     it("never brings back a missing record on update (no resurrection)", async () => {
       const k = key();
       expect(
