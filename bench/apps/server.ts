@@ -81,13 +81,18 @@ async function expressSessionkitApp(redisUrl: string): Promise<Running> {
   const app = express();
   app.use(middleware);
   mountExpressRoutes(app, (req) => req.session as unknown as BenchData);
+  return serveExpress(app, () => middleware.close());
+}
+
+/** Serves an Express app on a free loopback port; close() stops the server, then releases the rest. */
+async function serveExpress(app: express.Express, release: () => Promise<unknown>): Promise<Running> {
   const server = createServer(app);
   const port = await listen(server);
   return {
     port,
     async close() {
       await closeServer(server);
-      await middleware.close();
+      await release();
     },
   };
 }
@@ -112,6 +117,18 @@ function mountExpressRoutes(app: express.Express, data: (req: Request) => BenchD
   });
 }
 
+/** Listens on a free loopback port; close() closes the app, then releases the rest. */
+async function serveFastify(app: FastifyInstance, release: () => Promise<unknown>): Promise<Running> {
+  await app.listen({ port: 0, host: HOST });
+  return {
+    port: addressPort(app.server),
+    async close() {
+      await app.close();
+      await release();
+    },
+  };
+}
+
 /** The bench routes on a Fastify app, the same for every Fastify variant that has a session. */
 function mountFastifyRoutes(app: FastifyInstance, data: (request: FastifyRequest) => BenchData): void {
   app.post("/login", async (request, reply) => {
@@ -131,8 +148,7 @@ async function fastifySessionkitApp(redisUrl: string): Promise<Running> {
   const app = Fastify({ logger: false });
   await app.register(plugin);
   mountFastifyRoutes(app, (request) => request.session as unknown as BenchData);
-  await app.listen({ port: 0, host: HOST });
-  return { port: addressPort(app.server), close: () => app.close() };
+  return serveFastify(app, async () => {});
 }
 
 async function nodeRedisClient(redisUrl: string) {
@@ -155,15 +171,7 @@ async function expressConnectRedisApp(redisUrl: string): Promise<Running> {
     }),
   );
   mountExpressRoutes(app, (req) => req.session as unknown as ExpressSession & BenchData);
-  const server = createServer(app);
-  const port = await listen(server);
-  return {
-    port,
-    async close() {
-      await closeServer(server);
-      await client.quit();
-    },
-  };
+  return serveExpress(app, () => client.quit());
 }
 
 async function fastifyConnectRedisApp(redisUrl: string): Promise<Running> {
@@ -177,14 +185,7 @@ async function fastifyConnectRedisApp(redisUrl: string): Promise<Running> {
     cookie: { secure: false, maxAge: ONE_DAY_MS },
   });
   mountFastifyRoutes(app, (request) => request.session as unknown as FastifySessionObject & BenchData);
-  await app.listen({ port: 0, host: HOST });
-  return {
-    port: addressPort(app.server),
-    async close() {
-      await app.close();
-      await client.quit();
-    },
-  };
+  return serveFastify(app, () => client.quit());
 }
 
 /** The same client settings sessionkit uses for a URL (auto-pipelining on), without the session layer. */
@@ -229,15 +230,7 @@ async function expressCeilingApp(redisUrl: string, dictionary = false): Promise<
       client.get(CEILING_KEY).then((value) => res.json(ceilingBody(value)), next);
     });
   }
-  const server = createServer(app);
-  const port = await listen(server);
-  return {
-    port,
-    async close() {
-      await closeServer(server);
-      await client.quit();
-    },
-  };
+  return serveExpress(app, () => client.quit());
 }
 
 async function fastifyCeilingApp(redisUrl: string): Promise<Running> {
@@ -249,14 +242,7 @@ async function fastifyCeilingApp(redisUrl: string): Promise<Running> {
   app.get("/read-cart", oneGet);
   app.post("/write", oneGet);
   app.get("/noop", oneGet);
-  await app.listen({ port: 0, host: HOST });
-  return {
-    port: addressPort(app.server),
-    async close() {
-      await app.close();
-      await client.quit();
-    },
-  };
+  return serveFastify(app, () => client.quit());
 }
 
 function addressPort(server: Server): number {
