@@ -1,4 +1,4 @@
-/** Turns one session attribute value into the string stored in its Redis hash field, and back. */
+/** Turns one session attribute value into the string stored in its record field, and back. */
 export interface ValueCodec {
   /** Stable name, written nowhere yet; kept for the day records carry their codec. */
   readonly name: string;

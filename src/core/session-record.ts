@@ -2,9 +2,10 @@ import { crc32 } from "node:zlib";
 import type { StoredFields, StoredRecord } from "../store/session-store.js";
 
 /**
- * How a session is laid out in its record (a Redis hash): one field per top-level attribute, holding
- * that attribute's encoded value, beside a few metadata fields. Metadata fields start with "$"; an
- * attribute whose name starts with "$" is stored with one more "$", so the two can never collide.
+ * How a session is laid out in its record (the fields of one packed Redis string, store/packed-record.ts):
+ * one field per top-level attribute, holding that attribute's encoded value, beside a few metadata
+ * fields. Metadata fields start with "$"; an attribute whose name starts with "$" is stored with one
+ * more "$", so the two can never collide.
  */
 export const MetaField = {
   createdAt: "$c",

@@ -103,7 +103,7 @@ export async function createIoredisClients(
       const clusterOptions: ClusterOptions = {
         redisOptions: nodeOptions,
         enableOfflineQueue,
-        // Reads (HGETALL) go to replicas, scripts always to primaries.
+        // Reads (GET) go to replicas, scripts always to primaries.
         scaleReads: options.replicaReads ? "slave" : "master",
         clusterRetryStrategy: (attempt: number) => Math.min(attempt * 100, 1000),
         // CLUSTERDOWN / TRYAGAIN during a failover: retried inside the command timeout, not surfaced at once.
