@@ -304,24 +304,21 @@ export class SessionManager implements SessionBackend {
    */
   commit(session: Session): Promise<string | undefined> {
     const state = sessionState(session);
+    let known: Changes | undefined;
     if (state.commitChain === undefined && this.#isQuietRead(state)) {
       // The common end of a read: nothing changed, nothing due. Answered without a promise of its own.
-      let changes: Changes;
       try {
-        changes = this.#changes(session);
+        known = this.#changes(session);
       } catch (error) {
         // A value the codec refuses, a method name: a rejected promise like any failed commit (the node
         // adapter chains .then on it; a synchronous throw would leave the response held for ever).
         return Promise.reject(error);
       }
-      if (changes === NO_CHANGES) return NOTHING_TO_COMMIT;
-      const result = this.#commitNow(session, changes);
-      state.commitChain = result.catch(() => {});
-      return result;
+      if (known === NO_CHANGES) return NOTHING_TO_COMMIT;
     }
     const result =
       state.commitChain === undefined
-        ? this.#commitNow(session)
+        ? this.#commitNow(session, known)
         : state.commitChain.then(() => this.#commitNow(session));
     state.commitChain = result.catch(() => {});
     return result;
