@@ -88,6 +88,11 @@ export class ValueSeal {
   }
 }
 
+/** A stored value without its seal, unchecked (for event data and tools, never for loading a session). */
+export function unsealed(stored: string): string {
+  return stored.length > LAZY_VALUE_LENGTH ? stored.slice(SEAL_LENGTH) : stored;
+}
+
 /** 0-15 for a lowercase hex digit, else -1 (also for NaN past the end of the string). */
 function hexDigit(code: number): number {
   if (code >= 0x30 && code <= 0x39) return code - 0x30;
@@ -149,7 +154,7 @@ export function encodedAttributesOf(fields: StoredFields): Record<string, string
     if (attribute === null) continue;
     // defineProperty: an attribute may be called "__proto__".
     Object.defineProperty(attributes, attribute, {
-      value: value.length > LAZY_VALUE_LENGTH ? value.slice(SEAL_LENGTH) : value,
+      value: unsealed(value),
       enumerable: true,
       writable: true,
       configurable: true,

@@ -1,3 +1,4 @@
+import { unsealed } from "../../src/core/session-record.js";
 import { packRecord, unpackRecord } from "../../src/store/packed-record.js";
 import type { StoredFields } from "../../src/store/session-store.js";
 
@@ -14,12 +15,7 @@ export async function readRecord(redis: StringReader, key: string): Promise<Stor
   return fields;
 }
 
-/**
- * Long attribute values (over 64 characters) are stored behind an 8-digit seal (src/core/session-record.ts);
- * short ones and metadata are not.
- */
-const SEAL_LENGTH = 8;
-const LAZY_VALUE_LENGTH = 64;
+/** Long attribute values are stored behind a seal (src/core/session-record.ts); metadata never. */
 const isAttributeField = (field: string) => !field.startsWith("$") || field.startsWith("$$");
 
 /** One stored field of a session record (undefined when absent); an attribute's value without its seal. */
@@ -29,9 +25,7 @@ export async function readField(
   field: string,
 ): Promise<string | undefined> {
   const value = (await readRecord(redis, key))?.[field];
-  return value !== undefined && isAttributeField(field) && value.length > LAZY_VALUE_LENGTH
-    ? value.slice(SEAL_LENGTH)
-    : value;
+  return value !== undefined && isAttributeField(field) ? unsealed(value) : value;
 }
 
 interface StringWriter extends StringReader {
