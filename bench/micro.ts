@@ -9,7 +9,10 @@ import type * as CookieSigner from "../src/core/cookie-signer.js";
 import type * as SessionCookie from "../src/core/session-cookie.js";
 import type * as SessionId from "../src/core/session-id.js";
 import type * as Manager from "../src/core/session-manager.js";
-import type { SessionStore, SessionWrite, StoredFields } from "../src/store/session-store.js";
+import type * as SessionRecord from "../src/core/session-record.js";
+import type * as VerifiedCookies from "../src/core/verified-cookies.js";
+import type * as PackedRecord from "../src/store/packed-record.js";
+import type { SessionStore, SessionWrite } from "../src/store/session-store.js";
 import { buildSessionkit, builtModule } from "./lib/build.js";
 import { BENCH_SECRET, BENCH_USER, makeCart } from "./lib/payload.js";
 
@@ -30,20 +33,19 @@ async function measure(name: string, op: () => unknown | Promise<unknown>): Prom
   );
 }
 
-/** A store that keeps one record and answers at once, as a copy (HGETALL builds a new object each time). */
-function instantStore(): SessionStore & { fields: StoredFields } {
-  const store = {
-    fields: {} as StoredFields,
-    load: async () => ({ ...store.fields }),
+/** A store that keeps one record and answers at once, as a new Map each time (as RedisStore unpacks one). */
+function instantStore(): SessionStore {
+  const fields = new Map<string, string>();
+  return {
+    load: async () => new Map(fields),
     async write(_keyHash: string, write: SessionWrite) {
-      for (const [field, value] of write.set) store.fields[field] = value;
-      for (const field of write.remove) delete store.fields[field];
+      for (const [field, value] of write.set) fields.set(field, value);
+      for (const field of write.remove) fields.delete(field);
       return "written" as const;
     },
     async remove() {},
     async close() {},
-  };
-  return store as unknown as SessionStore & { fields: StoredFields };
+  } as unknown as SessionStore;
 }
 
 async function main(): Promise<void> {
@@ -51,8 +53,11 @@ async function main(): Promise<void> {
   const { SessionManager } = await builtModule<typeof Manager>("core/session-manager");
   const { CookieSigner: Signer } = await builtModule<typeof CookieSigner>("core/cookie-signer");
   const { readCookie } = await builtModule<typeof SessionCookie>("core/session-cookie");
-  const { hashSessionId } = await builtModule<typeof SessionId>("core/session-id");
+  const { hashSessionId, sessionKeyId } = await builtModule<typeof SessionId>("core/session-id");
   const { typedJsonCodec } = await builtModule<typeof Codec>("codecs/typed-json-codec");
+  const { packRecord, unpackRecordMap } = await builtModule<typeof PackedRecord>("store/packed-record");
+  const { parseRecord, ValueSeal } = await builtModule<typeof SessionRecord>("core/session-record");
+  const { VerifiedCookies: Verified } = await builtModule<typeof VerifiedCookies>("core/verified-cookies");
 
   const store = instantStore();
   const manager = new SessionManager({ store, secret: BENCH_SECRET });
@@ -67,7 +72,12 @@ async function main(): Promise<void> {
   const cart = makeCart(0);
 
   console.log(`Node ${process.version}, ${ITERATIONS} iterations, median of 5 rounds`);
-  await measure("read request: load + read + commit", async () => {
+  await measure("read request: load + read user + commit", async () => {
+    const s = (await manager.load({ cookieHeader, secure: false })) as unknown as { user: string };
+    if (s.user !== BENCH_USER) throw new Error("bad session");
+    await manager.commit(s as never);
+  });
+  await measure("read request: load + read cart + commit", async () => {
     const s = (await manager.load({ cookieHeader, secure: false })) as unknown as { cart: { items: [] } };
     if (s.cart.items.length === 0) throw new Error("bad session");
     await manager.commit(s as never);
@@ -80,6 +90,17 @@ async function main(): Promise<void> {
     s.cart = makeCart(counter);
     await manager.commit(s as never);
   });
+  const stored = (await store.load("any")) as Map<string, string>;
+  const packed = packRecord(Object.fromEntries(stored));
+  const seal = new ValueSeal(typedJsonCodec.name);
+  const verified = new Verified();
+  const keyId = sessionKeyId(id);
+  const mac = signed.slice(signed.lastIndexOf(".") + 1);
+  verified.remember(keyId, mac, false);
+  await measure("  unpackRecordMap (the GET reply)", () => unpackRecordMap(packed));
+  await measure("  parseRecord (seals checked)", () => parseRecord(stored, seal));
+  await measure("  sessionKeyId (SHA-256, cut)", () => sessionKeyId(id));
+  await measure("  VerifiedCookies.lookup", () => verified.lookup(keyId, mac));
   await measure("  readCookie", () => readCookie(cookieHeader, "sid"));
   await measure("  CookieSigner.unsign (HMAC-SHA256)", () => signer.unsign(signed));
   await measure("  hashSessionId (SHA-256)", () => hashSessionId(id));

@@ -303,18 +303,25 @@ export class SessionManager implements SessionBackend {
    * Throws a SessionStoreError when Redis fails: the adapter must not send the handler's response then.
    */
   commit(session: Session): Promise<string | undefined> {
+    return this.commitUnlessQuiet(session) ?? NOTHING_TO_COMMIT;
+  }
+
+  /**
+   * commit() for adapters: null, at once, when nothing is to be written and no cookie sent (the common
+   * end of a read), so the response goes on in the same tick without waiting on a promise; otherwise
+   * commit()'s promise. Never throws: a value that cannot be encoded is a rejected promise, like any
+   * failed commit (a synchronous throw would leave a held response held for ever).
+   */
+  commitUnlessQuiet(session: Session): Promise<string | undefined> | null {
     const state = sessionState(session);
     let known: Changes | undefined;
     if (state.commitChain === undefined && this.#isQuietRead(state)) {
-      // The common end of a read: nothing changed, nothing due. Answered without a promise of its own.
       try {
         known = this.#changes(session);
       } catch (error) {
-        // A value the codec refuses, a method name: a rejected promise like any failed commit (the node
-        // adapter chains .then on it; a synchronous throw would leave the response held for ever).
         return Promise.reject(error);
       }
-      if (known === NO_CHANGES) return NOTHING_TO_COMMIT;
+      if (known === NO_CHANGES) return null;
     }
     const result =
       state.commitChain === undefined

@@ -31,7 +31,9 @@ function baseOptions(target: RedisTarget, options: CreateOptions): RedisOptions 
     ...(target.tls ? { tls: {} } : {}),
     // Fail fast instead of queueing while disconnected: a request must never wait on an offline queue.
     enableOfflineQueue: false,
-    commandTimeout: options.commandTimeoutMs,
+    // No commandTimeout: every command sessionkit sends is bounded by withTimeout (redis/with-timeout.ts),
+    // which also covers the time a command waits unsent behind a hung auto-pipeline (ioredis's timer
+    // starts only when it sends); a second timer per command would cost every request for nothing.
     maxRetriesPerRequest: 1,
     connectTimeout: Math.max(options.commandTimeoutMs, 2000),
     // Keep reconnecting for ever with a capped backoff: recovery needs no restart.

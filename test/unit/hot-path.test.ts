@@ -201,6 +201,21 @@ describe("held responses", () => {
     expect(after?.own).toBe(false);
   });
 
+  it("lets the response go in the same tick when the commit has nothing to do (null)", async () => {
+    let sentSynchronously = false;
+    let ownEnd = true;
+    const result = await serve((res) => {
+      commitBeforeResponse(res, () => null);
+      res.writeHead(200, { "content-type": "text/plain" });
+      res.end("read only");
+      sentSynchronously = res.writableEnded;
+      ownEnd = Object.hasOwn(res, "end");
+    });
+    expect(result).toEqual({ status: 200, cookie: null, body: "read only" });
+    expect(sentSynchronously).toBe(true);
+    expect(ownEnd).toBe(false);
+  });
+
   it("puts back a method the response had as its own, and answers 503 when the commit fails", async () => {
     let ownEndKept = false;
     const result = await serve((res) => {

@@ -286,3 +286,60 @@ describe("event data of a stored record", () => {
     expect(Object.keys(withProto)).toEqual(["__proto__"]);
   });
 });
+
+describe("commitUnlessQuiet (what the adapters call at the end of a request)", () => {
+  it("answers null at once for a read that changed nothing, and commit()'s promise otherwise", async () => {
+    const { manager } = countingManager();
+    const fresh = (await manager.load({ cookieHeader: undefined, secure: false })) as unknown as Record<
+      string,
+      unknown
+    >;
+    fresh.user = "ann";
+    const creating = manager.commitUnlessQuiet(fresh as never);
+    expect(creating).toBeInstanceOf(Promise);
+    const cookie = cookieOf((await creating) ?? undefined);
+
+    const reader = (await manager.load({ cookieHeader: cookie, secure: false })) as unknown as Record<
+      string,
+      unknown
+    >;
+    expect(reader.user).toBe("ann");
+    expect(manager.commitUnlessQuiet(reader as never)).toBeNull();
+
+    const writer = (await manager.load({ cookieHeader: cookie, secure: false })) as unknown as Record<
+      string,
+      unknown
+    >;
+    writer.user = "bob";
+    const writing = manager.commitUnlessQuiet(writer as never);
+    expect(writing).toBeInstanceOf(Promise);
+    await writing;
+    const after = (await manager.load({ cookieHeader: cookie, secure: false })) as unknown as Record<
+      string,
+      unknown
+    >;
+    expect(after.user).toBe("bob");
+  });
+
+  it("rejects, never throws, when an attribute cannot be encoded", async () => {
+    const { manager } = countingManager();
+    const fresh = (await manager.load({ cookieHeader: undefined, secure: false })) as unknown as Record<
+      string,
+      unknown
+    >;
+    fresh.user = "ann";
+    const cookie = cookieOf(await manager.commit(fresh as never));
+    const reader = (await manager.load({ cookieHeader: cookie, secure: false })) as unknown as Record<
+      string,
+      unknown
+    >;
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    reader.user = circular;
+    let committing: Promise<unknown> | null = null;
+    expect(() => {
+      committing = manager.commitUnlessQuiet(reader as never);
+    }).not.toThrow();
+    await expect(committing).rejects.toThrow();
+  });
+});

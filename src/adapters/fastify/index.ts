@@ -59,7 +59,10 @@ export function session(options: SessionOptions | SessionManager): FastifySessio
         }
         // onSend runs again for an error reply sent from a later onSend hook: commit once.
         (request as LoadedRequest)[LOADED] = null;
-        commitOnSend(manager, current, reply, payload).then((sent) => done(null, sent), done);
+        const committing = manager.commitUnlessQuiet(current);
+        // A read that changed nothing: the reply goes on in this tick.
+        if (committing === null) done(null, payload);
+        else commitOnSend(committing, reply, payload).then((sent) => done(null, sent), done);
       });
       if (ownsManager) fastify.addHook("onClose", () => manager.close());
     },
@@ -93,14 +96,13 @@ class FastifySessionRequest implements SessionRequest {
 }
 
 async function commitOnSend(
-  manager: SessionManager,
-  current: Session,
+  committing: Promise<string | undefined>,
   reply: FastifyReply,
   payload: unknown,
 ): Promise<unknown> {
   let setCookie: string | undefined;
   try {
-    setCookie = await manager.commit(current);
+    setCookie = await committing;
   } catch (error) {
     discard(payload);
     const failure = commitFailureResponse(error);

@@ -39,6 +39,6 @@ export async function attachSession(
   secure: boolean = (req.socket as TLSSocket).encrypted === true,
 ): Promise<SessionWithData> {
   const session = await manager.load(new NodeSessionRequest(req, secure));
-  commitBeforeResponse(res, () => manager.commit(session));
+  commitBeforeResponse(res, () => manager.commitUnlessQuiet(session));
   return session;
 }

@@ -7,7 +7,8 @@ type Method = (this: ServerResponse, ...args: unknown[]) => unknown;
 
 /** The state of one held response, reached from the shared interceptors through `this[HOLD]`. */
 interface Hold {
-  commit: () => Promise<string | undefined>;
+  /** null: known at once that nothing is to be written (a read), the response goes on in the same tick. */
+  commit: () => Promise<string | undefined> | null;
   /** The calls made while held, replayed in order once the commit has landed. */
   queued: [ResponseMethod, unknown[]][];
   committing: boolean;
@@ -37,7 +38,10 @@ const HOLD = Symbol("sessionkit.heldResponse");
  * originals assigned back, 105k this way; Express 5: 625k without a hold, 775k assigning back, 495k
  * this way.
  */
-export function commitBeforeResponse(res: ServerResponse, commit: () => Promise<string | undefined>): void {
+export function commitBeforeResponse(
+  res: ServerResponse,
+  commit: () => Promise<string | undefined> | null,
+): void {
   const held = res as HeldResponse;
   const methods = res as unknown as Record<ResponseMethod, Method>;
   const hold: Hold = {
@@ -91,19 +95,26 @@ function queue(res: HeldResponse, name: ResponseMethod, args: unknown[]): HeldRe
   hold.queued.push([name, args]);
   if (hold.committing) return res;
   hold.committing = true;
-  hold.commit().then(
-    (setCookie) => {
-      release(res, hold);
-      if (setCookie !== undefined && !res.headersSent) appendSetCookie(res, setCookie);
-      for (const [method, queuedArgs] of hold.queued)
-        (res[method] as unknown as Method).apply(res, queuedArgs);
-    },
+  const committing = hold.commit();
+  if (committing === null) {
+    replay(res, hold, undefined);
+    return res;
+  }
+  committing.then(
+    (setCookie) => replay(res, hold, setCookie),
     (error: unknown) => {
       release(res, hold);
       sendCommitFailure(res, error);
     },
   );
   return res;
+}
+
+/** Releases the response and makes the calls it held, with the commit's Set-Cookie header first. */
+function replay(res: HeldResponse, hold: Hold, setCookie: string | undefined): void {
+  release(res, hold);
+  if (setCookie !== undefined && !res.headersSent) appendSetCookie(res, setCookie);
+  for (const [method, queuedArgs] of hold.queued) (res[method] as unknown as Method).apply(res, queuedArgs);
 }
 
 /** Gives the response its methods back: deletes what was added, puts back what was its own. */

@@ -1,0 +1,131 @@
+/**
+ * A/B of a code change where `perf stat` is not available (many shared machines): the app's CPU time per
+ * request (user + system, from /proc) for sessionkit built from the working tree and from a git ref,
+ * both running at once against one redis-server, loaded in alternation (A B B A ...) so the machine's
+ * drift hits both alike. Prints the median CPU us/request of each and their ratio per round.
+ *
+ *   tsx bench/compare.ts [--ref HEAD] [--variant fastify-sessionkit] [--route read] [--rounds 8]
+ *                        [--duration 3] [--against fastify-ceiling]
+ *
+ * `--against <variant>` compares the working tree's variant with another variant (its ceiling, say)
+ * instead of with a ref.
+ */
+import { execFileSync } from "node:child_process";
+import os from "node:os";
+import { redisCommand, startRedisServer } from "../test/harness/redis-server.js";
+import { isVariant, ROUTE_REQUEST, ROUTES, type Route, type Variant } from "./apps/variants.js";
+import { type AppProcess, startApp } from "./lib/app-process.js";
+import { buildSessionkit } from "./lib/build.js";
+import { processCpuSec } from "./lib/cpu.js";
+import { runLoad } from "./lib/load.js";
+import { CEILING_KEY, CEILING_VALUE } from "./lib/payload.js";
+import { dummyCookies, loginPool } from "./lib/session-pool.js";
+
+const BUILD_ENV = "SESSIONKIT_BENCH_BUILD";
+const CONNECTIONS = 32;
+const POOL_SIZE = 1000;
+
+interface Options {
+  ref: string;
+  against: Variant | undefined;
+  variant: Variant;
+  route: Route;
+  rounds: number;
+  durationSec: number;
+}
+
+function parseOptions(argv: string[]): Options {
+  const options: Options = {
+    ref: "HEAD",
+    against: undefined,
+    variant: "fastify-sessionkit",
+    route: "read",
+    rounds: 8,
+    durationSec: 3,
+  };
+  for (let i = 0; i < argv.length; i += 2) {
+    const [name, value] = [argv[i], argv[i + 1]];
+    if (value === undefined) throw new Error(`${name} needs a value`);
+    if (name === "--ref") options.ref = value;
+    else if (name === "--variant" && isVariant(value)) options.variant = value;
+    else if (name === "--against" && isVariant(value)) options.against = value;
+    else if (name === "--route" && (ROUTES as readonly string[]).includes(value))
+      options.route = value as Route;
+    else if (name === "--rounds") options.rounds = Math.max(1, Number.parseInt(value, 10));
+    else if (name === "--duration") options.durationSec = Math.max(0.5, Number(value));
+    else throw new Error(`unknown option or value: ${name} ${value}`);
+  }
+  return options;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const working = buildSessionkit();
+  const contenders: [string, Variant, string][] = [
+    ["working", options.variant, working],
+    options.against === undefined
+      ? [options.ref, options.variant, buildSessionkit(options.ref)]
+      : [options.against, options.against, working],
+  ];
+  const redis = await startRedisServer({ name: "bench-compare" });
+  const core = os.availableParallelism() >= 2 ? os.availableParallelism() - 1 : undefined;
+  if (core !== undefined) {
+    // As in run.ts: the apps on the last core, the load generator and redis-server on the others.
+    const others = `0-${core - 1}`;
+    for (const pid of [redis.pid, process.pid])
+      execFileSync("taskset", ["-a", "-p", "-c", others, String(pid)]);
+  }
+  await redisCommand(redis.port, "SET", CEILING_KEY, CEILING_VALUE);
+  const apps = new Map<string, { app: AppProcess; cookies: string[] }>();
+  try {
+    for (const [label, variant, dir] of contenders) {
+      process.env[BUILD_ENV] = dir;
+      const app = await startApp(variant, redis.url, core === undefined ? {} : { core });
+      const cookies = variant.endsWith("ceiling")
+        ? dummyCookies(POOL_SIZE)
+        : await loginPool(app.port, POOL_SIZE);
+      apps.set(label, { app, cookies });
+    }
+    const labels = [...apps.keys()];
+    const cpuUs = new Map<string, number[]>(labels.map((label) => [label, []]));
+    const request = ROUTE_REQUEST[options.route];
+    for (let round = 0; round < options.rounds; round++) {
+      const order = round % 2 === 0 ? labels : [...labels].reverse();
+      for (const label of order) {
+        const { app, cookies } = apps.get(label) as { app: AppProcess; cookies: string[] };
+        const load = { port: app.port, ...request, cookies, connections: CONNECTIONS };
+        await runLoad({ ...load, durationSec: round === 0 ? 3 : 1 });
+        const before = processCpuSec(app.pid);
+        const result = await runLoad({ ...load, durationSec: options.durationSec });
+        const us = ((processCpuSec(app.pid) - before) * 1e6) / Math.max(1, result.requests);
+        (cpuUs.get(label) as number[]).push(us);
+        console.log(
+          `round ${round + 1} ${label}: ${us.toFixed(1)} us/request, ${Math.round(result.rps)} req/s`,
+        );
+      }
+    }
+    const [a, b] = labels as [string, string];
+    const ratios = (cpuUs.get(a) as number[]).map((us, i) => us / ((cpuUs.get(b) as number[])[i] as number));
+    console.log(
+      `${options.variant} ${options.route}: ${a} ${median(cpuUs.get(a) as number[]).toFixed(1)} us, ` +
+        `${b} ${median(cpuUs.get(b) as number[]).toFixed(1)} us; ${a}/${b} median ${median(ratios).toFixed(3)} ` +
+        `(${Math.min(...ratios).toFixed(3)} - ${Math.max(...ratios).toFixed(3)})`,
+    );
+  } finally {
+    for (const { app } of apps.values()) await app.stop();
+    await redis.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,118 @@
+import { describe, expect, it } from "vitest";
+import { ErrorCodes, SessionStoreError } from "../../src/core/errors.js";
+import { withTimeout } from "../../src/redis/with-timeout.js";
+
+const TIMEOUT_MS = 80;
+/** A call expires between the timeout and 9/8 of it; the rest is the event loop's scheduling noise. */
+const LATEST_MS = (TIMEOUT_MS * 9) / 8 + 60;
+
+const never = () => new Promise<never>(() => {});
+
+async function settle(promise: Promise<unknown>): Promise<{ ms: number; value?: unknown; error?: unknown }> {
+  const started = performance.now();
+  try {
+    const value = await promise;
+    return { ms: performance.now() - started, value };
+  } catch (error) {
+    return { ms: performance.now() - started, error };
+  }
+}
+
+function expectStoreError(error: unknown, code: string): void {
+  expect(error).toBeInstanceOf(SessionStoreError);
+  expect((error as SessionStoreError).code).toBe(code);
+}
+
+describe("withTimeout (DESIGN rule 9: every command has a timeout)", () => {
+  it("answers what the call answers", async () => {
+    await expect(withTimeout("GET", TIMEOUT_MS, async () => "value")).resolves.toBe("value");
+  });
+
+  it("fails a call that never answers with STORE_TIMEOUT, after the timeout and not much later", async () => {
+    const { ms, error } = await settle(withTimeout("GET", TIMEOUT_MS, never));
+    expectStoreError(error, ErrorCodes.STORE_TIMEOUT);
+    expect((error as Error).message).toMatch(/did not answer GET within 80 ms/);
+    expect(ms).toBeGreaterThanOrEqual(TIMEOUT_MS - 5);
+    expect(ms).toBeLessThan(LATEST_MS);
+  });
+
+  it("bounds each of many overlapping calls by its own start, hanging or not", async () => {
+    const hanging: Promise<{ ms: number; error?: unknown }>[] = [];
+    const answered: Promise<unknown>[] = [];
+    for (let i = 0; i < 20; i++) {
+      hanging.push(settle(withTimeout("GET", TIMEOUT_MS, never)));
+      answered.push(withTimeout("GET", TIMEOUT_MS, async () => i));
+      await new Promise((resolve) => setTimeout(resolve, 3));
+    }
+    await expect(Promise.all(answered)).resolves.toEqual(Array.from({ length: 20 }, (_, i) => i));
+    for (const result of await Promise.all(hanging)) {
+      expectStoreError(result.error, ErrorCodes.STORE_TIMEOUT);
+      expect(result.ms).toBeGreaterThanOrEqual(TIMEOUT_MS - 5);
+      expect(result.ms).toBeLessThan(LATEST_MS);
+    }
+  });
+
+  it("keeps calls of different timeouts apart", async () => {
+    const short = settle(withTimeout("GET", 40, never));
+    const long = settle(withTimeout("GET", 200, never));
+    const [shortResult, longResult] = await Promise.all([short, long]);
+    expect(shortResult.ms).toBeLessThan(40 * (9 / 8) + 60);
+    expect(longResult.ms).toBeGreaterThanOrEqual(195);
+  });
+
+  it("ignores an answer that arrives after the call expired", async () => {
+    let answer: (value: string) => void = () => {};
+    const late = new Promise<string>((resolve) => {
+      answer = resolve;
+    });
+    const { error } = await settle(withTimeout("GET", TIMEOUT_MS, () => late));
+    expectStoreError(error, ErrorCodes.STORE_TIMEOUT);
+    answer("too late");
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  });
+
+  it("fails at once, as STORE_UNAVAILABLE, on an error that is not worth retrying", async () => {
+    const { ms, error } = await settle(
+      withTimeout("GET", TIMEOUT_MS, () => Promise.reject(new Error("ERR wrong number of arguments"))),
+    );
+    expectStoreError(error, ErrorCodes.STORE_UNAVAILABLE);
+    expect((error as Error).message).toMatch(/Redis GET failed: ERR wrong number/);
+    expect(ms).toBeLessThan(TIMEOUT_MS);
+  });
+
+  it("turns a call that throws synchronously into a rejection", async () => {
+    const { error } = await settle(
+      withTimeout("GET", TIMEOUT_MS, () => {
+        throw new Error("client closed");
+      }),
+    );
+    expectStoreError(error, ErrorCodes.STORE_UNAVAILABLE);
+  });
+
+  it("retries 'not executed' replies (LOADING, TRYAGAIN...) until one succeeds", async () => {
+    let attempts = 0;
+    const value = await withTimeout("GET", 400, async () => {
+      attempts++;
+      if (attempts < 3) throw new Error("LOADING Redis is loading the dataset in memory");
+      return "loaded";
+    });
+    expect(value).toBe("loaded");
+    expect(attempts).toBe(3);
+  });
+
+  it("stops retrying at the deadline: a Redis that keeps loading is a timeout", async () => {
+    let attempts = 0;
+    const { ms, error } = await settle(
+      withTimeout("GET", 200, async () => {
+        attempts++;
+        throw new Error("TRYAGAIN Multiple keys request during rehashing of slot");
+      }),
+    );
+    expectStoreError(error, ErrorCodes.STORE_TIMEOUT);
+    expect(ms).toBeLessThan(200 * (9 / 8) + 60);
+    expect(attempts).toBeGreaterThanOrEqual(2);
+    const attemptsAtTimeout = attempts;
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(attempts).toBe(attemptsAtTimeout);
+  });
+});
