@@ -1,8 +1,9 @@
 /**
  * A/B of a code change where `perf stat` is not available (many shared machines): the app's CPU time per
  * request (user + system, from /proc) for sessionkit built from the working tree and from a git ref,
- * both running at once against one redis-server, loaded in alternation (A B B A ...) so the machine's
- * drift hits both alike. Prints the median CPU us/request of each and their ratio per round.
+ * both running against one redis-server, pinned to the same core and loaded at the same time (16
+ * connections each), so the machine's drift (these VMs slow down by 30 % for seconds at a time) hits
+ * both alike. Prints the median CPU us/request of each and their ratio per round.
  *
  *   tsx bench/compare.ts [--ref HEAD] [--variant fastify-sessionkit] [--route read] [--rounds 8]
  *                        [--duration 3] [--against fastify-ceiling]
@@ -97,20 +98,26 @@ async function main(): Promise<void> {
     const labels = [...apps.keys()];
     const cpuUs = new Map<string, number[]>(labels.map((label) => [label, []]));
     const request = ROUTE_REQUEST[options.route];
+    const loadOf = (label: string, durationSec: number) => {
+      const { app, cookies } = apps.get(label) as { app: AppProcess; cookies: string[] };
+      return runLoad({ port: app.port, ...request, cookies, connections: CONNECTIONS / 2, durationSec });
+    };
+    await Promise.all(labels.map((label) => loadOf(label, 3)));
     for (let round = 0; round < options.rounds; round++) {
+      // Both apps loaded at once on their shared core: a slower second of the machine hits both alike.
+      // Whichever load starts first gets more requests through: the order alternates.
       const order = round % 2 === 0 ? labels : [...labels].reverse();
-      for (const label of order) {
-        const { app, cookies } = apps.get(label) as { app: AppProcess; cookies: string[] };
-        const load = { port: app.port, ...request, cookies, connections: CONNECTIONS };
-        await runLoad({ ...load, durationSec: round === 0 ? 3 : 1 });
-        const before = processCpuSec(app.pid);
-        const result = await runLoad({ ...load, durationSec: options.durationSec });
-        const us = ((processCpuSec(app.pid) - before) * 1e6) / Math.max(1, result.requests);
+      const before = labels.map((label) => processCpuSec((apps.get(label) as { app: AppProcess }).app.pid));
+      const started = new Map(order.map((label) => [label, loadOf(label, options.durationSec)]));
+      const results = await Promise.all(labels.map((label) => started.get(label)));
+      const line = labels.map((label, i) => {
+        const used = processCpuSec((apps.get(label) as { app: AppProcess }).app.pid) - (before[i] as number);
+        const result = results[i] as { requests: number; rps: number };
+        const us = (used * 1e6) / Math.max(1, result.requests);
         (cpuUs.get(label) as number[]).push(us);
-        console.log(
-          `round ${round + 1} ${label}: ${us.toFixed(1)} us/request, ${Math.round(result.rps)} req/s`,
-        );
-      }
+        return `${label} ${us.toFixed(1)} us/request (${Math.round(result.rps)} req/s)`;
+      });
+      console.log(`round ${round + 1}: ${line.join(", ")}`);
     }
     const [a, b] = labels as [string, string];
     const ratios = (cpuUs.get(a) as number[]).map((us, i) => us / ((cpuUs.get(b) as number[])[i] as number));
