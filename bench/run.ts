@@ -67,8 +67,8 @@ interface Options {
 
 const HELP = `npm run bench -- [options]
   --quick                 short run for a first look (< 2 min): 2 rounds of 1.5 s, 10k-session memory only
-  --rounds N              interleaved rounds (full: 5)
-  --duration S            seconds measured per variant, route and round (full: 5)
+  --rounds N              interleaved rounds (full: 7)
+  --duration S            seconds measured per variant, route and round (full: 4)
   --warmup S              seconds of warm-up before each measurement (full: 1; first one: 3)
   --connections N         concurrent HTTP connections (32)
   --variants a,b          subset of: ${VARIANTS.join(", ")} (ceilings are added)
@@ -88,8 +88,8 @@ function parseOptions(argv: string[]): Options {
   const quick = argv.includes("--quick");
   const options: Options = {
     quick,
-    rounds: quick ? 2 : 5,
-    durationSec: quick ? 1.5 : 5,
+    rounds: quick ? 2 : 7,
+    durationSec: quick ? 1.5 : 4,
     warmupSec: quick ? 0.25 : 1,
     firstWarmupSec: quick ? 0.5 : 3,
     connections: 32,
@@ -297,16 +297,34 @@ async function redisCpuSec(port: number): Promise<number> {
   return Number(info.used_cpu_user) + Number(info.used_cpu_sys);
 }
 
+/**
+ * The order variants are measured in within a round: each sessionkit variant between its framework's
+ * ceiling and its connect-redis counterpart.
+ */
+const MEASUREMENT_ORDER: readonly Variant[] = [
+  "fastify-ceiling",
+  "fastify-sessionkit",
+  "fastify-connect-redis",
+  "express-connect-redis",
+  "express-sessionkit",
+  "express-ceiling",
+  "express-ceiling-dict",
+];
+if (VARIANTS.some((variant) => !MEASUREMENT_ORDER.includes(variant))) {
+  throw new Error("every variant needs a place in MEASUREMENT_ORDER");
+}
+
 async function timedRounds(rig: Rig, options: Options): Promise<Map<string, RoundSample[]>> {
   const samples = new Map<string, RoundSample[]>();
   const warmed = new Set<string>();
   for (let r = 0; r < options.rounds; r++) {
     for (const route of options.routes) {
-      // Interleaved (A B C ... A B C ...), and each round starts at another variant, so neither drift
-      // nor a fixed position in the order favours one variant.
-      const order = options.variants.map(
-        (_, i) => options.variants[(i + r) % options.variants.length] as Variant,
-      );
+      // Interleaved, every variant once per round, in MEASUREMENT_ORDER and reversed every other round:
+      // the ratios the targets compare (sessionkit to its ceiling, to connect-redis) are then always
+      // measured back to back, seconds apart (on these VMs speed drifts by 30 % within a minute), and
+      // neither one of a pair always goes first.
+      const forward = MEASUREMENT_ORDER.filter((variant) => options.variants.includes(variant));
+      const order = r % 2 === 0 ? forward : [...forward].reverse();
       for (const variant of order) {
         const app = rig.apps.get(variant) as AppProcess;
         const cookies = rig.cookies.get(variant) as string[];

@@ -77,6 +77,8 @@ const DEFAULT_IDLE_MS = 86_400_000;
 const DEFAULT_ABSOLUTE_MS = 14 * 86_400_000;
 const DEFAULT_TOUCH_AFTER_MS = 300_000;
 const NOTHING_TO_COMMIT: Promise<undefined> = Promise.resolve(undefined);
+/** The device of a loaded session: none (shared, as every loaded session has the same). */
+const NO_DEVICE: SessionState["device"] = Object.freeze({});
 
 interface Changes {
   /** Field -> stored (sealed) value, for the store. */
@@ -281,7 +283,8 @@ export class SessionManager implements SessionBackend {
       times: record.times,
       principal: record.principal,
       previousKeyHash: undefined,
-      device: {},
+      // The device is recorded when a session is created, never read back from its record.
+      device: NO_DEVICE,
       storedEncoded: record.encodedAttributes,
       destroyed: false,
       touchDue: loaded.now - record.times.lastAccessAt >= this.touchAfterMs,
