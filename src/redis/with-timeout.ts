@@ -19,7 +19,7 @@ const RETRY_DELAY_MS = 50;
  */
 export function withTimeout<T>(operation: string, timeoutMs: number, call: () => Promise<T>): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    new PendingCall(operation, timeoutMs, call, resolve, reject).attempt();
+    new PendingCall<T>(operation, timeoutMs, call, resolve, reject).attempt();
   });
 }
 
@@ -89,7 +89,7 @@ function deadlineListFor(timeoutMs: number): DeadlineList {
   return list;
 }
 
-class PendingCall {
+class PendingCall<T = unknown> {
   previous: PendingCall | undefined = undefined;
   next: PendingCall | undefined = undefined;
   startTick = 0;
@@ -99,17 +99,17 @@ class PendingCall {
   constructor(
     readonly operation: string,
     readonly timeoutMs: number,
-    readonly call: () => Promise<unknown>,
-    readonly resolve: (value: never) => void,
+    readonly call: () => Promise<T>,
+    readonly resolve: (value: T) => void,
     readonly reject: (error: unknown) => void,
   ) {
     this.#list = deadlineListFor(timeoutMs);
-    this.#list.add(this);
+    this.#list.add(this as PendingCall);
   }
 
   readonly attempt = (): void => {
     if (this.#settled) return;
-    let pending: Promise<unknown>;
+    let pending: Promise<T>;
     try {
       pending = this.call();
     } catch (error) {
@@ -129,10 +129,10 @@ class PendingCall {
     );
   }
 
-  readonly #succeed = (value: unknown): void => {
+  readonly #succeed = (value: T): void => {
     if (this.#settled) return;
     this.#finish();
-    this.resolve(value as never);
+    this.resolve(value);
   };
 
   readonly #fail = (error: unknown): void => {
@@ -148,7 +148,7 @@ class PendingCall {
 
   #finish(): void {
     this.#settled = true;
-    this.#list.remove(this);
+    this.#list.remove(this as PendingCall);
   }
 }
 
