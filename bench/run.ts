@@ -407,6 +407,7 @@ function cellResults(
       // Ratios are taken round by round (the same minute of the same run), then the median.
       const ratioPerRound = list.map((s, i) => s.rps / (ceilingList[i]?.rps ?? Number.NaN));
       const rivalPerRound = list.map((s, i) => s.rps / (rivalList[i]?.rps ?? Number.NaN));
+      const cpuRatioPerRound = list.map((s, i) => (ceilingList[i]?.appCpuUs ?? Number.NaN) / s.appCpuUs);
       const rps = spread(list.map((s) => s.rps));
       const ratio = spread(ratioPerRound);
       const count = counts?.get(variant)?.get(route);
@@ -437,6 +438,7 @@ function cellResults(
         appCpuUsPerRequest: round(median(list.map((s) => s.appCpuUs)), 1),
         redisCpuUsPerRequest: round(median(list.map((s) => s.redisCpuUs)), 1),
         loadCpuUsPerRequest: round(median(list.map((s) => s.loadCpuUs)), 1),
+        cpuRatioToCeiling: round(median(cpuRatioPerRound), 3),
         appCpuShare: round(median(list.map((s) => s.appCpuShare)), 2),
         appKInstructionsPerRequest: options.perf
           ? round(median(list.map((s) => s.appKInstructions)), 1)

@@ -41,6 +41,13 @@ export interface CellResult {
   appCpuUsPerRequest: number;
   redisCpuUsPerRequest: number;
   loadCpuUsPerRequest: number;
+  /**
+   * Median per-round ratio of the ceiling's CPU per request to this variant's (1.0: as cheap as the
+   * ceiling; 0.87: each request costs the app 1/0.87 of the ceiling's CPU). It moves less with the
+   * machine's drift than req/s, and says what the req/s ratio would be if the app's core were the only
+   * bottleneck. Missing in runs before 2026-12-02.
+   */
+  cpuRatioToCeiling?: number;
   /** Median share of one core the app used while measured (near 1: the app's CPU was the bottleneck). */
   appCpuShare: number;
   /** With --perf: median user-space instructions of the app per request, in thousands. */
@@ -107,15 +114,15 @@ export function renderMarkdown(report: BenchReport, svgName: string): string {
   );
   if (report.results.length > 0) {
     lines.push(
-      "| variant | route | req/s (median) | min - max | p50 ms | p99 ms | app CPU us/req | x ceiling (min - max) | x connect-redis | Redis commands sent / executed per request |",
-      "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+      "| variant | route | req/s (median) | min - max | p50 ms | p99 ms | app CPU us/req | CPU x ceiling | x ceiling (min - max) | x connect-redis | Redis commands sent / executed per request |",
+      "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     );
     for (const c of report.results) {
       const cmds = Number.isFinite(c.redisCommandsPerRequest)
         ? `${fmt(c.redisCommandsPerRequest, 2)} / ${fmt(c.redisCommandsPerRequestRaw, 2)} (${commandList(c.redisCommandsSent)})`
         : "-";
       lines.push(
-        `| ${c.label} | ${c.route} | ${fmt(c.rps)} | ${fmt(c.rpsMin)} - ${fmt(c.rpsMax)} | ${fmt(c.p50Ms, 1)} | ${fmt(c.p99Ms, 1)} | ${fmt(c.appCpuUsPerRequest)} | ` +
+        `| ${c.label} | ${c.route} | ${fmt(c.rps)} | ${fmt(c.rpsMin)} - ${fmt(c.rpsMax)} | ${fmt(c.p50Ms, 1)} | ${fmt(c.p99Ms, 1)} | ${fmt(c.appCpuUsPerRequest)} | ${fmt(c.cpuRatioToCeiling ?? Number.NaN, 2)} | ` +
           `${fmt(c.ratioToCeiling, 2)} (${fmt(c.ratioToCeilingMin, 2)} - ${fmt(c.ratioToCeilingMax, 2)}) | ` +
           `${c.ratioToConnectRedis === null ? "" : fmt(c.ratioToConnectRedis, 2)} | ${cmds} |`,
       );
