@@ -25,6 +25,7 @@ export function withTimeout<T>(operation: string, timeoutMs: number, call: () =>
 
 /** Ticks per timeout: a call expires 8 to 9 ticks after it started. */
 const TICKS_PER_TIMEOUT = 8;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * The calls pending under one timeout, oldest first (a doubly linked list through the calls themselves:
@@ -40,7 +41,8 @@ class DeadlineList {
   #timer: NodeJS.Timeout | undefined;
 
   constructor(timeoutMs: number) {
-    this.#tickMs = Math.max(1, timeoutMs / TICKS_PER_TIMEOUT);
+    // Node runs a timer of more than 2^31 - 1 ms after 1 ms instead: a huge timeout must not become a tiny one.
+    this.#tickMs = Math.min(MAX_TIMER_MS, Math.max(1, timeoutMs / TICKS_PER_TIMEOUT));
   }
 
   add(call: PendingCall): void {

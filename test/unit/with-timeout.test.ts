@@ -116,3 +116,14 @@ describe("withTimeout (DESIGN rule 9: every command has a timeout)", () => {
     expect(attempts).toBe(attemptsAtTimeout);
   });
 });
+
+describe("withTimeout with a timeout beyond Node's timer range", () => {
+  it("does not fail at once (Node turns a timer above 2^31 - 1 ms into 1 ms)", async () => {
+    const hanging = settle(withTimeout("GET", 40 * 86_400_000 * 8, never));
+    const first = await Promise.race([
+      hanging,
+      new Promise((resolve) => setTimeout(() => resolve("pending"), 50)),
+    ]);
+    expect(first).toBe("pending");
+  });
+});
