@@ -44,7 +44,7 @@ export interface SessionState {
   /** The key id before a regenerate, until the new record is written (for the "regenerated" event). */
   previousKeyHash: string | undefined;
   /** User-Agent and IP of the request, recorded at creation when index.recordDevice is on. */
-  device: { userAgent?: string; ip?: string };
+  device: { readonly userAgent?: string; readonly ip?: string };
   /** Attribute -> encoded value as the store holds it now: the base that changes are computed against. */
   storedEncoded: Map<string, string>;
   destroyed: boolean;

@@ -31,9 +31,11 @@ function baseOptions(target: RedisTarget, options: CreateOptions): RedisOptions 
     ...(target.tls ? { tls: {} } : {}),
     // Fail fast instead of queueing while disconnected: a request must never wait on an offline queue.
     enableOfflineQueue: false,
-    // No commandTimeout: every command sessionkit sends is bounded by withTimeout (redis/with-timeout.ts),
-    // which also covers the time a command waits unsent behind a hung auto-pipeline (ioredis's timer
-    // starts only when it sends); a second timer per command would cost every request for nothing.
+    // Besides sessionkit's own deadline on every call (redis/with-timeout.ts): ioredis's timer also covers
+    // the commands ioredis sends itself (the ready check after a connect): without it a connection that is
+    // accepted but never answers stays "connecting" for ever and nothing recovers; and QUIT on a frozen
+    // server would never return, so close() would hang.
+    commandTimeout: options.commandTimeoutMs,
     maxRetriesPerRequest: 1,
     connectTimeout: Math.max(options.commandTimeoutMs, 2000),
     // Keep reconnecting for ever with a capped backoff: recovery needs no restart.

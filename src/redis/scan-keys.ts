@@ -12,7 +12,10 @@ export async function* scanKeys(
   options: { timeoutMs: number; batchSize?: number },
 ): AsyncGenerator<string[]> {
   const count = String(options.batchSize ?? 500);
-  for (const node of await connection.primaries()) {
+  // primaries() waits for the first connection: bounded like a command, or a scan hangs on a Redis that
+  // never becomes ready.
+  const primaries = await withTimeout("topology discovery", options.timeoutMs, () => connection.primaries());
+  for (const node of primaries) {
     let cursor = "0";
     do {
       const [next, keys] = (await withTimeout("SCAN", options.timeoutMs, () =>

@@ -13,9 +13,10 @@ const RETRY_DELAY_MS = 50;
  * reconnect can hold a command for ever), retries replies that mean "not executed" until the deadline,
  * and turns every failure into a SessionStoreError that the adapters answer with 503 (DESIGN rule 9).
  *
- * This runs on every request's read, so a call costs no timer and no clock read of its own: it joins the
- * list of pending calls for its timeout (see DeadlineList), and one timer per list expires the calls that
- * have waited too long. A call fails between `timeoutMs` and `timeoutMs` + 1/8 of it after it started.
+ * This runs on every request's read, so a call sets no timer of its own: it takes its deadline from the
+ * clock and joins the list of pending calls for its timeout (see DeadlineList), and one timer per list
+ * expires the calls whose deadline has passed. A call fails between `timeoutMs` and `timeoutMs` + 1/8 of
+ * it after it started (plus the event loop's lag at that moment, as with any timer).
  */
 export function withTimeout<T>(operation: string, timeoutMs: number, call: () => Promise<T>): Promise<T> {
   return new Promise<T>((resolve, reject) => {
@@ -23,38 +24,34 @@ export function withTimeout<T>(operation: string, timeoutMs: number, call: () =>
   });
 }
 
-/** Ticks per timeout: a call expires 8 to 9 ticks after it started. */
-const TICKS_PER_TIMEOUT = 8;
+/** The list's timer checks deadlines this many times per timeout. */
+const CHECKS_PER_TIMEOUT = 8;
+/** Node runs a timer of more than 2^31 - 1 ms after 1 ms instead: a huge timeout must not become a tiny one. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * The calls pending under one timeout, oldest first (a doubly linked list through the calls themselves:
- * adding and removing cost no allocation). A call started at tick t expires at the first tick after
- * t + TICKS_PER_TIMEOUT; since calls join in the order they start, the expired ones are always at the
- * head. The timer runs only while calls are pending, and never keeps the process alive.
+ * adding and removing cost no allocation). Calls of one timeout join in the order of their deadlines, so
+ * the expired ones are always at the head. The timer runs only while calls are pending, and is started
+ * again if it stopped firing (a test suite's fake timers can swallow it).
  */
 class DeadlineList {
   head: PendingCall | undefined;
   tail: PendingCall | undefined;
-  tick = 0;
-  readonly #tickMs: number;
+  readonly #checkMs: number;
   #timer: NodeJS.Timeout | undefined;
+  #lastCheck = 0;
 
   constructor(timeoutMs: number) {
-    // Node runs a timer of more than 2^31 - 1 ms after 1 ms instead: a huge timeout must not become a tiny one.
-    this.#tickMs = Math.min(MAX_TIMER_MS, Math.max(1, timeoutMs / TICKS_PER_TIMEOUT));
+    this.#checkMs = Math.min(MAX_TIMER_MS, Math.max(1, timeoutMs / CHECKS_PER_TIMEOUT));
   }
 
-  add(call: PendingCall): void {
-    call.startTick = this.tick;
+  add(call: PendingCall, now: number): void {
     call.previous = this.tail;
     if (this.tail === undefined) this.head = call;
     else this.tail.next = call;
     this.tail = call;
-    if (this.#timer === undefined) {
-      this.#timer = setInterval(this.#advance, this.#tickMs);
-      this.#timer.unref();
-    }
+    if (this.#timer === undefined || now - this.#lastCheck > 4 * this.#checkMs + 1_000) this.#startTimer(now);
   }
 
   remove(call: PendingCall): void {
@@ -67,12 +64,16 @@ class DeadlineList {
     call.next = undefined;
   }
 
-  readonly #advance = (): void => {
-    this.tick++;
-    // Strictly more than TICKS_PER_TIMEOUT ticks: a call started just before a tick still gets its time.
-    while (this.head !== undefined && this.tick - this.head.startTick > TICKS_PER_TIMEOUT) {
-      this.head.expire();
-    }
+  #startTimer(now: number): void {
+    clearInterval(this.#timer);
+    this.#lastCheck = now;
+    this.#timer = setInterval(this.#check, this.#checkMs);
+  }
+
+  readonly #check = (): void => {
+    const now = performance.now();
+    this.#lastCheck = now;
+    while (this.head !== undefined && this.head.deadline <= now) this.head.expire();
     if (this.head === undefined) {
       clearInterval(this.#timer);
       this.#timer = undefined;
@@ -94,8 +95,10 @@ function deadlineListFor(timeoutMs: number): DeadlineList {
 class PendingCall<T = unknown> {
   previous: PendingCall | undefined = undefined;
   next: PendingCall | undefined = undefined;
-  startTick = 0;
+  readonly deadline: number;
   #settled = false;
+  /** The last "not executed" reply, reported if the deadline passes while retrying. */
+  #retried: Error | undefined = undefined;
   readonly #list: DeadlineList;
 
   constructor(
@@ -105,8 +108,11 @@ class PendingCall<T = unknown> {
     readonly resolve: (value: T) => void,
     readonly reject: (error: unknown) => void,
   ) {
+    // A monotonic clock: deadlines of one list then never go backwards, whatever the wall clock does.
+    const now = performance.now();
+    this.deadline = now + timeoutMs;
     this.#list = deadlineListFor(timeoutMs);
-    this.#list.add(this as PendingCall);
+    this.#list.add(this as PendingCall, now);
   }
 
   readonly attempt = (): void => {
@@ -124,10 +130,12 @@ class PendingCall<T = unknown> {
   expire(): void {
     this.#finish();
     this.reject(
-      new SessionStoreError(
-        ErrorCodes.STORE_TIMEOUT,
-        `Redis did not answer ${this.operation} within ${this.timeoutMs} ms`,
-      ),
+      this.#retried
+        ? asStoreError(this.operation, this.#retried)
+        : new SessionStoreError(
+            ErrorCodes.STORE_TIMEOUT,
+            `Redis did not answer ${this.operation} within ${this.timeoutMs} ms`,
+          ),
     );
   }
 
@@ -141,6 +149,7 @@ class PendingCall<T = unknown> {
     if (this.#settled) return;
     // Retried until the call expires: the list ends it at its deadline even while a retry waits.
     if (error instanceof Error && RETRYABLE.test(error.message)) {
+      this.#retried = error;
       setTimeout(this.attempt, RETRY_DELAY_MS);
       return;
     }
@@ -154,8 +163,18 @@ class PendingCall<T = unknown> {
   }
 }
 
+/** ioredis's own commandTimeout, which fires about when ours does: a timeout all the same. */
+const CLIENT_TIMEOUT = /^Command timed out\b/;
+
 function asStoreError(operation: string, error: unknown): SessionStoreError {
   if (error instanceof SessionStoreError) return error;
+  if (error instanceof Error && CLIENT_TIMEOUT.test(error.message)) {
+    return new SessionStoreError(
+      ErrorCodes.STORE_TIMEOUT,
+      `Redis did not answer ${operation} in time (${error.message})`,
+      error,
+    );
+  }
   return new SessionStoreError(
     ErrorCodes.STORE_UNAVAILABLE,
     `Redis ${operation} failed: ${(error as Error)?.message ?? String(error)}`,

@@ -168,7 +168,7 @@ describe("session cookie serialisation", () => {
 });
 
 describe("held responses", () => {
-  async function serve(handler: (res: ServerResponse) => void) {
+  async function serve(handler: (res: ServerResponse) => void, header = "x-none") {
     const server = createServer((_req, res) => handler(res));
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const address = server.address();
@@ -178,6 +178,7 @@ describe("held responses", () => {
       return {
         status: response.status,
         cookie: response.headers.get("set-cookie"),
+        header: response.headers.get(header),
         body: await response.text(),
       };
     } finally {
@@ -197,23 +198,49 @@ describe("held responses", () => {
       });
       expect(res.end).not.toBe(end);
     });
-    expect(result).toEqual({ status: 201, cookie: "sid=abc; Path=/", body: "one,two" });
+    expect(result).toMatchObject({ status: 201, cookie: "sid=abc; Path=/", body: "one,two" });
     expect(after?.own).toBe(false);
   });
 
-  it("lets the response go in the same tick when the commit has nothing to do (null)", async () => {
+  it("lets a response ended in one call go in the same tick when the commit has nothing to do (null)", async () => {
     let sentSynchronously = false;
     let ownEnd = true;
     const result = await serve((res) => {
       commitBeforeResponse(res, () => null);
-      res.writeHead(200, { "content-type": "text/plain" });
+      res.setHeader("content-type", "text/plain");
       res.end("read only");
       sentSynchronously = res.writableEnded;
       ownEnd = Object.hasOwn(res, "end");
     });
-    expect(result).toEqual({ status: 200, cookie: null, body: "read only" });
+    expect(result).toMatchObject({ status: 200, cookie: null, body: "read only" });
     expect(sentSynchronously).toBe(true);
     expect(ownEnd).toBe(false);
+  });
+
+  it("still holds a response begun with writeHead when there is nothing to commit: headers can follow", async () => {
+    const result = await serve((res) => {
+      commitBeforeResponse(res, () => null);
+      res.writeHead(200, { "content-type": "text/plain" });
+      res.setHeader("x-extra", "1");
+      res.end("read only");
+    });
+    expect(result).toMatchObject({ status: 200, body: "read only" });
+    const extra = await serve((res) => {
+      commitBeforeResponse(res, () => null);
+      res.writeHead(200);
+      res.setHeader("x-extra", "1");
+      res.end();
+    }, "x-extra");
+    expect(extra.header).toBe("1");
+  });
+
+  it("answers 500, and keeps the process up, when a held call of the handler's throws on replay", async () => {
+    const result = await serve((res) => {
+      commitBeforeResponse(res, async () => undefined);
+      res.writeHead(42);
+      res.end("never");
+    });
+    expect(result.status).toBe(500);
   });
 
   it("puts back a method the response had as its own, and answers 503 when the commit fails", async () => {

@@ -100,7 +100,7 @@ describe("withTimeout (DESIGN rule 9: every command has a timeout)", () => {
     expect(attempts).toBe(3);
   });
 
-  it("stops retrying at the deadline: a Redis that keeps loading is a timeout", async () => {
+  it("stops retrying at the deadline and reports the last reply", async () => {
     let attempts = 0;
     const { ms, error } = await settle(
       withTimeout("GET", 200, async () => {
@@ -108,12 +108,39 @@ describe("withTimeout (DESIGN rule 9: every command has a timeout)", () => {
         throw new Error("TRYAGAIN Multiple keys request during rehashing of slot");
       }),
     );
-    expectStoreError(error, ErrorCodes.STORE_TIMEOUT);
+    expectStoreError(error, ErrorCodes.STORE_UNAVAILABLE);
+    expect((error as Error).message).toMatch(/Redis GET failed: TRYAGAIN/);
     expect(ms).toBeLessThan(200 * (9 / 8) + 60);
     expect(attempts).toBeGreaterThanOrEqual(2);
     const attemptsAtTimeout = attempts;
     await new Promise((resolve) => setTimeout(resolve, 120));
     expect(attempts).toBe(attemptsAtTimeout);
+  });
+});
+
+describe("withTimeout and the event loop", () => {
+  it("does not add up the loop's lag: a call blocked behind busy ticks still fails near its deadline", async () => {
+    const hanging = settle(withTimeout("GET", 160, never));
+    // Busy turns of 15 ms each: a repeating timer is late by that much on every tick.
+    const busyUntil = performance.now() + 200;
+    while (performance.now() < busyUntil) {
+      const turnEnd = performance.now() + 15;
+      while (performance.now() < turnEnd) {}
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const { ms, error } = await hanging;
+    expectStoreError(error, ErrorCodes.STORE_TIMEOUT);
+    expect(ms).toBeLessThan(160 * (9 / 8) + 15 + 60);
+  });
+
+  it("keeps the process alive while a call is pending, as a timer per call did", async () => {
+    const handles = () => process.getActiveResourcesInfo().filter((name) => name === "Timeout").length;
+    const before = handles();
+    const hanging = settle(withTimeout("GET", 90, never));
+    expect(handles()).toBeGreaterThan(before);
+    await hanging;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(handles()).toBeLessThanOrEqual(before);
   });
 });
 
@@ -125,5 +152,14 @@ describe("withTimeout with a timeout beyond Node's timer range", () => {
       new Promise((resolve) => setTimeout(() => resolve("pending"), 50)),
     ]);
     expect(first).toBe("pending");
+  });
+});
+
+describe("withTimeout and the client's own timeout", () => {
+  it("reports ioredis's 'Command timed out' as STORE_TIMEOUT, not as an unavailable Redis", async () => {
+    const { error } = await settle(
+      withTimeout("GET", TIMEOUT_MS, () => Promise.reject(new Error("Command timed out"))),
+    );
+    expectStoreError(error, ErrorCodes.STORE_TIMEOUT);
   });
 });

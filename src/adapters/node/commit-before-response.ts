@@ -96,18 +96,41 @@ function queue(res: HeldResponse, name: ResponseMethod, args: unknown[]): HeldRe
   if (hold.committing) return res;
   hold.committing = true;
   const committing = hold.commit();
-  if (committing === null) {
+  // A read that changed nothing, ended in one call (res.end, as res.send and res.json do): the response
+  // goes on in this tick. After a writeHead or write it stays held until the next microtask, as for a
+  // commit: a handler may still set headers then, whether or not the session changed.
+  if (committing === null && name === "end") {
     replay(res, hold, undefined);
     return res;
   }
-  committing.then(
-    (setCookie) => replay(res, hold, setCookie),
+  (committing ?? NOTHING_TO_COMMIT).then(
+    (setCookie) => replayCaught(res, hold, setCookie),
     (error: unknown) => {
       release(res, hold);
       sendCommitFailure(res, error);
     },
   );
   return res;
+}
+
+const NOTHING_TO_COMMIT: Promise<undefined> = Promise.resolve(undefined);
+
+/**
+ * replay() after a commit, where a call of the handler's that throws (writeHead(42)) would otherwise be
+ * an unhandled rejection and end the process: the response is failed instead.
+ */
+function replayCaught(res: HeldResponse, hold: Hold, setCookie: string | undefined): void {
+  try {
+    replay(res, hold, setCookie);
+  } catch (error) {
+    if (res.headersSent) {
+      res.destroy(error instanceof Error ? error : undefined);
+      return;
+    }
+    for (const name of res.getHeaderNames()) res.removeHeader(name);
+    res.writeHead(500, { "content-type": "text/plain; charset=utf-8" });
+    res.end("Internal Server Error\n");
+  }
 }
 
 /** Releases the response and makes the calls it held, with the commit's Set-Cookie header first. */
