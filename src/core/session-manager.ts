@@ -693,7 +693,17 @@ export class SessionManager implements SessionBackend {
   #sessionCookie(state: SessionState, now: number): string {
     state.cookieDue = this.#rolling;
     const maxAgeMs = this.cookie.persistent ? this.#remainingMs(state.times, now) : undefined;
-    return serializeSessionCookie(this.cookie, this.#signer.sign(state.id), maxAgeMs, state.secureRequest);
+    return serializeSessionCookie(this.cookie, this.#signedId(state), maxAgeMs, state.secureRequest);
+  }
+
+  /** "<id>.<mac>" under the current secret; the MAC of a cookie already verified or issued is reused. */
+  #signedId(state: SessionState): string {
+    const known = this.#verifiedCookies.currentMac(state.keyHash);
+    if (known !== undefined) return `${state.id}.${known}`;
+    const signed = this.#signer.sign(state.id);
+    // The browser sends it back on its next request: remembered now, that request needs no HMAC either.
+    this.#verifiedCookies.remember(state.keyHash, signed.slice(signed.lastIndexOf(".") + 1), false);
+    return signed;
   }
 
   #clearingCookie(secureRequest: boolean): string {

@@ -25,6 +25,16 @@ export class VerifiedCookies {
     return before.signedWithOldSecret;
   }
 
+  /**
+   * The MAC under the current (first) secret of the session whose key id this is, when a cookie of it was
+   * verified or issued: re-issuing that session's cookie then needs no HMAC. (The key id is a 132-bit hash
+   * of the ID, so an entry belongs to that one ID.)
+   */
+  currentMac(keyId: string): string | undefined {
+    const known = this.#current.get(keyId) ?? this.#previous.get(keyId);
+    return known === undefined || known.signedWithOldSecret ? undefined : known.mac;
+  }
+
   remember(keyId: string, mac: string, signedWithOldSecret: boolean): void {
     this.#add(keyId, { mac, signedWithOldSecret });
   }

@@ -321,3 +321,48 @@ describe("commitUnlessQuiet (what the adapters call at the end of a request)", (
     expect(after.user).toBe("bob");
   });
 });
+
+describe("re-issuing a session's cookie", () => {
+  const OTHER_SECRET = "another-secret-of-at-least-32-characters-0123";
+
+  it("reuses the MAC verified for the same ID, and signs afresh under a new first secret", async () => {
+    const store = createMemoryStore();
+    const manager = new SessionManager({ store, secret: TEST_SECRET });
+    const fresh = (await manager.load({ cookieHeader: undefined, secure: false })) as unknown as Record<
+      string,
+      unknown
+    >;
+    fresh.n = 1;
+    const issued = cookieOf(await manager.commit(fresh as never));
+
+    const writer = (await manager.load({ cookieHeader: issued, secure: false })) as unknown as Record<
+      string,
+      unknown
+    >;
+    writer.n = 2;
+    expect(cookieOf(await manager.commit(writer as never))).toBe(issued);
+
+    // The old secret still verifies, the new one signs: the re-issued cookie is signed by the new one only.
+    const rotated = new SessionManager({ store, secret: [OTHER_SECRET, TEST_SECRET] });
+    const renewed = (await rotated.load({ cookieHeader: issued, secure: false })) as unknown as Record<
+      string,
+      unknown
+    >;
+    expect(renewed.n).toBe(2);
+    const reissued = cookieOf(await rotated.commit(renewed as never));
+    expect(reissued).not.toBe(issued);
+    expect(reissued.split(".")[0]).toBe(issued.split(".")[0]);
+    const newOnly = new SessionManager({ store, secret: OTHER_SECRET });
+    const next = (await newOnly.load({ cookieHeader: reissued, secure: false })) as unknown as Record<
+      string,
+      unknown
+    >;
+    expect(next.n).toBe(2);
+    const oldOnly = new SessionManager({ store, secret: TEST_SECRET });
+    const refused = (await oldOnly.load({ cookieHeader: reissued, secure: false })) as unknown as Record<
+      string,
+      unknown
+    >;
+    expect(refused.n).toBeUndefined();
+  });
+});
