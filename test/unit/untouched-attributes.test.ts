@@ -287,37 +287,30 @@ describe("event data of a stored record", () => {
   });
 });
 
+/** A loaded session seen as its attributes. */
+async function loadAttributes(manager: SessionManager, cookieHeader: string | undefined) {
+  return (await manager.load({ cookieHeader, secure: false })) as unknown as Record<string, unknown>;
+}
+
 describe("commitUnlessQuiet (what the adapters call at the end of a request)", () => {
   it("answers null at once for a read that changed nothing, and commit()'s promise otherwise", async () => {
     const { manager } = countingManager();
-    const fresh = (await manager.load({ cookieHeader: undefined, secure: false })) as unknown as Record<
-      string,
-      unknown
-    >;
+    const fresh = await loadAttributes(manager, undefined);
     fresh.user = "ann";
     const creating = manager.commitUnlessQuiet(fresh as never);
     expect(creating).toBeInstanceOf(Promise);
     const cookie = cookieOf((await creating) ?? undefined);
 
-    const reader = (await manager.load({ cookieHeader: cookie, secure: false })) as unknown as Record<
-      string,
-      unknown
-    >;
+    const reader = await loadAttributes(manager, cookie);
     expect(reader.user).toBe("ann");
     expect(manager.commitUnlessQuiet(reader as never)).toBeNull();
 
-    const writer = (await manager.load({ cookieHeader: cookie, secure: false })) as unknown as Record<
-      string,
-      unknown
-    >;
+    const writer = await loadAttributes(manager, cookie);
     writer.user = "bob";
     const writing = manager.commitUnlessQuiet(writer as never);
     expect(writing).toBeInstanceOf(Promise);
     await writing;
-    const after = (await manager.load({ cookieHeader: cookie, secure: false })) as unknown as Record<
-      string,
-      unknown
-    >;
+    const after = await loadAttributes(manager, cookie);
     expect(after.user).toBe("bob");
   });
 });
@@ -328,41 +321,26 @@ describe("re-issuing a session's cookie", () => {
   it("reuses the MAC verified for the same ID, and signs afresh under a new first secret", async () => {
     const store = createMemoryStore();
     const manager = new SessionManager({ store, secret: TEST_SECRET });
-    const fresh = (await manager.load({ cookieHeader: undefined, secure: false })) as unknown as Record<
-      string,
-      unknown
-    >;
+    const fresh = await loadAttributes(manager, undefined);
     fresh.n = 1;
     const issued = cookieOf(await manager.commit(fresh as never));
 
-    const writer = (await manager.load({ cookieHeader: issued, secure: false })) as unknown as Record<
-      string,
-      unknown
-    >;
+    const writer = await loadAttributes(manager, issued);
     writer.n = 2;
     expect(cookieOf(await manager.commit(writer as never))).toBe(issued);
 
     // The old secret still verifies, the new one signs: the re-issued cookie is signed by the new one only.
     const rotated = new SessionManager({ store, secret: [OTHER_SECRET, TEST_SECRET] });
-    const renewed = (await rotated.load({ cookieHeader: issued, secure: false })) as unknown as Record<
-      string,
-      unknown
-    >;
+    const renewed = await loadAttributes(rotated, issued);
     expect(renewed.n).toBe(2);
     const reissued = cookieOf(await rotated.commit(renewed as never));
     expect(reissued).not.toBe(issued);
     expect(reissued.split(".")[0]).toBe(issued.split(".")[0]);
     const newOnly = new SessionManager({ store, secret: OTHER_SECRET });
-    const next = (await newOnly.load({ cookieHeader: reissued, secure: false })) as unknown as Record<
-      string,
-      unknown
-    >;
+    const next = await loadAttributes(newOnly, reissued);
     expect(next.n).toBe(2);
     const oldOnly = new SessionManager({ store, secret: TEST_SECRET });
-    const refused = (await oldOnly.load({ cookieHeader: reissued, secure: false })) as unknown as Record<
-      string,
-      unknown
-    >;
+    const refused = await loadAttributes(oldOnly, reissued);
     expect(refused.n).toBeUndefined();
   });
 });
