@@ -126,7 +126,12 @@ export class RedisStore implements SessionStore {
     });
   }
 
-  /** Not async: the read of every request costs the GET's promise and one `then`, no more. */
+  /**
+   * Not async: the read of every request costs the GET's promise and one `then`, no more. Bounded by our
+   * own deadline even though the ioredis client has a commandTimeout: ioredis starts that timer only when
+   * it sends, and with auto-pipelining a command can wait unsent behind a hung pipeline, so alone it
+   * bounds a call at twice the timeout (rule 9; test/command-timeout-bound.test.ts).
+   */
   load(keyHash: string): Promise<StoredRecord | null> {
     const connection = this.#connected;
     if (connection === undefined) return this.#connection.then(() => this.load(keyHash));

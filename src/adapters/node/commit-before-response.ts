@@ -7,7 +7,7 @@ type Method = (this: ServerResponse, ...args: unknown[]) => unknown;
 
 /** The state of one held response, reached from the shared interceptors through `this[HOLD]`. */
 interface Hold {
-  /** null: known at once that nothing is to be written (a read), the response goes on in the same tick. */
+  /** null: known at once that nothing is to be written (a read that changed nothing). */
   commit: () => Promise<string | undefined> | null;
   /** The calls made while held, replayed in order once the commit has landed. */
   queued: [ResponseMethod, unknown[]][];
@@ -123,13 +123,11 @@ function replayCaught(res: HeldResponse, hold: Hold, setCookie: string | undefin
   try {
     replay(res, hold, setCookie);
   } catch (error) {
-    if (res.headersSent) {
-      res.destroy(error instanceof Error ? error : undefined);
-      return;
-    }
-    for (const name of res.getHeaderNames()) res.removeHeader(name);
-    res.writeHead(500, { "content-type": "text/plain; charset=utf-8" });
-    res.end("Internal Server Error\n");
+    replaceResponse(res, error, {
+      status: 500,
+      headers: { "content-type": "text/plain; charset=utf-8" },
+      body: "Internal Server Error\n",
+    });
   }
 }
 
@@ -166,13 +164,24 @@ export function appendSetCookie(res: ServerResponse, setCookie: string): void {
 }
 
 function sendCommitFailure(res: ServerResponse, error: unknown): void {
-  const failure = commitFailureResponse(error);
+  replaceResponse(res, error, commitFailureResponse(error));
+}
+
+/**
+ * Sends `replacement` instead of whatever the handler had set up; once headers are out, only closing the
+ * connection is left.
+ */
+function replaceResponse(
+  res: ServerResponse,
+  error: unknown,
+  replacement: { status: number; headers: Record<string, string>; body: string },
+): void {
   if (res.headersSent) {
     res.destroy(error instanceof Error ? error : undefined);
     return;
   }
   // Drop the handler's headers too: a Location or Set-Cookie from a failed login must not leave.
   for (const name of res.getHeaderNames()) res.removeHeader(name);
-  res.writeHead(failure.status, failure.headers);
-  res.end(failure.body);
+  res.writeHead(replacement.status, replacement.headers);
+  res.end(replacement.body);
 }
