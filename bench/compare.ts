@@ -14,7 +14,7 @@
 import { execFileSync } from "node:child_process";
 import os from "node:os";
 import { redisCommand, startRedisServer } from "../test/harness/redis-server.js";
-import { isVariant, ROUTE_REQUEST, ROUTES, type Route, type Variant } from "./apps/variants.js";
+import { isVariant, ROUTE_REQUEST, ROUTES, type Route, VARIANT_INFO, type Variant } from "./apps/variants.js";
 import { type AppProcess, startApp } from "./lib/app-process.js";
 import { buildSessionkit } from "./lib/build.js";
 import { processCpuSec } from "./lib/cpu.js";
@@ -90,9 +90,11 @@ async function main(): Promise<void> {
     for (const [label, variant, dir] of contenders) {
       process.env[BUILD_ENV] = dir;
       const app = await startApp(variant, redis.url, core === undefined ? {} : { core });
-      const cookies = variant.endsWith("ceiling")
-        ? dummyCookies(POOL_SIZE)
-        : await loginPool(app.port, POOL_SIZE);
+      const { layer } = VARIANT_INFO[variant];
+      const cookies =
+        layer === "ceiling" || layer === "diagnostic"
+          ? dummyCookies(POOL_SIZE)
+          : await loginPool(app.port, POOL_SIZE);
       apps.set(label, { app, cookies });
     }
     const labels = [...apps.keys()];

@@ -1,6 +1,7 @@
-import type { ClusterOptions, RedisOptions } from "ioredis";
+import type { ClusterOptions, Redis, RedisOptions } from "ioredis";
 import { publishDiagnostic } from "../core/diagnostics.js";
 import { SessionConfigError } from "../core/errors.js";
+import { timeoutOnlyWhileConnecting } from "./handshake-timeout.js";
 import type { IoredisConnectionOptions } from "./ioredis-connection.js";
 import { formatHostPort, type HostPort, type RedisTarget } from "./redis-url.js";
 import { type Ask, checkClusterState } from "./verify-redis.js";
@@ -31,10 +32,9 @@ function baseOptions(target: RedisTarget, options: CreateOptions): RedisOptions 
     ...(target.tls ? { tls: {} } : {}),
     // Fail fast instead of queueing while disconnected: a request must never wait on an offline queue.
     enableOfflineQueue: false,
-    // Besides sessionkit's own deadline on every call (redis/with-timeout.ts): ioredis's timer also covers
-    // the commands ioredis sends itself (the ready check after a connect): without it a connection that is
-    // accepted but never answers stays "connecting" for ever and nothing recovers; and QUIT on a frozen
-    // server would never return, so close() would hang.
+    // For the commands ioredis sends itself (the handshake after a connect, QUIT): sessionkit bounds its
+    // own calls (redis/with-timeout.ts). Dropped while a standalone or Sentinel client is ready
+    // (handshake-timeout.ts); a cluster's node clients keep it.
     commandTimeout: options.commandTimeoutMs,
     maxRetriesPerRequest: 1,
     connectTimeout: Math.max(options.commandTimeoutMs, 2000),
@@ -54,6 +54,12 @@ function reportErrors<T extends { on(event: "error", listener: (error: Error) =>
   return client;
 }
 
+/** A standalone or Sentinel client of sessionkit's: errors reported, ioredis's timer only while connecting. */
+function nodeClient(client: Redis, options: CreateOptions): Redis {
+  timeoutOnlyWhileConnecting(client, options.commandTimeoutMs);
+  return reportErrors(client);
+}
+
 /** Creates the ioredis client(s) a URL names. Sentinel targets are checked first (see checkSentinels). */
 export async function createIoredisClients(
   target: RedisTarget,
@@ -68,12 +74,13 @@ export async function createIoredisClients(
           "replicaReads on a redis:// URL needs the replica's address: redis://primary:6379?replica=host:port",
         );
       }
-      const writer = reportErrors(
+      const writer = nodeClient(
         new Redis({ ...base, host: target.node.host, port: target.node.port, db: target.db }),
+        options,
       );
       const reader =
         options.replicaReads && target.replica
-          ? reportErrors(
+          ? nodeClient(
               new Redis({
                 ...base,
                 host: target.replica.host,
@@ -81,6 +88,7 @@ export async function createIoredisClients(
                 db: target.db,
                 readOnly: true,
               }),
+              options,
             )
           : undefined;
       return { writer, reader, readsFromReplicas: reader !== undefined };
@@ -95,9 +103,9 @@ export async function createIoredisClients(
         enableTLSForSentinelMode: target.tls,
         sentinelRetryStrategy: (attempt: number) => Math.min(attempt * 100, 1000),
       };
-      const writer = reportErrors(new Redis(sentinelOptions));
+      const writer = nodeClient(new Redis(sentinelOptions), options);
       const reader = options.replicaReads
-        ? reportErrors(new Redis({ ...sentinelOptions, role: "slave" }))
+        ? nodeClient(new Redis({ ...sentinelOptions, role: "slave" }), options)
         : undefined;
       return { writer, reader, readsFromReplicas: reader !== undefined };
     }

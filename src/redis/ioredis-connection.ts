@@ -1,4 +1,5 @@
 import type { Cluster, Redis } from "ioredis";
+import { quitBounded } from "./handshake-timeout.js";
 import { isNoScriptError } from "./lua-script.js";
 import type { LuaScript, RedisConnection, RedisNodeHandle, Topology } from "./redis-connection.js";
 
@@ -106,7 +107,7 @@ export function ioredisConnection(options: IoredisConnectionOptions): RedisConne
     },
     async close() {
       if (!owned) return;
-      await Promise.all(clients.map((c) => c.quit().catch(() => c.disconnect())));
+      await Promise.all(clients.map(quitBounded));
     },
   };
 }

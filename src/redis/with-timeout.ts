@@ -20,8 +20,29 @@ const RETRY_DELAY_MS = 50;
  */
 export function withTimeout<T>(operation: string, timeoutMs: number, call: () => Promise<T>): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    new PendingCall<T>(operation, timeoutMs, call, resolve, reject).attempt();
+    new PendingCall<T, T>(operation, timeoutMs, call, passValue, undefined, resolve, reject).attempt();
   });
+}
+
+/**
+ * withTimeout with the caller's handlers applied inside (a reply turned into a record, an error into a
+ * result): the same as `withTimeout(...).then(onValue, onError)`, one promise and one microtask fewer on
+ * every request's read. A handler that throws rejects the returned promise.
+ */
+export function withTimeoutThen<T, R>(
+  operation: string,
+  timeoutMs: number,
+  call: () => Promise<T>,
+  onValue: (value: T) => R,
+  onError: (error: SessionStoreError) => R,
+): Promise<R> {
+  return new Promise<R>((resolve, reject) => {
+    new PendingCall<T, R>(operation, timeoutMs, call, onValue, onError, resolve, reject).attempt();
+  });
+}
+
+function passValue<T>(value: T): T {
+  return value;
 }
 
 /** The list's timer checks deadlines this many times per timeout. */
@@ -92,7 +113,7 @@ function deadlineListFor(timeoutMs: number): DeadlineList {
   return list;
 }
 
-class PendingCall<T = unknown> {
+class PendingCall<T = unknown, R = unknown> {
   previous: PendingCall | undefined = undefined;
   next: PendingCall | undefined = undefined;
   readonly deadline: number;
@@ -105,7 +126,9 @@ class PendingCall<T = unknown> {
     readonly operation: string,
     readonly timeoutMs: number,
     readonly call: () => Promise<T>,
-    readonly resolve: (value: T) => void,
+    readonly onValue: (value: T) => R,
+    readonly onError: ((error: SessionStoreError) => R) | undefined,
+    readonly resolve: (result: R) => void,
     readonly reject: (error: unknown) => void,
   ) {
     // A monotonic clock: deadlines of one list then never go backwards, whatever the wall clock does.
@@ -115,7 +138,7 @@ class PendingCall<T = unknown> {
     this.#list.add(this as PendingCall, now);
   }
 
-  readonly attempt = (): void => {
+  attempt(): void {
     if (this.#settled) return;
     let pending: Promise<T>;
     try {
@@ -125,11 +148,11 @@ class PendingCall<T = unknown> {
       return;
     }
     pending.then(this.#succeed, this.#fail);
-  };
+  }
 
   expire(): void {
     this.#finish();
-    this.reject(
+    this.#failWith(
       this.#retried
         ? asStoreError(this.operation, this.#retried)
         : new SessionStoreError(
@@ -142,7 +165,14 @@ class PendingCall<T = unknown> {
   readonly #succeed = (value: T): void => {
     if (this.#settled) return;
     this.#finish();
-    this.resolve(value);
+    let result: R;
+    try {
+      result = this.onValue(value);
+    } catch (error) {
+      this.reject(error);
+      return;
+    }
+    this.resolve(result);
   };
 
   readonly #fail = (error: unknown): void => {
@@ -150,12 +180,27 @@ class PendingCall<T = unknown> {
     // Retried until the call expires: the list ends it at its deadline even while a retry waits.
     if (error instanceof Error && RETRYABLE.test(error.message)) {
       this.#retried = error;
-      setTimeout(this.attempt, RETRY_DELAY_MS);
+      setTimeout(() => this.attempt(), RETRY_DELAY_MS);
       return;
     }
     this.#finish();
-    this.reject(asStoreError(this.operation, error));
+    this.#failWith(asStoreError(this.operation, error));
   };
+
+  #failWith(error: SessionStoreError): void {
+    if (this.onError === undefined) {
+      this.reject(error);
+      return;
+    }
+    let result: R;
+    try {
+      result = this.onError(error);
+    } catch (thrown) {
+      this.reject(thrown);
+      return;
+    }
+    this.resolve(result);
+  }
 
   #finish(): void {
     this.#settled = true;

@@ -8,7 +8,7 @@ import type { RedisConnection, ReplicaAck } from "../redis/redis-connection.js";
 import { parseRedisUrl } from "../redis/redis-url.js";
 import { scanKeys } from "../redis/scan-keys.js";
 import { type RedisReport, verifyRedis } from "../redis/verify-redis.js";
-import { withTimeout } from "../redis/with-timeout.js";
+import { withTimeout, withTimeoutThen } from "../redis/with-timeout.js";
 import { createKeyLayout, DEFAULT_KEY_PREFIX, type KeyLayout } from "./key-layout.js";
 import { escapePart, unescapeStored, unpackRecord, unpackRecordMap } from "./packed-record.js";
 import {
@@ -136,7 +136,10 @@ export class RedisStore implements SessionStore {
     const connection = this.#connected;
     if (connection === undefined) return this.#connection.then(() => this.load(keyHash));
     const key = this.keys.sessionKey(keyHash);
-    return withTimeout("GET", this.commandTimeoutMs, () => connection.get(key)).then(
+    return withTimeoutThen(
+      "GET",
+      this.commandTimeoutMs,
+      () => connection.get(key),
       recordOfReply,
       wrongTypeAsCorrupt,
     );
@@ -254,7 +257,7 @@ function recordOfReply(packed: string | null): StoredRecord | null {
 }
 
 /** Something that is not a string sits under the key: bad data, not an outage (rule 8). */
-function wrongTypeAsCorrupt(error: unknown): StoredRecord {
-  if (error instanceof SessionStoreError && /WRONGTYPE/.test(error.message)) return new Map();
+function wrongTypeAsCorrupt(error: SessionStoreError): StoredRecord {
+  if (/WRONGTYPE/.test(error.message)) return new Map();
   throw error;
 }

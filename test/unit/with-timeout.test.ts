@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ErrorCodes, SessionStoreError } from "../../src/core/errors.js";
-import { withTimeout } from "../../src/redis/with-timeout.js";
+import { withTimeout, withTimeoutThen } from "../../src/redis/with-timeout.js";
 
 const TIMEOUT_MS = 80;
 /** A call expires between the timeout and 9/8 of it; the rest is the event loop's scheduling noise. */
@@ -160,6 +160,46 @@ describe("withTimeout and the client's own timeout", () => {
     const { error } = await settle(
       withTimeout("GET", TIMEOUT_MS, () => Promise.reject(new Error("Command timed out"))),
     );
+    expectStoreError(error, ErrorCodes.STORE_TIMEOUT);
+  });
+});
+
+describe("withTimeoutThen (the store's read: the reply handled inside, one promise fewer)", () => {
+  const lengthOf = (value: string) => value.length;
+  const asMinusOne = (_error: SessionStoreError) => -1;
+
+  it("answers the handler's result of the call's answer", async () => {
+    await expect(withTimeoutThen("GET", TIMEOUT_MS, async () => "four", lengthOf, asMinusOne)).resolves.toBe(
+      4,
+    );
+  });
+
+  it("hands a failed call to the error handler as a SessionStoreError, a timeout included", async () => {
+    const seen: SessionStoreError[] = [];
+    const record = (error: SessionStoreError) => {
+      seen.push(error);
+      return -1;
+    };
+    await expect(
+      withTimeoutThen("GET", TIMEOUT_MS, () => Promise.reject(new Error("WRONGTYPE bad")), lengthOf, record),
+    ).resolves.toBe(-1);
+    await expect(withTimeoutThen("GET", TIMEOUT_MS, never, lengthOf, record)).resolves.toBe(-1);
+    expectStoreError(seen[0], ErrorCodes.STORE_UNAVAILABLE);
+    expect(seen[0]?.message).toMatch(/WRONGTYPE bad/);
+    expectStoreError(seen[1], ErrorCodes.STORE_TIMEOUT);
+  });
+
+  it("rejects with what a handler throws, and nothing else happens after", async () => {
+    const broken = () => {
+      throw new Error("handler bug");
+    };
+    await expect(withTimeoutThen("GET", TIMEOUT_MS, async () => "x", broken, asMinusOne)).rejects.toThrow(
+      "handler bug",
+    );
+    const rethrow = (error: SessionStoreError) => {
+      throw error;
+    };
+    const { error } = await settle(withTimeoutThen("GET", TIMEOUT_MS, never, lengthOf, rethrow));
     expectStoreError(error, ErrorCodes.STORE_TIMEOUT);
   });
 });
