@@ -188,10 +188,13 @@ async function fastifyConnectRedisApp(redisUrl: string): Promise<Running> {
   return serveFastify(app, () => client.quit());
 }
 
-/** The same client settings sessionkit uses for a URL (auto-pipelining on), without the session layer. */
+/**
+ * The same client settings sessionkit uses for a URL (auto-pipelining off: each command is written at once,
+ * which costs less CPU per request at this load than ioredis's per-tick batching), without the session layer.
+ */
 function ceilingClient(redisUrl: string): Redis {
   const url = new URL(redisUrl);
-  const client = new Redis({ host: url.hostname, port: Number(url.port), enableAutoPipelining: true });
+  const client = new Redis({ host: url.hostname, port: Number(url.port), enableAutoPipelining: false });
   client.on("error", () => {});
   return client;
 }

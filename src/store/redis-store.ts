@@ -127,10 +127,11 @@ export class RedisStore implements SessionStore {
   }
 
   /**
-   * Not async: the read of every request costs the GET's promise and one `then`, no more. Bounded by our
-   * own deadline even though the ioredis client has a commandTimeout: ioredis starts that timer only when
-   * it sends, and with auto-pipelining a command can wait unsent behind a hung pipeline, so alone it
-   * bounds a call at twice the timeout (rule 9; test/command-timeout-bound.test.ts).
+   * Not async: the read of every request costs the GET's promise and the deadline call's, no more. Bounded
+   * by our own deadline (rule 9; test/command-timeout-bound.test.ts): sessionkit's own ioredis clients
+   * arm ioredis's timer only while connecting (redis/handshake-timeout.ts), and a client the app hands in
+   * may have no timeout at all, or hold a command unsent (ioredis's auto-pipelining behind a hung batch,
+   * node-redis while it reconnects).
    */
   load(keyHash: string): Promise<StoredRecord | null> {
     const connection = this.#connected;
