@@ -165,14 +165,7 @@ class PendingCall<T = unknown, R = unknown> {
   readonly #succeed = (value: T): void => {
     if (this.#settled) return;
     this.#finish();
-    let result: R;
-    try {
-      result = this.onValue(value);
-    } catch (error) {
-      this.reject(error);
-      return;
-    }
-    this.resolve(result);
+    this.#resolveWith(this.onValue, value);
   };
 
   readonly #fail = (error: unknown): void => {
@@ -188,15 +181,17 @@ class PendingCall<T = unknown, R = unknown> {
   };
 
   #failWith(error: SessionStoreError): void {
-    if (this.onError === undefined) {
-      this.reject(error);
-      return;
-    }
+    if (this.onError === undefined) this.reject(error);
+    else this.#resolveWith(this.onError, error);
+  }
+
+  /** Resolves with the caller's handler's result, or rejects with what the handler throws. */
+  #resolveWith<A>(handler: (argument: A) => R, argument: A): void {
     let result: R;
     try {
-      result = this.onError(error);
-    } catch (thrown) {
-      this.reject(thrown);
+      result = handler(argument);
+    } catch (error) {
+      this.reject(error);
       return;
     }
     this.resolve(result);
