@@ -302,6 +302,7 @@ async function redisCpuSec(port: number): Promise<number> {
  * ceiling and its connect-redis counterpart.
  */
 const MEASUREMENT_ORDER: readonly Variant[] = [
+  "fastify-ceiling-plain",
   "fastify-ceiling",
   "fastify-sessionkit",
   "fastify-connect-redis",

@@ -14,6 +14,7 @@ import { Redis } from "ioredis";
 import { createClient } from "redis";
 import type * as ExpressAdapter from "../../src/adapters/express/index.js";
 import type * as FastifyAdapter from "../../src/adapters/fastify/index.js";
+import type * as WriteBatch from "../../src/redis/write-batch.js";
 import { builtModule } from "../lib/build.js";
 import { BENCH_SECRET, BENCH_USER, type Cart, CEILING_KEY, makeCart } from "../lib/payload.js";
 import { isVariant, type Variant } from "./variants.js";
@@ -189,13 +190,20 @@ async function fastifyConnectRedisApp(redisUrl: string): Promise<Running> {
 }
 
 /**
- * The same client settings sessionkit uses for a URL (auto-pipelining off: each command is written at once,
- * which costs less CPU per request at this load than ioredis's per-tick batching), without the session layer.
+ * "sessionkit": the transport sessionkit gives its own clients (ioredis, auto-pipelining off, a loop turn's
+ * commands in one write: src/redis/write-batch.ts), so the ceiling stays the fastest one-GET app and a
+ * ratio to it measures the session layer alone. "plain": ioredis as it comes (every command its own write).
  */
-function ceilingClient(redisUrl: string): Redis {
+type Transport = "sessionkit" | "plain";
+
+async function ceilingClient(redisUrl: string, transport: Transport): Promise<Redis> {
   const url = new URL(redisUrl);
   const client = new Redis({ host: url.hostname, port: Number(url.port), enableAutoPipelining: false });
   client.on("error", () => {});
+  if (transport === "sessionkit") {
+    const { batchWritesPerTurn } = await builtModule<typeof WriteBatch>("redis/write-batch");
+    batchWritesPerTurn(client);
+  }
   return client;
 }
 
@@ -205,7 +213,7 @@ function ceilingBody(value: string | null) {
 }
 
 async function expressCeilingApp(redisUrl: string, dictionary = false): Promise<Running> {
-  const client = ceilingClient(redisUrl);
+  const client = await ceilingClient(redisUrl, "sessionkit");
   const app = express();
   if (dictionary) {
     // What sessionkit/express does to req and res (src/adapters/node/dictionary-mode.ts), nothing else.
@@ -236,8 +244,8 @@ async function expressCeilingApp(redisUrl: string, dictionary = false): Promise<
   return serveExpress(app, () => client.quit());
 }
 
-async function fastifyCeilingApp(redisUrl: string): Promise<Running> {
-  const client = ceilingClient(redisUrl);
+async function fastifyCeilingApp(redisUrl: string, transport: Transport = "sessionkit"): Promise<Running> {
+  const client = await ceilingClient(redisUrl, transport);
   const app = Fastify({ logger: false });
   app.post("/login", async (_request, reply) => reply.code(204).send());
   const oneGet = async () => ceilingBody(await client.get(CEILING_KEY));
@@ -261,6 +269,7 @@ const STARTERS: Record<Variant, (redisUrl: string) => Promise<Running>> = {
   "express-ceiling": expressCeilingApp,
   "fastify-ceiling": fastifyCeilingApp,
   "express-ceiling-dict": (redisUrl) => expressCeilingApp(redisUrl, true),
+  "fastify-ceiling-plain": (redisUrl) => fastifyCeilingApp(redisUrl, "plain"),
 };
 
 async function main(): Promise<void> {

@@ -15,6 +15,7 @@ export const VARIANTS = [
   "express-ceiling",
   "fastify-ceiling",
   "express-ceiling-dict",
+  "fastify-ceiling-plain",
 ] as const;
 export type Variant = (typeof VARIANTS)[number];
 
@@ -70,13 +71,15 @@ export const VARIANT_INFO: Record<Variant, VariantInfo> = {
     framework: "express",
     layer: "ceiling",
     label: "(e) Express, one raw GET (ceiling)",
-    setup: "no session layer: one ioredis GET of a 1 KB value per request",
+    setup:
+      "no session layer: one ioredis GET of a 1 KB value per request, on the transport sessionkit gives its own clients (a loop turn's commands in one write)",
   },
   "fastify-ceiling": {
     framework: "fastify",
     layer: "ceiling",
     label: "(f) Fastify, one raw GET (ceiling)",
-    setup: "no session layer: one ioredis GET of a 1 KB value per request",
+    setup:
+      "no session layer: one ioredis GET of a 1 KB value per request, on the transport sessionkit gives its own clients (a loop turn's commands in one write)",
   },
   "express-ceiling-dict": {
     framework: "express",
@@ -84,6 +87,13 @@ export const VARIANT_INFO: Record<Variant, VariantInfo> = {
     label: "(g) Express ceiling, req/res in dictionary mode (diagnostic)",
     setup:
       "(e) plus a first middleware that only switches req and res to dictionary properties, as sessionkit/express does: shows how much of (a) is that Express-wide effect",
+  },
+  "fastify-ceiling-plain": {
+    framework: "fastify",
+    layer: "diagnostic",
+    label: "(h) Fastify, one plain ioredis GET (diagnostic)",
+    setup:
+      "(f) on ioredis as it comes: every command its own write, where (f) batches a loop turn's commands into one write as sessionkit's own clients do",
   },
 };
 

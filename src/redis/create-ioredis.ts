@@ -5,6 +5,7 @@ import { timeoutOnlyWhileConnecting } from "./handshake-timeout.js";
 import type { IoredisConnectionOptions } from "./ioredis-connection.js";
 import { formatHostPort, type HostPort, type RedisTarget } from "./redis-url.js";
 import { type Ask, checkClusterState } from "./verify-redis.js";
+import { batchWritesPerTurn } from "./write-batch.js";
 
 type Ioredis = { Redis: typeof import("ioredis").Redis; Cluster: typeof import("ioredis").Cluster };
 
@@ -58,9 +59,13 @@ function reportErrors<T extends { on(event: "error", listener: (error: Error) =>
   return client;
 }
 
-/** A standalone or Sentinel client of sessionkit's: errors reported, ioredis's timer only while connecting. */
+/**
+ * A standalone or Sentinel client of sessionkit's: errors reported, ioredis's timer only while connecting,
+ * a turn's commands in one write.
+ */
 function nodeClient(client: Redis, options: CreateOptions): Redis {
   timeoutOnlyWhileConnecting(client, options.commandTimeoutMs);
+  batchWritesPerTurn(client);
   return reportErrors(client);
 }
 
@@ -129,6 +134,8 @@ export async function createIoredisClients(
         slotsRefreshTimeout: Math.max(options.commandTimeoutMs, 1000),
       };
       const writer = reportErrors(new Cluster(target.nodes, clusterOptions));
+      // The Cluster creates its node clients itself (and new ones after a topology change).
+      writer.on("+node", (node: Redis) => batchWritesPerTurn(node));
       return { writer, readsFromReplicas: options.replicaReads };
     }
   }
