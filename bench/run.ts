@@ -95,7 +95,7 @@ function parseOptions(argv: string[]): Options {
     connections: 32,
     poolSize: quick ? 200 : 1000,
     countRequests: quick ? 100 : 1000,
-    // The diagnostic variant (g) only in the full run: --quick must stay under two minutes.
+    // The diagnostic variants (g) (h) only in the full run: --quick must stay under two minutes.
     variants: VARIANTS.filter((v) => !quick || VARIANT_INFO[v].layer !== "diagnostic"),
     routes: [...ROUTES],
     memorySessions: 10_000,

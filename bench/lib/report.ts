@@ -173,6 +173,7 @@ const COLORS: Record<string, string> = {
   "express-connect-redis": "#f0883e",
   "fastify-connect-redis": "#b35900",
   "express-ceiling-dict": "#8c959f",
+  "fastify-ceiling-plain": "#57606a",
 };
 
 const CHART_LABELS: Record<string, string> = {
@@ -181,6 +182,7 @@ const CHART_LABELS: Record<string, string> = {
   "express-connect-redis": "(c) Express + express-session + connect-redis",
   "fastify-connect-redis": "(d) Fastify + @fastify/session + connect-redis",
   "express-ceiling-dict": "(g) Express ceiling, dictionary req/res",
+  "fastify-ceiling-plain": "(h) Fastify, one plain ioredis GET",
 };
 
 function escapeXml(text: string): string {
