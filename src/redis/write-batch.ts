@@ -1,5 +1,8 @@
 import type { Redis } from "ioredis";
 
+type Command = Parameters<Redis["sendCommand"]>[0];
+type WriteableStream = Parameters<Redis["sendCommand"]>[1];
+
 /**
  * Every command a client sends during one turn of the event loop leaves in ONE write system call: the
  * first command of the turn corks the client's socket and the turn's check phase (setImmediate) uncorks
@@ -22,7 +25,8 @@ export function batchWritesPerTurn(client: Redis): void {
   };
   const send = client.sendCommand;
   // Pipelines and a cluster's routing reach the node through sendCommand as well.
-  client.sendCommand = function sendBatched(this: Redis, ...args: Parameters<Redis["sendCommand"]>) {
+  // Named parameters, not a rest array: this runs for every command.
+  client.sendCommand = function sendBatched(this: Redis, command: Command, stream?: WriteableStream) {
     if (corked === undefined) {
       // Before the first connect there is no socket; ioredis refuses the command (no offline queue).
       const stream = this.stream as Redis["stream"] | undefined;
@@ -32,6 +36,6 @@ export function batchWritesPerTurn(client: Redis): void {
         setImmediate(uncork);
       }
     }
-    return send.apply(this, args);
+    return send.call(this, command, stream);
   };
 }
