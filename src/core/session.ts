@@ -1,5 +1,6 @@
 import { ErrorCodes, SessionError } from "./errors.js";
 import { LAZY_VALUE_LENGTH, type SessionTimes } from "./session-record.js";
+import { unsharedCopy } from "./unshared-copy.js";
 
 /**
  * The data of a user's session. Augment it to type your attributes:
@@ -189,9 +190,11 @@ export class Session {
 const MAX_SHARED_ACCESSORS = 1_000;
 const sharedAccessors = new Map<string, PropertyDescriptor>();
 
-function untouchedAccessor(name: string): PropertyDescriptor {
-  const shared = sharedAccessors.get(name);
+function untouchedAccessor(nameInReply: string): PropertyDescriptor {
+  const shared = sharedAccessors.get(nameInReply);
   if (shared !== undefined) return shared;
+  // The name is a slice of one session's Redis reply: the shared accessor must not keep that reply alive.
+  const name = unsharedCopy(nameInReply);
   const accessor: PropertyDescriptor = {
     enumerable: true,
     configurable: true,

@@ -1,3 +1,5 @@
+import { unsharedCopy } from "./unshared-copy.js";
+
 /** Verified cookies remembered per generation (two generations: at most twice this many). */
 const GENERATION_SIZE = 10_000;
 
@@ -21,7 +23,7 @@ export class VerifiedCookies {
     const before = this.#previous.get(keyId);
     if (before === undefined || !sameMac(before.mac, mac)) return undefined;
     // Still in use: carried into the current generation, so active sessions never fall out.
-    this.#add(keyId, before);
+    this.#add(unsharedCopy(keyId), before);
     return before.signedWithOldSecret;
   }
 
@@ -35,8 +37,9 @@ export class VerifiedCookies {
     return known === undefined || known.signedWithOldSecret ? undefined : known.mac;
   }
 
+  /** Keeps copies: the arguments are slices of a Cookie header or of a signed cookie (see unsharedCopy). */
   remember(keyId: string, mac: string, signedWithOldSecret: boolean): void {
-    this.#add(keyId, { mac, signedWithOldSecret });
+    this.#add(unsharedCopy(keyId), { mac: unsharedCopy(mac), signedWithOldSecret });
   }
 
   #add(keyId: string, verified: VerifiedMac): void {
