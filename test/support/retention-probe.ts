@@ -42,7 +42,8 @@ async function oneRequest(): Promise<string> {
 const reversedCookie = await oneRequest();
 await new Promise((resolve) => setTimeout(resolve, 50));
 // V8 keeps the subject of the last successful regular expression match (RegExp.lastMatch) until the next
-// one: any later request replaces it. Not a retention of ours.
+// one, process-wide: the cookie library validates each Set-Cookie value with one, and the app's next
+// match replaces it. One string at a time, not a cache; sessionkit's own ID check uses no expression.
 /a/.test("a");
 const file = writeHeapSnapshot(join(tmpdir(), `sessionkit-retention-${process.pid}.heapsnapshot`));
 const snapshot = readFileSync(file, "utf8");

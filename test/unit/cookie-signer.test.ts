@@ -52,4 +52,46 @@ describe("session IDs", () => {
     expect(isWellFormedSessionId("short")).toBe(false);
     expect(isWellFormedSessionId(`${"a".repeat(42)}!`)).toBe(false);
   });
+
+  it("have the shape of 43 base64url characters, optionally behind a 7-character tag and a dot", () => {
+    const random = generateSessionId();
+    const tagged = generateSessionId("Ab-_9zQ");
+    expect(isWellFormedSessionId(tagged)).toBe(true);
+    for (const bad of [
+      "",
+      random.slice(1),
+      `${random}A`,
+      `Ab-_9zQ${random}`.slice(0, 51),
+      `Ab-_9z.${random}A`,
+      `Ab-_9zQ!${random}`,
+      `Ab+_9zQ.${random}`,
+      `${random.slice(0, 42)}=`,
+      `${random.slice(0, 42)}é`,
+      `${random.slice(0, 42)}\u{1F600}`.slice(0, 43),
+      `${random.slice(0, 20)}.${random.slice(21)}`,
+      `Ab-_9zQ.${random.slice(0, 20)}.${random.slice(21)}`,
+    ]) {
+      expect(isWellFormedSessionId(bad), JSON.stringify(bad)).toBe(false);
+    }
+  });
+
+  it("are checked as the regular expression of their shape would check them", () => {
+    const shape = /^(?:[A-Za-z0-9_-]{7}\.)?[A-Za-z0-9_-]{43}$/;
+    const alphabet = "ABCxyz019-_.+/=!é\u0000";
+    for (let n = 0; n < 5000; n++) {
+      const base = n % 2 === 0 ? generateSessionId() : generateSessionId("tag_AZ9");
+      const chars = [...base];
+      // Change one or two characters, or the length, at random.
+      for (let k = 0; k <= n % 2; k++) {
+        const at = Math.floor(Math.random() * (chars.length + 1));
+        const op = Math.floor(Math.random() * 3);
+        const c = alphabet[Math.floor(Math.random() * alphabet.length)] as string;
+        if (op === 0) chars[at] = c;
+        else if (op === 1) chars.splice(at, 0, c);
+        else chars.splice(at, 1);
+      }
+      const candidate = chars.join("");
+      expect(isWellFormedSessionId(candidate), JSON.stringify(candidate)).toBe(shape.test(candidate));
+    }
+  });
 });
