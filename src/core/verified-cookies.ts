@@ -37,7 +37,10 @@ export class VerifiedCookies {
     return known === undefined || known.signedWithOldSecret ? undefined : known.mac;
   }
 
-  /** Keeps copies: the arguments are slices of a Cookie header or of a signed cookie (see unsharedCopy). */
+  /**
+   * Keeps copies (see unsharedCopy): the MAC is a slice of a Cookie header or of a signed cookie, the key id
+   * a slice of the ID's full hash.
+   */
   remember(keyId: string, mac: string, signedWithOldSecret: boolean): void {
     this.#add(unsharedCopy(keyId), { mac: unsharedCopy(mac), signedWithOldSecret });
   }
