@@ -66,7 +66,7 @@ interface Options {
 }
 
 const HELP = `npm run bench -- [options]
-  --quick                 short run for a first look (< 2 min): 2 rounds of 1.5 s, 10k-session memory only
+  --quick                 short run for a first look (< 2 min): 2 rounds of 1 s, 10k-session memory only
   --rounds N              interleaved rounds (full: 7)
   --duration S            seconds measured per variant, route and round (full: 4)
   --warmup S              seconds of warm-up before each measurement (full: 1; first one: 3)
@@ -89,7 +89,7 @@ function parseOptions(argv: string[]): Options {
   const options: Options = {
     quick,
     rounds: quick ? 2 : 7,
-    durationSec: quick ? 1.5 : 4,
+    durationSec: quick ? 1 : 4,
     warmupSec: quick ? 0.25 : 1,
     firstWarmupSec: quick ? 0.5 : 3,
     connections: 32,
