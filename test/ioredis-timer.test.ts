@@ -1,7 +1,12 @@
+import type { Cluster } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { SessionStoreError } from "../src/core/errors.js";
+import { createIoredisClients } from "../src/redis/create-ioredis.js";
+import { quitBounded } from "../src/redis/handshake-timeout.js";
+import { parseRedisUrl } from "../src/redis/redis-url.js";
 import { RedisStore } from "../src/store/redis-store.js";
 import { type RedisServerHandle, startRedisServer } from "./harness/redis-server.js";
+import { type DedicatedTopology, startDedicatedTopology, type Topologies } from "./harness/topologies.js";
 import { testNamespace } from "./support/browser.js";
 import { type SwitchProxy, startSwitchProxy } from "./support/switch-proxy.js";
 
@@ -79,5 +84,63 @@ describe("closing sessionkit's ioredis client while Redis is frozen", () => {
     } finally {
       process.kill(server.pid, "SIGCONT");
     }
+  });
+});
+
+// The Cluster creates its node clients itself; sessionkit gives each the same treatment ("+node").
+describe("a cluster's node clients", () => {
+  it("carry no per-command timer while ready", async () => {
+    const seed = inject("redis").cluster.primaries[0] as number;
+    const { writer } = await createIoredisClients(parseRedisUrl(`redis+cluster://127.0.0.1:${seed}`), {
+      commandTimeoutMs: COMMAND_TIMEOUT_MS,
+      replicaReads: false,
+    });
+    const cluster = writer as Cluster;
+    try {
+      if (cluster.status !== "ready") await new Promise((resolve) => cluster.once("ready", resolve));
+      await cluster.get(`{${testNamespace("node-timer")}}:x`);
+      const masters = cluster.nodes("master");
+      expect(masters.length).toBeGreaterThan(0);
+      for (const node of masters.filter((n) => n.status === "ready")) {
+        expect(node.options.commandTimeout).toBeUndefined();
+      }
+    } finally {
+      await quitBounded(cluster);
+    }
+  });
+
+  describe("when one primary is frozen (SIGSTOP)", () => {
+    let topology: DedicatedTopology<Topologies["cluster"]>;
+    let frozenPid: number | undefined;
+    beforeAll(async () => {
+      topology = await startDedicatedTopology("cluster");
+    }, 60_000);
+    afterAll(async () => {
+      // Also when the test timed out before its own SIGCONT: a stopped server cannot be stopped.
+      if (frozenPid !== undefined) process.kill(frozenPid, "SIGCONT");
+      await topology?.stop();
+    });
+
+    it("close() still returns within the command timeout: QUIT to that node is bounded", async () => {
+      const seeds = topology.topology.primaries.map((port) => `127.0.0.1:${port}`).join(",");
+      const store = new RedisStore({
+        redis: `redis+cluster://${seeds}`,
+        namespace: testNamespace("cluster-close-frozen"),
+        commandTimeout: COMMAND_TIMEOUT_MS,
+      });
+      await store.verify();
+      // Keys in slots all over the cluster: every primary's node client is connected when it freezes.
+      for (let i = 0; i < 48; i++) await store.load(`warm-up-${i}`);
+      const frozen = topology.server(topology.topology.primaries[0] as number);
+      frozenPid = frozen.pid;
+      process.kill(frozen.pid, "SIGSTOP");
+      try {
+        const started = performance.now();
+        await store.close();
+        expect(performance.now() - started).toBeLessThan(2 * COMMAND_TIMEOUT_MS + 500);
+      } finally {
+        process.kill(frozen.pid, "SIGCONT");
+      }
+    });
   });
 });

@@ -34,8 +34,8 @@ function baseOptions(target: RedisTarget, options: CreateOptions): RedisOptions 
     // Fail fast instead of queueing while disconnected: a request must never wait on an offline queue.
     enableOfflineQueue: false,
     // For the commands ioredis sends itself (the handshake after a connect, QUIT): sessionkit bounds its
-    // own calls (redis/with-timeout.ts). Dropped while a standalone or Sentinel client is ready
-    // (handshake-timeout.ts); a cluster's node clients keep it.
+    // own calls (redis/with-timeout.ts). Dropped while a client (a cluster's node clients included) is
+    // ready: handshake-timeout.ts.
     commandTimeout: options.commandTimeoutMs,
     maxRetriesPerRequest: 1,
     connectTimeout: Math.max(options.commandTimeoutMs, 2000),
@@ -134,8 +134,12 @@ export async function createIoredisClients(
         slotsRefreshTimeout: Math.max(options.commandTimeoutMs, 1000),
       };
       const writer = reportErrors(new Cluster(target.nodes, clusterOptions));
-      // The Cluster creates its node clients itself (and new ones after a topology change).
-      writer.on("+node", (node: Redis) => batchWritesPerTurn(node));
+      // The Cluster creates its node clients itself (and new ones after a topology change): each gets
+      // what nodeClient gives a standalone client (its errors reach the Cluster's listener already).
+      writer.on("+node", (node: Redis) => {
+        timeoutOnlyWhileConnecting(node, options.commandTimeoutMs);
+        batchWritesPerTurn(node);
+      });
       return { writer, readsFromReplicas: options.replicaReads };
     }
   }

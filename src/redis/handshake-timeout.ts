@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
 import type { IoredisClient } from "./ioredis-connection.js";
 
 /** The clients given to timeoutOnlyWhileConnecting, with their timeout (for quitBounded). */
@@ -33,10 +33,14 @@ export function timeoutOnlyWhileConnecting(client: Redis, timeoutMs: number): vo
 
 /**
  * QUIT, and the socket closed if QUIT fails: bounded by the client's command timeout (which a client of
- * timeoutOnlyWhileConnecting gets back for it), as a frozen server never answers.
+ * timeoutOnlyWhileConnecting gets back for it), as a frozen server never answers. A Cluster sends QUIT
+ * through each of its node clients.
  */
 export async function quitBounded(client: IoredisClient): Promise<void> {
-  const timeoutMs = handshakeTimeouts.get(client);
-  if (timeoutMs !== undefined) (client.options as { commandTimeout?: number }).commandTimeout = timeoutMs;
+  const senders = (client as Cluster).isCluster === true ? (client as Cluster).nodes() : [client];
+  for (const sender of senders) {
+    const timeoutMs = handshakeTimeouts.get(sender);
+    if (timeoutMs !== undefined) (sender.options as { commandTimeout?: number }).commandTimeout = timeoutMs;
+  }
   await client.quit().catch(() => client.disconnect());
 }
