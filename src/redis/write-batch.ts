@@ -28,11 +28,11 @@ export function batchWritesPerTurn(client: Redis): void {
   // Named parameters, not a rest array: this runs for every command.
   client.sendCommand = function sendBatched(this: Redis, command: Command, stream?: WriteableStream) {
     if (corked === undefined) {
-      // Before the first connect there is no socket; ioredis refuses the command (no offline queue).
-      const stream = this.stream as Redis["stream"] | undefined;
-      if (stream) {
-        stream.cork();
-        corked = stream;
+      // Before the first connect there is no socket yet: ioredis queues or refuses the command itself.
+      const socket = this.stream as Redis["stream"] | undefined;
+      if (socket) {
+        socket.cork();
+        corked = socket;
         setImmediate(uncork);
       }
     }
