@@ -59,14 +59,16 @@ function reportErrors<T extends { on(event: "error", listener: (error: Error) =>
   return client;
 }
 
-/**
- * A standalone or Sentinel client of sessionkit's: errors reported, ioredis's timer only while connecting,
- * a turn's commands in one write.
- */
-function nodeClient(client: Redis, options: CreateOptions): Redis {
+/** Every node client sessionkit creates: ioredis's timer only while connecting, a turn's commands in one write. */
+function tuneNodeClient(client: Redis, options: CreateOptions): Redis {
   timeoutOnlyWhileConnecting(client, options.commandTimeoutMs);
   batchWritesPerTurn(client);
-  return reportErrors(client);
+  return client;
+}
+
+/** A standalone or Sentinel client of sessionkit's: tuned, and its errors reported. */
+function nodeClient(client: Redis, options: CreateOptions): Redis {
+  return reportErrors(tuneNodeClient(client, options));
 }
 
 /** Creates the ioredis client(s) a URL names. Sentinel targets are checked first (see checkSentinels). */
@@ -134,12 +136,9 @@ export async function createIoredisClients(
         slotsRefreshTimeout: Math.max(options.commandTimeoutMs, 1000),
       };
       const writer = reportErrors(new Cluster(target.nodes, clusterOptions));
-      // The Cluster creates its node clients itself (and new ones after a topology change): each gets
-      // what nodeClient gives a standalone client (its errors reach the Cluster's listener already).
-      writer.on("+node", (node: Redis) => {
-        timeoutOnlyWhileConnecting(node, options.commandTimeoutMs);
-        batchWritesPerTurn(node);
-      });
+      // The Cluster creates its node clients itself (and new ones after a topology change); their errors
+      // reach the Cluster's listener already.
+      writer.on("+node", (node: Redis) => tuneNodeClient(node, options));
       return { writer, readsFromReplicas: options.replicaReads };
     }
   }
