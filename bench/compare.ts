@@ -8,8 +8,8 @@
  *   tsx bench/compare.ts [--ref HEAD] [--variant fastify-sessionkit] [--route read] [--rounds 8]
  *                        [--duration 3] [--against fastify-ceiling]
  *
- * `--against <variant>` compares the working tree's variant with another variant (its ceiling, say)
- * instead of with a ref.
+ * `--against <variant>[,<variant>...]` compares the working tree's variant with other variants (its
+ * ceiling, say) instead of with a ref, all loaded at once, each ratio taken within the same rounds.
  */
 import { execFileSync } from "node:child_process";
 import os from "node:os";
@@ -28,7 +28,7 @@ const POOL_SIZE = 1000;
 
 interface Options {
   ref: string;
-  against: Variant | undefined;
+  against: Variant[];
   variant: Variant;
   route: Route;
   rounds: number;
@@ -38,7 +38,7 @@ interface Options {
 function parseOptions(argv: string[]): Options {
   const options: Options = {
     ref: "HEAD",
-    against: undefined,
+    against: [],
     variant: "fastify-sessionkit",
     route: "read",
     rounds: 8,
@@ -49,7 +49,8 @@ function parseOptions(argv: string[]): Options {
     if (value === undefined) throw new Error(`${name} needs a value`);
     if (name === "--ref") options.ref = value;
     else if (name === "--variant" && isVariant(value)) options.variant = value;
-    else if (name === "--against" && isVariant(value)) options.against = value;
+    else if (name === "--against" && value.split(",").every(isVariant))
+      options.against = value.split(",") as Variant[];
     else if (name === "--route" && (ROUTES as readonly string[]).includes(value))
       options.route = value as Route;
     else if (name === "--rounds") options.rounds = Math.max(1, Number.parseInt(value, 10));
@@ -72,9 +73,9 @@ async function main(): Promise<void> {
   const working = buildSessionkit();
   const contenders: [string, Variant, string][] = [
     ["working", options.variant, working],
-    options.against === undefined
-      ? [options.ref, options.variant, buildSessionkit(options.ref)]
-      : [options.against, options.against, working],
+    ...(options.against.length === 0
+      ? [[options.ref, options.variant, buildSessionkit(options.ref)] as [string, Variant, string]]
+      : options.against.map((variant): [string, Variant, string] => [variant, variant, working])),
   ];
   const redis = await startRedisServer({ name: "bench-compare" });
   const core = os.availableParallelism() >= 2 ? os.availableParallelism() - 1 : undefined;
@@ -90,11 +91,9 @@ async function main(): Promise<void> {
     for (const [label, variant, dir] of contenders) {
       process.env[BUILD_ENV] = dir;
       const app = await startApp(variant, redis.url, core === undefined ? {} : { core });
-      const { layer } = VARIANT_INFO[variant];
-      const cookies =
-        layer === "ceiling" || layer === "diagnostic"
-          ? dummyCookies(POOL_SIZE)
-          : await loginPool(app.port, POOL_SIZE);
+      const cookies = VARIANT_INFO[variant].sessionCookies
+        ? await loginPool(app.port, POOL_SIZE)
+        : dummyCookies(POOL_SIZE);
       apps.set(label, { app, cookies });
     }
     const labels = [...apps.keys()];
@@ -106,7 +105,7 @@ async function main(): Promise<void> {
     };
     await Promise.all(labels.map((label) => loadOf(label, 3)));
     for (let round = 0; round < options.rounds; round++) {
-      // Both apps loaded at once on their shared core: a slower second of the machine hits both alike.
+      // All apps loaded at once on their shared core: a slower second of the machine hits them alike.
       // Whichever load starts first gets more requests through: the order alternates.
       const order = round % 2 === 0 ? labels : [...labels].reverse();
       const before = labels.map((label) => processCpuSec((apps.get(label) as { app: AppProcess }).app.pid));
@@ -121,13 +120,16 @@ async function main(): Promise<void> {
       });
       console.log(`round ${round + 1}: ${line.join(", ")}`);
     }
-    const [a, b] = labels as [string, string];
-    const ratios = (cpuUs.get(a) as number[]).map((us, i) => us / ((cpuUs.get(b) as number[])[i] as number));
-    console.log(
-      `${options.variant} ${options.route}: ${a} ${median(cpuUs.get(a) as number[]).toFixed(1)} us, ` +
-        `${b} ${median(cpuUs.get(b) as number[]).toFixed(1)} us; ${a}/${b} median ${median(ratios).toFixed(3)} ` +
-        `(${Math.min(...ratios).toFixed(3)} - ${Math.max(...ratios).toFixed(3)})`,
-    );
+    const [a, ...others] = labels as [string, ...string[]];
+    const usOf = (label: string) => cpuUs.get(label) as number[];
+    for (const b of others) {
+      const ratios = usOf(a).map((us, i) => us / (usOf(b)[i] as number));
+      console.log(
+        `${options.variant} ${options.route}: ${a} ${median(usOf(a)).toFixed(1)} us, ` +
+          `${b} ${median(usOf(b)).toFixed(1)} us; ${a}/${b} median ${median(ratios).toFixed(3)} ` +
+          `(${Math.min(...ratios).toFixed(3)} - ${Math.max(...ratios).toFixed(3)})`,
+      );
+    }
   } finally {
     for (const { app } of apps.values()) await app.stop();
     await redis.stop();

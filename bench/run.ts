@@ -216,11 +216,9 @@ async function startApps(options: Options, redis: RedisServerHandle, appCore: nu
   for (const variant of options.variants) {
     const app = await startApp(variant, redis.url, { core: appCore, cpuProfileDir: profileDir });
     apps.set(variant, app);
-    const layer = VARIANT_INFO[variant].layer;
-    const pool =
-      layer === "ceiling" || layer === "diagnostic"
-        ? dummyCookies(options.poolSize)
-        : await loginPool(app.port, options.poolSize);
+    const pool = VARIANT_INFO[variant].sessionCookies
+      ? await loginPool(app.port, options.poolSize)
+      : dummyCookies(options.poolSize);
     cookies.set(variant, pool);
     log(`started ${variant} (pid ${app.pid}, port ${app.port}), ${pool.length} sessions`);
   }
@@ -302,6 +300,7 @@ async function redisCpuSec(port: number): Promise<number> {
  * ceiling and its connect-redis counterpart.
  */
 const MEASUREMENT_ORDER: readonly Variant[] = [
+  "fastify-bare-read",
   "fastify-ceiling-plain",
   "fastify-ceiling",
   "fastify-sessionkit",

@@ -14,7 +14,11 @@ import { Redis } from "ioredis";
 import { createClient } from "redis";
 import type * as ExpressAdapter from "../../src/adapters/express/index.js";
 import type * as FastifyAdapter from "../../src/adapters/fastify/index.js";
+import type * as SessionCookie from "../../src/core/session-cookie.js";
+import type * as SessionId from "../../src/core/session-id.js";
+import type * as SessionManagerModule from "../../src/core/session-manager.js";
 import type * as WriteBatch from "../../src/redis/write-batch.js";
+import type * as KeyLayout from "../../src/store/key-layout.js";
 import { builtModule } from "../lib/build.js";
 import { BENCH_SECRET, BENCH_USER, type Cart, CEILING_KEY, makeCart } from "../lib/payload.js";
 import { isVariant, type Variant } from "./variants.js";
@@ -256,6 +260,52 @@ async function fastifyCeilingApp(redisUrl: string, transport: Transport = "sessi
   return serveFastify(app, () => client.quit());
 }
 
+/**
+ * (i) The least a session read can do, as a floor for (b): an onRequest hook reads the session cookie,
+ * hashes the ID into sessionkit's key (sessionkit's own functions) and GETs the record on (f)'s transport;
+ * an onSend hook is there as a session layer's commit hook is. None of the rules: no signature check, no
+ * parse or seal check, no deadlines, no timeout, no change check. Sessions are created by sessionkit's
+ * SessionManager, so the records and cookies are those of (b).
+ */
+async function fastifyBareReadApp(redisUrl: string): Promise<Running> {
+  const { SessionManager } = await builtModule<typeof SessionManagerModule>("core/session-manager");
+  const { readCookie } = await builtModule<typeof SessionCookie>("core/session-cookie");
+  const { sessionKeyId } = await builtModule<typeof SessionId>("core/session-id");
+  const { createKeyLayout } = await builtModule<typeof KeyLayout>("store/key-layout");
+  const manager = new SessionManager({ redis: redisUrl, secret: BENCH_SECRET, namespace: "bench" });
+  const keys = createKeyLayout("sk", "bench");
+  const client = await ceilingClient(redisUrl, "sessionkit");
+  const app = Fastify({ logger: false });
+  app.decorateRequest("bareRecord", null);
+  type BareRequest = FastifyRequest & { bareRecord: string | null };
+  app.post("/login", async (request, reply) => {
+    const session = await manager.load({ cookieHeader: request.headers.cookie, secure: false });
+    handlers.login(session as unknown as BenchData);
+    const setCookie = await manager.commit(session);
+    if (setCookie !== undefined) reply.header("set-cookie", setCookie);
+    return reply.code(204).send();
+  });
+  app.addHook("onRequest", (request, _reply, done) => {
+    if (request.url === "/login") return done();
+    const cookie = readCookie(request.headers.cookie, manager.cookie.name) ?? "";
+    const key = keys.sessionKey(sessionKeyId(cookie.slice(0, cookie.lastIndexOf("."))));
+    client.get(key).then((record) => {
+      (request as BareRequest).bareRecord = record;
+      done();
+    }, done);
+  });
+  app.addHook("onSend", (_request, _reply, payload, done) => done(null, payload));
+  const bareRead = async (request: FastifyRequest) => ceilingBody((request as BareRequest).bareRecord);
+  app.get("/read", bareRead);
+  app.get("/read-cart", bareRead);
+  app.post("/write", bareRead);
+  app.get("/noop", bareRead);
+  return serveFastify(app, async () => {
+    await client.quit();
+    await manager.close();
+  });
+}
+
 function addressPort(server: Server): number {
   const address = server.address();
   return typeof address === "object" && address !== null ? address.port : 0;
@@ -270,6 +320,7 @@ const STARTERS: Record<Variant, (redisUrl: string) => Promise<Running>> = {
   "fastify-ceiling": fastifyCeilingApp,
   "express-ceiling-dict": (redisUrl) => expressCeilingApp(redisUrl, true),
   "fastify-ceiling-plain": (redisUrl) => fastifyCeilingApp(redisUrl, "plain"),
+  "fastify-bare-read": fastifyBareReadApp,
 };
 
 async function main(): Promise<void> {

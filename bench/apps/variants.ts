@@ -16,6 +16,7 @@ export const VARIANTS = [
   "fastify-ceiling",
   "express-ceiling-dict",
   "fastify-ceiling-plain",
+  "fastify-bare-read",
 ] as const;
 export type Variant = (typeof VARIANTS)[number];
 
@@ -38,6 +39,8 @@ export interface VariantInfo {
   label: string;
   /** How the session layer is configured, for the README. */
   setup: string;
+  /** Its requests carry real session cookies (logged in through its /login), not dummy ones. */
+  sessionCookies: boolean;
 }
 
 export const VARIANT_INFO: Record<Variant, VariantInfo> = {
@@ -46,12 +49,14 @@ export const VARIANT_INFO: Record<Variant, VariantInfo> = {
     layer: "sessionkit",
     label: "(a) Express + sessionkit",
     setup: "sessionkit/express, defaults (touchAfter 5m, idle 1d, persistent cookie), ioredis from a URL",
+    sessionCookies: true,
   },
   "fastify-sessionkit": {
     framework: "fastify",
     layer: "sessionkit",
     label: "(b) Fastify + sessionkit",
     setup: "sessionkit/fastify, defaults, ioredis from a URL",
+    sessionCookies: true,
   },
   "express-connect-redis": {
     framework: "express",
@@ -59,6 +64,7 @@ export const VARIANT_INFO: Record<Variant, VariantInfo> = {
     label: "(c) Express + express-session + connect-redis",
     setup:
       "express-session resave:false, saveUninitialized:false, cookie.maxAge 1d; connect-redis 9 on node-redis",
+    sessionCookies: true,
   },
   "fastify-connect-redis": {
     framework: "fastify",
@@ -66,6 +72,7 @@ export const VARIANT_INFO: Record<Variant, VariantInfo> = {
     label: "(d) Fastify + @fastify/session + connect-redis",
     setup:
       "@fastify/session saveUninitialized:false, cookie.maxAge 1d, rolling default (true); connect-redis 9 on node-redis",
+    sessionCookies: true,
   },
   "express-ceiling": {
     framework: "express",
@@ -73,6 +80,7 @@ export const VARIANT_INFO: Record<Variant, VariantInfo> = {
     label: "(e) Express, one raw GET (ceiling)",
     setup:
       "no session layer: one ioredis GET of a 1 KB value per request, on the transport sessionkit gives its own clients (a loop turn's commands in one write)",
+    sessionCookies: false,
   },
   "fastify-ceiling": {
     framework: "fastify",
@@ -80,6 +88,7 @@ export const VARIANT_INFO: Record<Variant, VariantInfo> = {
     label: "(f) Fastify, one raw GET (ceiling)",
     setup:
       "no session layer: one ioredis GET of a 1 KB value per request, on the transport sessionkit gives its own clients (a loop turn's commands in one write)",
+    sessionCookies: false,
   },
   "express-ceiling-dict": {
     framework: "express",
@@ -87,6 +96,7 @@ export const VARIANT_INFO: Record<Variant, VariantInfo> = {
     label: "(g) Express ceiling, req/res in dictionary mode (diagnostic)",
     setup:
       "(e) plus a first middleware that only switches req and res to dictionary properties, as sessionkit/express does: shows how much of (a) is that Express-wide effect",
+    sessionCookies: false,
   },
   "fastify-ceiling-plain": {
     framework: "fastify",
@@ -94,6 +104,15 @@ export const VARIANT_INFO: Record<Variant, VariantInfo> = {
     label: "(h) Fastify, one plain ioredis GET (diagnostic)",
     setup:
       "(f) on ioredis as it comes: every command its own write, where (f) batches a loop turn's commands into one write as sessionkit's own clients do",
+    sessionCookies: false,
+  },
+  "fastify-bare-read": {
+    framework: "fastify",
+    layer: "diagnostic",
+    label: "(i) Fastify, bare session read: cookie, SHA-256, one GET (diagnostic)",
+    setup:
+      "the least a session read can do, none of the rules: an onRequest hook takes the ID from the session cookie, hashes it into sessionkit's key and GETs the record (transport of (f)); no signature check, no parse, no deadlines, no timeout, no change check",
+    sessionCookies: true,
   },
 };
 

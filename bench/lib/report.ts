@@ -174,6 +174,7 @@ const COLORS: Record<string, string> = {
   "fastify-connect-redis": "#b35900",
   "express-ceiling-dict": "#8c959f",
   "fastify-ceiling-plain": "#57606a",
+  "fastify-bare-read": "#2da44e",
 };
 
 const CHART_LABELS: Record<string, string> = {
@@ -183,6 +184,7 @@ const CHART_LABELS: Record<string, string> = {
   "fastify-connect-redis": "(d) Fastify + @fastify/session + connect-redis",
   "express-ceiling-dict": "(g) Express ceiling, dictionary req/res",
   "fastify-ceiling-plain": "(h) Fastify, one plain ioredis GET",
+  "fastify-bare-read": "(i) Fastify, bare session read",
 };
 
 function escapeXml(text: string): string {
