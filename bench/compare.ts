@@ -71,12 +71,12 @@ function median(values: number[]): number {
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const working = buildSessionkit();
-  const contenders: [string, Variant, string][] = [
-    ["working", options.variant, working],
-    ...(options.against.length === 0
-      ? [[options.ref, options.variant, buildSessionkit(options.ref)] as [string, Variant, string]]
-      : options.against.map((variant): [string, Variant, string] => [variant, variant, working])),
-  ];
+  // [label, variant, build directory]
+  const rivals: [string, Variant, string][] =
+    options.against.length === 0
+      ? [[options.ref, options.variant, buildSessionkit(options.ref)]]
+      : options.against.map((variant) => [variant, variant, working]);
+  const contenders: [string, Variant, string][] = [["working", options.variant, working], ...rivals];
   const redis = await startRedisServer({ name: "bench-compare" });
   const core = os.availableParallelism() >= 2 ? os.availableParallelism() - 1 : undefined;
   if (core !== undefined) {
