@@ -1,6 +1,6 @@
 /** Starts one benchmark app in its own Node process and stops it again (by its PID only). */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Variant } from "../apps/variants.js";
@@ -37,8 +37,10 @@ export async function startApp(
 ): Promise<AppProcess> {
   const nodeArgs = ["--import", "tsx"];
   if (options.cpuProfileDir !== undefined) {
-    // One directory per app: every thread (tsx's loader runs in a worker) writes its own profile.
+    // One directory per app: every thread (tsx's loader runs in a worker) writes its own profile. Emptied
+    // first: the summary takes each directory's largest profile, which could be an earlier run's.
     const dir = path.join(options.cpuProfileDir, variant);
+    rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     nodeArgs.push("--cpu-prof", `--cpu-prof-dir=${dir}`);
   }
