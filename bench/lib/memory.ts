@@ -110,7 +110,15 @@ export function memoryWriters(redisUrl: string): (Writer & { big: boolean })[] {
   ];
 }
 
+/**
+ * used_memory with the slow log emptied first. Redis keeps the last 128 commands that ran longer than
+ * 10 ms with their arguments (up to 32, each cut at 128 bytes): bounded, and no part of a session's cost,
+ * but on this VM a few stalls per 100,000 writes land there, and a logged sessionkit write (EVALSHA with
+ * the record's fields, ~1.2 KB an entry) weighs more than a logged SET (~0.5 KB). With 1,000,000 writes
+ * the log filled up and made sessionkit ~150 KB heavier in total, run after run.
+ */
 async function usedMemory(admin: Redis): Promise<number> {
+  await admin.slowlog("RESET");
   const info = await admin.info("memory");
   return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? Number.NaN);
 }
