@@ -14,13 +14,13 @@
 import { execFileSync } from "node:child_process";
 import os from "node:os";
 import { redisCommand, startRedisServer } from "../test/harness/redis-server.js";
-import { isVariant, ROUTE_REQUEST, ROUTES, type Route, VARIANT_INFO, type Variant } from "./apps/variants.js";
+import { isVariant, ROUTE_REQUEST, ROUTES, type Route, type Variant } from "./apps/variants.js";
 import { type AppProcess, startApp } from "./lib/app-process.js";
 import { buildSessionkit } from "./lib/build.js";
 import { processCpuSec } from "./lib/cpu.js";
 import { runLoad } from "./lib/load.js";
 import { CEILING_KEY, CEILING_VALUE } from "./lib/payload.js";
-import { dummyCookies, loginPool } from "./lib/session-pool.js";
+import { cookiePool } from "./lib/session-pool.js";
 
 const BUILD_ENV = "SESSIONKIT_BENCH_BUILD";
 const CONNECTIONS = 32;
@@ -91,9 +91,7 @@ async function main(): Promise<void> {
     for (const [label, variant, dir] of contenders) {
       process.env[BUILD_ENV] = dir;
       const app = await startApp(variant, redis.url, core === undefined ? {} : { core });
-      const cookies = VARIANT_INFO[variant].sessionCookies
-        ? await loginPool(app.port, POOL_SIZE)
-        : dummyCookies(POOL_SIZE);
+      const cookies = await cookiePool(variant, app.port, POOL_SIZE);
       apps.set(label, { app, cookies });
     }
     const labels = [...apps.keys()];

@@ -37,7 +37,7 @@ import {
   total,
 } from "./lib/redis-stats.js";
 import { type BenchReport, type CellResult, renderMarkdown, renderSvg } from "./lib/report.js";
-import { dummyCookies, loginPool } from "./lib/session-pool.js";
+import { cookiePool } from "./lib/session-pool.js";
 import { median, spread } from "./lib/stats.js";
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -95,7 +95,7 @@ function parseOptions(argv: string[]): Options {
     connections: 32,
     poolSize: quick ? 200 : 1000,
     countRequests: quick ? 100 : 1000,
-    // The diagnostic variants (g) (h) only in the full run: --quick must stay under two minutes.
+    // The diagnostic variants (g) (h) (i) only in the full run: --quick must stay under two minutes.
     variants: VARIANTS.filter((v) => !quick || VARIANT_INFO[v].layer !== "diagnostic"),
     routes: [...ROUTES],
     memorySessions: 10_000,
@@ -216,9 +216,7 @@ async function startApps(options: Options, redis: RedisServerHandle, appCore: nu
   for (const variant of options.variants) {
     const app = await startApp(variant, redis.url, { core: appCore, cpuProfileDir: profileDir });
     apps.set(variant, app);
-    const pool = VARIANT_INFO[variant].sessionCookies
-      ? await loginPool(app.port, options.poolSize)
-      : dummyCookies(options.poolSize);
+    const pool = await cookiePool(variant, app.port, options.poolSize);
     cookies.set(variant, pool);
     log(`started ${variant} (pid ${app.pid}, port ${app.port}), ${pool.length} sessions`);
   }

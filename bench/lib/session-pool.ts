@@ -1,5 +1,6 @@
 /** Logs in a pool of sessions on one app and keeps their cookies (name=value, as a browser sends them). */
 import { randomBytes } from "node:crypto";
+import { VARIANT_INFO, type Variant } from "../apps/variants.js";
 
 const LOGIN_CONCURRENCY = 32;
 
@@ -27,4 +28,9 @@ export async function loginPool(port: number, size: number): Promise<string[]> {
  */
 export function dummyCookies(size: number): string[] {
   return Array.from({ length: size }, () => `sid=${randomBytes(65).toString("base64url")}`);
+}
+
+/** The cookies a variant's load cycles through: logged-in sessions, or dummies for an app without them. */
+export function cookiePool(variant: Variant, port: number, size: number): Promise<string[]> {
+  return VARIANT_INFO[variant].sessionCookies ? loginPool(port, size) : Promise.resolve(dummyCookies(size));
 }
