@@ -13,7 +13,7 @@
  */
 import { execFileSync } from "node:child_process";
 import os from "node:os";
-import { redisCommand, startRedisServer } from "../test/harness/redis-server.js";
+import { redisCommand, startRedisServer } from "../tools/redis-harness/redis-server.js";
 import { isVariant, ROUTE_REQUEST, ROUTES, type Route, type Variant } from "./apps/variants.js";
 import { type AppProcess, startApp } from "./lib/app-process.js";
 import { buildSessionkit } from "./lib/build.js";

@@ -5,13 +5,13 @@
  */
 
 import type * as Codec from "../src/codecs/typed-json-codec.js";
-import type * as CookieSigner from "../src/core/cookie-signer.js";
-import type * as SessionCookie from "../src/core/session-cookie.js";
-import type * as SessionId from "../src/core/session-id.js";
-import type * as Manager from "../src/core/session-manager.js";
-import type * as SessionRecord from "../src/core/session-record.js";
-import type * as VerifiedCookies from "../src/core/verified-cookies.js";
-import type * as PackedRecord from "../src/store/packed-record.js";
+import type * as PackedRecord from "../src/redis/packed-record.js";
+import type * as CookieSigner from "../src/session/cookies/cookie-signer.js";
+import type * as SessionCookie from "../src/session/cookies/session-cookie.js";
+import type * as VerifiedCookies from "../src/session/cookies/verified-cookies.js";
+import type * as SessionId from "../src/session/session-id.js";
+import type * as Manager from "../src/session/session-manager.js";
+import type * as SessionRecord from "../src/session/session-record.js";
 import type { SessionStore, SessionWrite } from "../src/store/session-store.js";
 import { buildSessionkit, builtModule } from "./lib/build.js";
 import { BENCH_SECRET, BENCH_USER, makeCart } from "./lib/payload.js";
@@ -50,14 +50,16 @@ function instantStore(): SessionStore {
 
 async function main(): Promise<void> {
   if (!process.argv.includes("--no-build")) buildSessionkit();
-  const { SessionManager } = await builtModule<typeof Manager>("core/session-manager");
-  const { CookieSigner: Signer } = await builtModule<typeof CookieSigner>("core/cookie-signer");
-  const { readCookie } = await builtModule<typeof SessionCookie>("core/session-cookie");
-  const { hashSessionId, sessionKeyId } = await builtModule<typeof SessionId>("core/session-id");
+  const { SessionManager } = await builtModule<typeof Manager>("session/session-manager");
+  const { CookieSigner: Signer } = await builtModule<typeof CookieSigner>("session/cookies/cookie-signer");
+  const { readCookie } = await builtModule<typeof SessionCookie>("session/cookies/session-cookie");
+  const { hashSessionId, sessionKeyId } = await builtModule<typeof SessionId>("session/session-id");
   const { typedJsonCodec } = await builtModule<typeof Codec>("codecs/typed-json-codec");
-  const { packRecord, unpackRecordMap } = await builtModule<typeof PackedRecord>("store/packed-record");
-  const { parseRecord, ValueSeal } = await builtModule<typeof SessionRecord>("core/session-record");
-  const { VerifiedCookies: Verified } = await builtModule<typeof VerifiedCookies>("core/verified-cookies");
+  const { packRecord, unpackRecordMap } = await builtModule<typeof PackedRecord>("redis/packed-record");
+  const { parseRecord, ValueSeal } = await builtModule<typeof SessionRecord>("session/session-record");
+  const { VerifiedCookies: Verified } = await builtModule<typeof VerifiedCookies>(
+    "session/cookies/verified-cookies",
+  );
 
   const store = instantStore();
   const manager = new SessionManager({ store, secret: BENCH_SECRET });

@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
-import { type RedisServerHandle, redisInfo, startRedisServer } from "../test/harness/redis-server.js";
+import { type RedisServerHandle, redisInfo, startRedisServer } from "../tools/redis-harness/redis-server.js";
 import {
   ceilingOf,
   isVariant,

@@ -1,7 +1,7 @@
 import express, { type Request, type Response } from "express";
 import type { ExpressSessionMiddleware } from "../src/adapters/express/index.js";
-import type { SessionManager } from "../src/core/session-manager.js";
-import type { SessionEvent } from "../src/index/session-event.js";
+import type { SessionEvent } from "../src/events/session-event.js";
+import type { SessionManager } from "../src/session/session-manager.js";
 
 export interface DemoInspector {
   /** Where the demo keeps sessions, shown on the page ("redis://127.0.0.1:6379", "memory"). */

@@ -6,7 +6,7 @@
 import { Redis } from "ioredis";
 import { session } from "../src/adapters/express/index.js";
 import { createMemoryStore, createRedisStore, RedisStore, type SessionStore } from "../src/index.js";
-import { startRedisServer } from "../test/harness/redis-server.js";
+import { startRedisServer } from "../tools/redis-harness/redis-server.js";
 import { createDemoApp, type DemoInspector, watchEvents } from "./app.js";
 
 const port = Number(process.env.PORT ?? 3000);

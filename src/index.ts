@@ -1,8 +1,7 @@
 export { typedJsonCodec } from "./codecs/typed-json-codec.js";
 export type { ValueCodec } from "./codecs/value-codec.js";
-export { CookieSigner, type UnsignResult } from "./core/cookie-signer.js";
-export { type Diagnostic, type DiagnosticCode, diagnosticChannel } from "./core/diagnostics.js";
-export { type Duration, toMilliseconds } from "./core/duration.js";
+export { type Diagnostic, type DiagnosticCode, diagnosticChannel } from "./common/diagnostics.js";
+export { type Duration, toMilliseconds } from "./common/duration.js";
 export {
   type ErrorCode,
   ErrorCodes,
@@ -10,23 +9,24 @@ export {
   SessionConfigError,
   SessionError,
   SessionStoreError,
-} from "./core/errors.js";
+} from "./common/errors.js";
+export type { RedisOption } from "./redis/connection/connect.js";
+export type { IoredisClient } from "./redis/connection/ioredis-connection.js";
+export type { NodeRedisClient } from "./redis/connection/node-redis-connection.js";
+export { createKeyLayout, type KeyLayout } from "./redis/key-layout.js";
+export { createRedisStore, RedisStore, type RedisStoreOptions } from "./redis/redis-session-store.js";
+export { CookieSigner, type UnsignResult } from "./session/cookies/cookie-signer.js";
 export {
   RESERVED_ATTRIBUTES,
   Session,
   type SessionData,
   type SessionMeta,
   type SessionWithData,
-} from "./core/session.js";
-export { generateSessionId, hashSessionId } from "./core/session-id.js";
-export { createSessionManager, SessionManager, type SessionRequest } from "./core/session-manager.js";
-export type { SessionCookieOptions, SessionOptions } from "./core/session-options.js";
-export type { RedisOption } from "./redis/connect.js";
-export type { IoredisClient } from "./redis/ioredis-connection.js";
-export type { NodeRedisClient } from "./redis/node-redis-connection.js";
-export { createKeyLayout, type KeyLayout } from "./store/key-layout.js";
+} from "./session/session.js";
+export { generateSessionId, hashSessionId } from "./session/session-id.js";
+export { createSessionManager, SessionManager, type SessionRequest } from "./session/session-manager.js";
+export type { SessionCookieOptions, SessionOptions } from "./session/session-options.js";
 export { createMemoryStore, MemoryStore, type MemoryStoreOptions } from "./store/memory-store.js";
-export { createRedisStore, RedisStore, type RedisStoreOptions } from "./store/redis-store.js";
 export type {
   SessionStore,
   SessionWrite,

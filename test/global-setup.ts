@@ -1,6 +1,6 @@
 import type { TestProject } from "vitest/node";
-import { sweepStaleServers } from "./harness/redis-server.js";
-import { startTopologies } from "./harness/topologies.js";
+import { sweepStaleServers } from "../tools/redis-harness/redis-server.js";
+import { startTopologies } from "../tools/redis-harness/topologies.js";
 
 /** Starts standalone, primary+replica, Sentinel and a 3+3 cluster once for the whole run. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {

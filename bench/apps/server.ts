@@ -14,11 +14,11 @@ import { Redis } from "ioredis";
 import { createClient } from "redis";
 import type * as ExpressAdapter from "../../src/adapters/express/index.js";
 import type * as FastifyAdapter from "../../src/adapters/fastify/index.js";
-import type * as SessionCookie from "../../src/core/session-cookie.js";
-import type * as SessionId from "../../src/core/session-id.js";
-import type * as SessionManagerModule from "../../src/core/session-manager.js";
-import type * as WriteBatch from "../../src/redis/write-batch.js";
-import type * as KeyLayout from "../../src/store/key-layout.js";
+import type * as KeyLayout from "../../src/redis/key-layout.js";
+import type * as WriteBatch from "../../src/redis/tuning/write-batch.js";
+import type * as SessionCookie from "../../src/session/cookies/session-cookie.js";
+import type * as SessionId from "../../src/session/session-id.js";
+import type * as SessionManagerModule from "../../src/session/session-manager.js";
 import { builtModule } from "../lib/build.js";
 import { BENCH_SECRET, BENCH_USER, type Cart, CEILING_KEY, makeCart } from "../lib/payload.js";
 import { isVariant, type Variant } from "./variants.js";
@@ -205,7 +205,7 @@ async function ceilingClient(redisUrl: string, transport: Transport): Promise<Re
   const client = new Redis({ host: url.hostname, port: Number(url.port), enableAutoPipelining: false });
   client.on("error", () => {});
   if (transport === "sessionkit") {
-    const { batchWritesPerTurn } = await builtModule<typeof WriteBatch>("redis/write-batch");
+    const { batchWritesPerTurn } = await builtModule<typeof WriteBatch>("redis/tuning/write-batch");
     batchWritesPerTurn(client);
   }
   return client;
@@ -268,10 +268,10 @@ async function fastifyCeilingApp(redisUrl: string, transport: Transport = "sessi
  * SessionManager, so the records and cookies are those of (b).
  */
 async function fastifyBareReadApp(redisUrl: string): Promise<Running> {
-  const { SessionManager } = await builtModule<typeof SessionManagerModule>("core/session-manager");
-  const { readCookie } = await builtModule<typeof SessionCookie>("core/session-cookie");
-  const { sessionKeyId } = await builtModule<typeof SessionId>("core/session-id");
-  const { createKeyLayout } = await builtModule<typeof KeyLayout>("store/key-layout");
+  const { SessionManager } = await builtModule<typeof SessionManagerModule>("session/session-manager");
+  const { readCookie } = await builtModule<typeof SessionCookie>("session/cookies/session-cookie");
+  const { sessionKeyId } = await builtModule<typeof SessionId>("session/session-id");
+  const { createKeyLayout } = await builtModule<typeof KeyLayout>("redis/key-layout");
   const manager = new SessionManager({ redis: redisUrl, secret: BENCH_SECRET, namespace: "bench" });
   const keys = createKeyLayout("sk", "bench");
   const client = await ceilingClient(redisUrl, "sessionkit");

@@ -7,7 +7,7 @@
  *   come the "commands sent by the client" (EVALSHA counts 1), which is what costs round trips.
  */
 import net from "node:net";
-import { redisCommand, redisInfo } from "../../test/harness/redis-server.js";
+import { redisCommand, redisInfo } from "../../tools/redis-harness/redis-server.js";
 
 export type CommandCounts = Record<string, number>;
 

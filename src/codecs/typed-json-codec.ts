@@ -1,4 +1,4 @@
-import { SessionCodecError } from "../core/errors.js";
+import { SessionCodecError } from "../common/errors.js";
 import type { ValueCodec } from "./value-codec.js";
 
 /**

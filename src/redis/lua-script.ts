@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { LuaScript } from "./redis-connection.js";
+import type { LuaScript } from "./connection/redis-connection.js";
 
 export function defineLuaScript(source: string): LuaScript {
   return { source, sha1: createHash("sha1").update(source).digest("hex") };

@@ -1,4 +1,4 @@
-import type { RedisConnection } from "./redis-connection.js";
+import type { RedisConnection } from "./connection/redis-connection.js";
 import { withTimeout } from "./with-timeout.js";
 
 /**

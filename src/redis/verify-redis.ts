@@ -1,5 +1,5 @@
-import { SessionConfigError } from "../core/errors.js";
-import type { RedisConnection, RedisNodeHandle, Topology } from "./redis-connection.js";
+import { SessionConfigError } from "../common/errors.js";
+import type { RedisConnection, RedisNodeHandle, Topology } from "./connection/redis-connection.js";
 import { withTimeout } from "./with-timeout.js";
 
 export interface RedisReport {

@@ -1,4 +1,4 @@
-import { ErrorCodes, SessionStoreError } from "../core/errors.js";
+import { ErrorCodes, SessionStoreError } from "../common/errors.js";
 
 /**
  * Replies that mean "not executed, try again shortly": a cluster without a majority or mid-failover

@@ -1,4 +1,4 @@
-import { indexHandleOf, keyIdOfHandle } from "../core/session-id.js";
+import { indexHandleOf, keyIdOfHandle } from "../session/session-id.js";
 import type {
   IndexedSession,
   RevokeOptions,

@@ -1,4 +1,4 @@
-import { describeAdapterContract } from "./adapter-contract.js";
+import { describeAdapterContract } from "../contracts/adapter.contract.js";
 import { expressHarness } from "./apps/express.js";
 
 for (const transport of ["socket"] as const) describeAdapterContract(expressHarness, transport);

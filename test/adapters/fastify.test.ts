@@ -1,4 +1,4 @@
-import { describeAdapterContract } from "./adapter-contract.js";
+import { describeAdapterContract } from "../contracts/adapter.contract.js";
 import { fastifyHarness } from "./apps/fastify.js";
 
 describeAdapterContract(fastifyHarness, "inject");

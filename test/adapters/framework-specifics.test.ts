@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { session as fastifySession } from "../../src/adapters/fastify/index.js";
 import { session as honoSession, type SessionEnv } from "../../src/adapters/hono/index.js";
 import { session as koaSession } from "../../src/adapters/koa/index.js";
-import { SessionManager } from "../../src/core/session-manager.js";
+import { SessionManager } from "../../src/session/session-manager.js";
 import { createMemoryStore } from "../../src/store/memory-store.js";
 import { TEST_SECRET } from "../support/browser.js";
 import { Client, socketTransport } from "./client.js";

@@ -1,4 +1,4 @@
-import { describeAdapterContract } from "./adapter-contract.js";
+import { describeAdapterContract } from "../contracts/adapter.contract.js";
 import { honoHarness } from "./apps/hono.js";
 
 describeAdapterContract(honoHarness, "inject");

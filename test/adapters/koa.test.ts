@@ -1,4 +1,4 @@
-import { describeAdapterContract } from "./adapter-contract.js";
+import { describeAdapterContract } from "../contracts/adapter.contract.js";
 import { koaHarness } from "./apps/koa.js";
 
 for (const transport of ["socket"] as const) describeAdapterContract(koaHarness, transport);

@@ -1,5 +1,5 @@
-import { unsealed } from "../../src/core/session-record.js";
-import { packRecord, unpackRecord } from "../../src/store/packed-record.js";
+import { packRecord, unpackRecord } from "../../src/redis/packed-record.js";
+import { unsealed } from "../../src/session/session-record.js";
 import type { StoredFields } from "../../src/store/session-store.js";
 
 interface StringReader {
@@ -15,7 +15,7 @@ export async function readRecord(redis: StringReader, key: string): Promise<Stor
   return fields;
 }
 
-/** Long attribute values are stored behind a seal (src/core/session-record.ts); metadata never. */
+/** Long attribute values are stored behind a seal (src/session/session-record.ts); metadata never. */
 const isAttributeField = (field: string) => !field.startsWith("$") || field.startsWith("$$");
 
 /** One stored field of a session record (undefined when absent); an attribute's value without its seal. */

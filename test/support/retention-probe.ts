@@ -8,8 +8,8 @@ import { readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeHeapSnapshot } from "node:v8";
-import { SessionManager } from "../../src/core/session-manager.js";
-import { RedisStore } from "../../src/store/redis-store.js";
+import { RedisStore } from "../../src/redis/redis-session-store.js";
+import { SessionManager } from "../../src/session/session-manager.js";
 
 const [redisUrl = "", namespace = ""] = process.argv.slice(2);
 const secret = "retention-probe-secret-0123456789-abcdefghij";

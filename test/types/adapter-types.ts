@@ -14,11 +14,11 @@ import { Redis } from "ioredis";
 import Koa from "koa";
 import { createClient } from "redis";
 import { session as expressAdapter } from "../../src/adapters/express/index.js";
-import { RedisStore } from "../../src/adapters/express-session/index.js";
 import { session as fastifyAdapter } from "../../src/adapters/fastify/index.js";
 import { session as honoAdapter, type SessionEnv } from "../../src/adapters/hono/index.js";
 import { session as koaAdapter } from "../../src/adapters/koa/index.js";
 import { session as nodeAdapter } from "../../src/adapters/node/index.js";
+import { RedisStore } from "../../src/compat/express-session/index.js";
 
 declare module "../../src/index.js" {
   interface SessionData {

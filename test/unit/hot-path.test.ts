@@ -4,9 +4,9 @@ import { describe, expect, it } from "vitest";
 import { commitBeforeResponse } from "../../src/adapters/node/commit-before-response.js";
 import { useDictionaryProperties } from "../../src/adapters/node/dictionary-mode.js";
 import { typedJsonCodec as codec } from "../../src/codecs/typed-json-codec.js";
-import { resolveCookieOptions, serializeSessionCookie } from "../../src/core/session-cookie.js";
-import { SessionManager } from "../../src/core/session-manager.js";
-import { VerifiedCookies } from "../../src/core/verified-cookies.js";
+import { resolveCookieOptions, serializeSessionCookie } from "../../src/session/cookies/session-cookie.js";
+import { VerifiedCookies } from "../../src/session/cookies/verified-cookies.js";
+import { SessionManager } from "../../src/session/session-manager.js";
 import { MemoryStore } from "../../src/store/memory-store.js";
 
 /**

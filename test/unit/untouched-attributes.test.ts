@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { typedJsonCodec } from "../../src/codecs/typed-json-codec.js";
-import { SessionManager } from "../../src/core/session-manager.js";
-import { encodedAttributesOf, ValueSeal } from "../../src/core/session-record.js";
+import { SessionManager } from "../../src/session/session-manager.js";
+import { encodedAttributesOf, ValueSeal } from "../../src/session/session-record.js";
 import { createMemoryStore } from "../../src/store/memory-store.js";
 import { TEST_SECRET } from "../support/browser.js";
 

@@ -1,5 +1,5 @@
-import { publishDiagnostic } from "../../core/diagnostics.js";
-import { SessionError } from "../../core/errors.js";
+import { publishDiagnostic } from "../../common/diagnostics.js";
+import { SessionError } from "../../common/errors.js";
 
 /** The response that replaces the handler's when the end-of-request commit fails. */
 export interface CommitFailureResponse {

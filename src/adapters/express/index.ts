@@ -1,7 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from "express";
-import type { Session, SessionData } from "../../core/session.js";
-import { SessionManager } from "../../core/session-manager.js";
-import type { SessionOptions } from "../../core/session-options.js";
+import type { Session, SessionData } from "../../session/session.js";
+import { SessionManager } from "../../session/session-manager.js";
+import type { SessionOptions } from "../../session/session-options.js";
 import { attachSession } from "../node/attach-session.js";
 import { useDictionaryProperties } from "../node/dictionary-mode.js";
 

@@ -1,9 +1,9 @@
 import { Readable } from "node:stream";
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import fastifyPlugin from "fastify-plugin";
-import type { Session, SessionWithData } from "../../core/session.js";
-import { SessionManager, type SessionRequest } from "../../core/session-manager.js";
-import type { SessionOptions } from "../../core/session-options.js";
+import type { Session, SessionWithData } from "../../session/session.js";
+import { SessionManager, type SessionRequest } from "../../session/session-manager.js";
+import type { SessionOptions } from "../../session/session-options.js";
 import { commitFailureResponse } from "../common/commit-failure.js";
 
 declare module "fastify" {

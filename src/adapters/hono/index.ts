@@ -1,9 +1,9 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { SessionStoreError } from "../../core/errors.js";
-import type { SessionData, SessionWithData } from "../../core/session.js";
-import { SessionManager } from "../../core/session-manager.js";
-import type { SessionOptions } from "../../core/session-options.js";
+import { SessionStoreError } from "../../common/errors.js";
+import type { SessionData, SessionWithData } from "../../session/session.js";
+import { SessionManager } from "../../session/session-manager.js";
+import type { SessionOptions } from "../../session/session-options.js";
 import { commitFailureResponse } from "../common/commit-failure.js";
 
 /**

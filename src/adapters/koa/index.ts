@@ -1,7 +1,7 @@
 import type { Context, Middleware, Next } from "koa";
-import type { SessionWithData } from "../../core/session.js";
-import { SessionManager } from "../../core/session-manager.js";
-import type { SessionOptions } from "../../core/session-options.js";
+import type { SessionWithData } from "../../session/session.js";
+import { SessionManager } from "../../session/session-manager.js";
+import type { SessionOptions } from "../../session/session-options.js";
 import { commitFailureResponse, reportCommitFailure } from "../common/commit-failure.js";
 
 declare module "koa" {

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
-import type { SessionWithData } from "../../core/session.js";
-import type { SessionManager, SessionRequest } from "../../core/session-manager.js";
+import type { SessionWithData } from "../../session/session.js";
+import type { SessionManager, SessionRequest } from "../../session/session-manager.js";
 import { commitBeforeResponse } from "./commit-before-response.js";
 
 /**

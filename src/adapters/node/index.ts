@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { SessionData, SessionWithData } from "../../core/session.js";
-import { SessionManager } from "../../core/session-manager.js";
-import type { SessionOptions } from "../../core/session-options.js";
+import type { SessionData, SessionWithData } from "../../session/session.js";
+import { SessionManager } from "../../session/session-manager.js";
+import type { SessionOptions } from "../../session/session-options.js";
 import { attachSession } from "./attach-session.js";
 
 export interface NodeSessionLoader {

@@ -1,7 +1,7 @@
 import { createServer } from "node:http";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { session } from "../../../src/adapters/express/index.js";
-import type { AdapterHarness } from "../adapter-contract.js";
+import type { AdapterHarness } from "../../contracts/adapter.contract.js";
 import { socketTransport } from "../client.js";
 import { contractRoute, statusOf } from "./routes.js";
 

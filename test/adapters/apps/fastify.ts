@@ -1,6 +1,6 @@
 import Fastify from "fastify";
 import { session } from "../../../src/adapters/fastify/index.js";
-import type { AdapterHarness } from "../adapter-contract.js";
+import type { AdapterHarness } from "../../contracts/adapter.contract.js";
 import { type Transport, toResponse } from "../client.js";
 import { contractRoute } from "./routes.js";
 

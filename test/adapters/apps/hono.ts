@@ -2,7 +2,7 @@ import { type ServerType, serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { type SessionEnv, session } from "../../../src/adapters/hono/index.js";
-import type { AdapterHarness } from "../adapter-contract.js";
+import type { AdapterHarness } from "../../contracts/adapter.contract.js";
 import { type Transport, toResponse } from "../client.js";
 import { contractRoute } from "./routes.js";
 

@@ -1,7 +1,7 @@
 import { createServer } from "node:http";
 import Koa from "koa";
 import { session } from "../../../src/adapters/koa/index.js";
-import type { AdapterHarness } from "../adapter-contract.js";
+import type { AdapterHarness } from "../../contracts/adapter.contract.js";
 import { socketTransport } from "../client.js";
 import { contractRoute } from "./routes.js";
 

@@ -1,6 +1,6 @@
 import { createServer } from "node:http";
 import { session } from "../../../src/adapters/node/index.js";
-import type { AdapterHarness } from "../adapter-contract.js";
+import type { AdapterHarness } from "../../contracts/adapter.contract.js";
 import { socketTransport } from "../client.js";
 import { contractRoute, statusOf } from "./routes.js";
 

@@ -1,4 +1,4 @@
-import type { SessionWithData } from "../../../src/core/session.js";
+import type { SessionWithData } from "../../../src/session/session.js";
 
 /** What a contract route answers; each framework's app turns it into its own response. */
 export interface RouteResult {

@@ -1,0 +1,117 @@
+import { SessionConfigError } from "../../common/errors.js";
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+interface Credentials {
+  username?: string;
+  password?: string;
+  tls: boolean;
+}
+
+/**
+ * What a Redis URL names. Schemes:
+ *   redis://[user:pass@]host:port[/db][?replica=host:port]   rediss:// for TLS
+ *   redis+sentinel://[user:pass@]host1:port1,host2:port2/masterName[?db=N]
+ *   redis+cluster://[user:pass@]host1:port1,host2:port2      (seed nodes; the rest is discovered)
+ * (rediss+sentinel and rediss+cluster for TLS.) Credentials are those of the data nodes.
+ */
+export type RedisTarget =
+  | ({ kind: "standalone"; url: string; node: HostPort; db: number; replica?: HostPort } & Credentials)
+  | ({ kind: "sentinel"; sentinels: HostPort[]; masterName: string; db: number } & Credentials)
+  | ({ kind: "cluster"; nodes: HostPort[] } & Credentials);
+
+const SCHEME = /^(rediss?)(\+sentinel|\+cluster)?:\/\/(.*)$/i;
+
+export function parseRedisUrl(url: string): RedisTarget {
+  const match = SCHEME.exec(url.trim());
+  if (!match) {
+    const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url.trim())?.[1];
+    throw new SessionConfigError(
+      `redis URL must use redis://, rediss://, redis+sentinel:// or redis+cluster:// (got ${scheme ? `scheme "${scheme}:"` : "no scheme"})`,
+    );
+  }
+  const [, base = "redis", flavour = "", rest = ""] = match;
+  const tls = base.toLowerCase() === "rediss";
+  const queryAt = rest.indexOf("?");
+  const beforeQuery = queryAt === -1 ? rest : rest.slice(0, queryAt);
+  const query = new URLSearchParams(queryAt === -1 ? "" : rest.slice(queryAt + 1));
+  const at = beforeQuery.lastIndexOf("@");
+  const credentials = { ...parseUserInfo(at === -1 ? "" : beforeQuery.slice(0, at)), tls };
+  const afterAt = at === -1 ? beforeQuery : beforeQuery.slice(at + 1);
+  const slash = afterAt.indexOf("/");
+  const hostList = slash === -1 ? afterAt : afterAt.slice(0, slash);
+  const path = slash === -1 ? "" : decodeURIComponent(afterAt.slice(slash + 1));
+  const hosts = hostList.split(",").map((part) => parseHostPort(part, url));
+
+  switch (flavour.toLowerCase()) {
+    case "+sentinel": {
+      if (path === "")
+        throw new SessionConfigError("redis+sentinel:// URL needs the master name as its path: .../mymaster");
+      return {
+        kind: "sentinel",
+        sentinels: hosts,
+        masterName: path,
+        db: parseDb(query.get("db") ?? "0"),
+        ...credentials,
+      };
+    }
+    case "+cluster":
+      if (path !== "")
+        throw new SessionConfigError(
+          "redis+cluster:// URL takes no database or path (a cluster has db 0 only)",
+        );
+      return { kind: "cluster", nodes: hosts, ...credentials };
+    default: {
+      if (hosts.length !== 1) {
+        throw new SessionConfigError(
+          "redis:// URL takes one host; use redis+cluster:// or redis+sentinel:// for several",
+        );
+      }
+      const replica = query.get("replica");
+      return {
+        kind: "standalone",
+        url,
+        node: hosts[0] as HostPort,
+        db: parseDb(path === "" ? "0" : path),
+        ...(replica ? { replica: parseHostPort(replica, url) } : {}),
+        ...credentials,
+      };
+    }
+  }
+}
+
+function parseUserInfo(userInfo: string): { username?: string; password?: string } {
+  if (userInfo === "") return {};
+  const colon = userInfo.indexOf(":");
+  if (colon === -1) return { username: decodeURIComponent(userInfo) };
+  const username = decodeURIComponent(userInfo.slice(0, colon));
+  const password = decodeURIComponent(userInfo.slice(colon + 1));
+  return { ...(username === "" ? {} : { username }), password };
+}
+
+function parseHostPort(part: string, url: string): HostPort {
+  // IPv6 literals come in brackets: [::1]:6379
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]/\s]+)(?::(\d{1,5}))?$/.exec(part.trim());
+  const port = Number(m?.[2] ?? 6379);
+  if (!m || port < 1 || port > 65535) {
+    throw new SessionConfigError(`cannot read "${part}" as host:port in the redis URL (${redact(url)})`);
+  }
+  return { host: (m[1] as string).replace(/^\[|\]$/g, ""), port };
+}
+
+function parseDb(text: string): number {
+  if (!/^\d{1,5}$/.test(text)) throw new SessionConfigError(`redis database must be a number, got "${text}"`);
+  return Number(text);
+}
+
+/** A URL fit for an error message: the password is replaced. */
+export function redact(url: string): string {
+  return url.replace(/\/\/([^@/]*):[^@/]*@/, "//$1:***@");
+}
+
+export function formatHostPort({ host, port }: HostPort): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}

@@ -1,0 +1,264 @@
+import { publishDiagnostic } from "../common/diagnostics.js";
+import { type Duration, toMilliseconds } from "../common/duration.js";
+import { ErrorCodes, SessionConfigError, SessionStoreError } from "../common/errors.js";
+import { type EventLogOptions, RedisEventLog } from "../events/event-log.js";
+import { indexHandleOf } from "../session/session-id.js";
+import type {
+  IndexedSession,
+  RevokeOptions,
+  SessionStore,
+  SessionWrite,
+  StoredFields,
+  StoredRecord,
+  WriteOutcome,
+} from "../store/session-store.js";
+import { connectRedis, type RedisOption } from "./connection/connect.js";
+import type { RedisConnection, ReplicaAck } from "./connection/redis-connection.js";
+import { parseRedisUrl } from "./connection/redis-url.js";
+import { createKeyLayout, DEFAULT_KEY_PREFIX, type KeyLayout } from "./key-layout.js";
+import { escapePart, unescapeStored, unpackRecord, unpackRecordMap } from "./packed-record.js";
+import { scanKeys } from "./scan-keys.js";
+import {
+  listPrincipalScript,
+  removeSessionScript,
+  revokePrincipalScript,
+  writeSessionScript,
+} from "./session-scripts.js";
+import { type RedisReport, verifyRedis } from "./verify-redis.js";
+import { withTimeout, withTimeoutThen } from "./with-timeout.js";
+
+/** The metadata fields the principal list reads, in the order listPrincipalScript returns them. */
+const INDEX_FIELDS = ["$c", "$a", "$x", "$ua", "$ip"] as const;
+
+export interface RedisStoreOptions {
+  /** A Redis URL (redis://, rediss://, redis+sentinel://, redis+cluster://) or an ioredis / node-redis client. */
+  redis: RedisOption;
+  /** Separates apps sharing one Redis (rule 14). Default "default". */
+  namespace?: string;
+  /** First segment of every key. Default "sk". */
+  keyPrefix?: string;
+  /** Every Redis call fails after this long (rule 9). Default 1000 ms. */
+  commandTimeout?: Duration;
+  /**
+   * Serve session reads from replicas (rule 11). Default false. Writes then wait (WAIT) until a replica
+   * has them before the response leaves, so a browser reads its own writes on any app instance.
+   */
+  replicaReads?: boolean;
+  /**
+   * A write counts only once this many replicas acknowledged it (WAIT), within `timeout` (default: half
+   * the command timeout); otherwise it fails with SESSION_STORE_NOT_DURABLE (503). Default: no wait.
+   */
+  durability?: { replicas: number; timeout?: Duration };
+}
+
+export const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
+
+/**
+ * Sessions as one Redis string each (store/packed-record.ts): a read is one GET, a change is one EVALSHA
+ * of writeSessionScript that merges only the changed fields into the record and sets it with its TTL.
+ * See store/key-layout.ts for the keys.
+ */
+export class RedisStore implements SessionStore {
+  readonly keys: KeyLayout;
+  readonly commandTimeoutMs: number;
+  readonly #connection: Promise<RedisConnection>;
+  /** The connection once #connection has resolved: the read path then skips an await. */
+  #connected: RedisConnection | undefined;
+  readonly #verified: Promise<RedisReport>;
+  readonly #durableReplicas: number;
+  readonly #waitTimeoutMs: number;
+
+  constructor(options: RedisStoreOptions) {
+    this.keys = createKeyLayout(options.keyPrefix ?? DEFAULT_KEY_PREFIX, options.namespace ?? "default");
+    this.commandTimeoutMs = toMilliseconds(
+      options.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT_MS,
+      "commandTimeout",
+    );
+    if (this.commandTimeoutMs <= 0) throw new SessionConfigError("commandTimeout must be greater than 0");
+    if (typeof options.redis === "string") parseRedisUrl(options.redis);
+    this.#durableReplicas = options.durability?.replicas ?? 0;
+    this.#waitTimeoutMs = toMilliseconds(
+      options.durability?.timeout ?? Math.floor(this.commandTimeoutMs / 2),
+      "durability.timeout",
+    );
+    if (!Number.isInteger(this.#durableReplicas) || this.#durableReplicas < 0) {
+      throw new SessionConfigError("durability.replicas must be a whole number >= 0");
+    }
+    if (this.#waitTimeoutMs >= this.commandTimeoutMs) {
+      throw new SessionConfigError("durability.timeout must be shorter than commandTimeout");
+    }
+    const connecting = connectRedis(options.redis, {
+      commandTimeoutMs: this.commandTimeoutMs,
+      replicaReads: options.replicaReads ?? false,
+    });
+    this.#verified = connecting.then((connection) => verifyRedis(connection, this.commandTimeoutMs));
+    // Every command waits for the start-up checks once: a Redis that cannot serve fails with a clear message.
+    this.#connection = this.#verified.then(async (report) => {
+      for (const warning of report.warnings) {
+        process.emitWarning(warning, { code: "SESSIONKIT_REDIS_CONFIG" });
+        publishDiagnostic({ code: "SESSION_REDIS_CONFIG_WARNING", message: warning });
+      }
+      return connecting;
+    });
+    // A bad option surfaces on first use as well; this keeps it from being an unhandled rejection.
+    this.#connection.then(
+      (connection) => {
+        this.#connected = connection;
+      },
+      () => {},
+    );
+  }
+
+  /**
+   * The start-up checks' report (topology, maxmemory-policy per primary, warnings). Rejects with a
+   * SessionConfigError when the Redis given cannot serve sessions. Await it at start-up to fail fast.
+   */
+  verify(): Promise<RedisReport> {
+    return this.#verified;
+  }
+
+  /** Every session key of this namespace, in batches, from every primary (SCAN may repeat a key). */
+  async *scanSessionKeys(batchSize = 500): AsyncGenerator<string[]> {
+    const connection = this.#connected ?? (await this.#connection);
+    yield* scanKeys(connection, `${this.keys.namespacePrefix}s:*`, {
+      timeoutMs: this.commandTimeoutMs,
+      batchSize,
+    });
+  }
+
+  /**
+   * Not async: the read of every request costs the GET's promise and the deadline call's, no more. Bounded
+   * by our own deadline (rule 9; test/command-timeout-bound.test.ts): sessionkit's own ioredis clients
+   * arm ioredis's timer only while connecting (redis/handshake-timeout.ts), and a client the app hands in
+   * may have no timeout at all, or hold a command unsent (ioredis's auto-pipelining behind a hung batch,
+   * node-redis while it reconnects).
+   */
+  load(keyHash: string): Promise<StoredRecord | null> {
+    const connection = this.#connected;
+    if (connection === undefined) return this.#connection.then(() => this.load(keyHash));
+    const key = this.keys.sessionKey(keyHash);
+    return withTimeoutThen(
+      "GET",
+      this.commandTimeoutMs,
+      () => connection.get(key),
+      recordOfReply,
+      wrongTypeAsCorrupt,
+    );
+  }
+
+  async write(keyHash: string, write: SessionWrite): Promise<WriteOutcome> {
+    const ttlMs = String(Math.max(1, Math.ceil(write.ttlMs)));
+    const member = write.index ? indexHandleOf(keyHash) : "";
+    const score = write.index ? String(Math.ceil(write.index.deadline)) : "0";
+    const args = [write.mode, ttlMs, member, score, String(write.set.length)];
+    for (const [field, value] of write.set) args.push(escapePart(field), escapePart(value));
+    for (const field of write.remove) args.push(escapePart(field));
+    const connection = this.#connected ?? (await this.#connection);
+    const keys = [this.keys.sessionKey(keyHash)];
+    if (write.index) keys.push(this.keys.principalIndexKey(write.index.indexId));
+    const wanted = Math.max(this.#durableReplicas, connection.readsFromReplicas ? 1 : 0);
+    if (wanted === 0) {
+      return (await withTimeout("session write", this.commandTimeoutMs, () =>
+        connection.runScript(writeSessionScript, keys, args),
+      )) as WriteOutcome;
+    }
+    const ack: ReplicaAck = { replicas: wanted, timeoutMs: this.#waitTimeoutMs };
+    const [outcome, acknowledged] = await withTimeout("session write + WAIT", this.commandTimeoutMs, () =>
+      connection.runScriptAndWait(writeSessionScript, keys, args, ack),
+    );
+    if (acknowledged < this.#durableReplicas && outcome === "written") {
+      throw new SessionStoreError(
+        ErrorCodes.STORE_NOT_DURABLE,
+        `session write reached the primary but ${acknowledged} of ${this.#durableReplicas} replicas acknowledged it within ${ack.timeoutMs} ms`,
+      );
+    }
+    if (acknowledged < wanted) {
+      publishDiagnostic({
+        code: "SESSION_REPLICA_LAG",
+        message: `no replica acknowledged a session write within ${ack.timeoutMs} ms: a replica read may be stale`,
+        keyHash,
+      });
+    }
+    return outcome as WriteOutcome;
+  }
+
+  async remove(keyHash: string, indexId?: string): Promise<void> {
+    const connection = this.#connected ?? (await this.#connection);
+    const keys = [this.keys.sessionKey(keyHash)];
+    if (indexId !== undefined) keys.push(this.keys.principalIndexKey(indexId));
+    await withTimeout("session delete", this.commandTimeoutMs, () =>
+      connection.runScript(removeSessionScript, keys, [indexHandleOf(keyHash)]),
+    );
+  }
+
+  async listIndexed(indexId: string, now: number, idleTimeoutMs: number): Promise<IndexedSession[]> {
+    const connection = this.#connected ?? (await this.#connection);
+    const reply = (await withTimeout("principal list", this.commandTimeoutMs, () =>
+      connection.runScript(
+        listPrincipalScript,
+        [this.keys.principalIndexKey(indexId)],
+        [this.keys.principalSessionPrefix(indexId), String(now), String(idleTimeoutMs)],
+      ),
+    )) as string[];
+    const sessions: IndexedSession[] = [];
+    for (let i = 0; i + 5 < reply.length; i += 6) {
+      const fields: StoredFields = {};
+      INDEX_FIELDS.forEach((field, n) => {
+        const value = reply[i + 1 + n] && unescapeStored(reply[i + 1 + n] as string);
+        if (value) fields[field] = value;
+      });
+      sessions.push({ handle: reply[i] as string, fields });
+    }
+    return sessions;
+  }
+
+  async revokeIndexed(indexId: string, options: RevokeOptions): Promise<IndexedSession[]> {
+    const connection = this.#connected ?? (await this.#connection);
+    const args = [
+      this.keys.principalSessionPrefix(indexId),
+      options.keep ?? "",
+      options.withFields ? "1" : "0",
+    ];
+    args.push(...(options.handles ?? []));
+    if (options.handles?.length === 0) return [];
+    const reply = (await withTimeout("principal revoke", this.commandTimeoutMs, () =>
+      connection.runScript(revokePrincipalScript, [this.keys.principalIndexKey(indexId)], args),
+    )) as unknown[];
+    const revoked: IndexedSession[] = [];
+    for (let i = 0; i + 1 < reply.length; i += 2) {
+      // The revoked record as it was ("" when not asked for); one that does not unpack gives no fields.
+      const packed = reply[i + 1];
+      const fields = (typeof packed === "string" && packed !== "" && unpackRecord(packed)) || {};
+      revoked.push({ handle: reply[i] as string, fields });
+    }
+    return revoked;
+  }
+
+  /** The event stream and expiry schedule of this store's namespace, on the same connection. */
+  openEventLog(options: Omit<EventLogOptions, "commandTimeoutMs">): RedisEventLog {
+    return new RedisEventLog(this.#connection, this.keys, {
+      ...options,
+      commandTimeoutMs: this.commandTimeoutMs,
+    });
+  }
+
+  async close(): Promise<void> {
+    const connection = await this.#connection.catch(() => undefined);
+    await connection?.close();
+  }
+}
+
+export function createRedisStore(options: RedisStoreOptions): RedisStore {
+  return new RedisStore(options);
+}
+
+/** A record that does not unpack is corrupt: an empty map makes the manager remove it and start afresh. */
+function recordOfReply(packed: string | null): StoredRecord | null {
+  return packed === null ? null : (unpackRecordMap(packed) ?? new Map());
+}
+
+/** Something that is not a string sits under the key: bad data, not an outage (rule 8). */
+function wrongTypeAsCorrupt(error: SessionStoreError): StoredRecord {
+  if (/WRONGTYPE/.test(error.message)) return new Map();
+  throw error;
+}

@@ -1,0 +1,61 @@
+import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from "node:crypto";
+import { SessionConfigError } from "../../common/errors.js";
+
+export interface UnsignResult {
+  value: string;
+  /** True when an older secret matched: the cookie should be re-issued with the current one. */
+  signedWithOldSecret: boolean;
+}
+
+const MIN_SECRET_LENGTH = 32;
+
+/**
+ * HMAC-SHA256 cookie signing with key rotation: the first secret signs, every secret verifies
+ * (the habit of express-session and @fastify/cookie). Format: `<value>.<base64url mac>`.
+ */
+export class CookieSigner {
+  /** The secrets as HMAC keys, made once: a string key is converted again on every createHmac. */
+  readonly #keys: readonly KeyObject[];
+  constructor(secret: string | readonly string[]) {
+    if (typeof secret !== "string" && !Array.isArray(secret)) {
+      throw new SessionConfigError("secret is required: a string, or a list whose first entry signs");
+    }
+    const secrets: string[] = typeof secret === "string" ? [secret] : [...secret];
+    if (secrets.length === 0) throw new SessionConfigError("secret must be a string or a non-empty list");
+    for (const s of secrets) {
+      if (typeof s !== "string" || s.length < MIN_SECRET_LENGTH) {
+        throw new SessionConfigError(
+          `each secret must be a string of at least ${MIN_SECRET_LENGTH} characters (a random one: openssl rand -base64 48)`,
+        );
+      }
+    }
+    this.#keys = secrets.map((s) => createSecretKey(Buffer.from(s, "utf8")));
+  }
+
+  sign(value: string): string {
+    return `${value}.${mac(value, this.#keys[0] as KeyObject)}`;
+  }
+
+  /**
+   * Returns null for anything that is not a value signed by one of the secrets. One HMAC per secret
+   * tried; SessionManager remembers verified cookies (verified-cookies.ts) so a returning browser skips it.
+   */
+  unsign(signed: string): UnsignResult | null {
+    const dot = signed.lastIndexOf(".");
+    if (dot <= 0) return null;
+    const value = signed.slice(0, dot);
+    const given = Buffer.from(signed.slice(dot + 1));
+    for (let i = 0; i < this.#keys.length; i++) {
+      const expected = Buffer.from(mac(value, this.#keys[i] as KeyObject));
+      // Constant-time comparison: a timing difference would leak how many MAC bytes were right.
+      if (expected.length === given.length && timingSafeEqual(expected, given)) {
+        return { value, signedWithOldSecret: i > 0 };
+      }
+    }
+    return null;
+  }
+}
+
+function mac(value: string, key: KeyObject): string {
+  return createHmac("sha256", key).update(value).digest("base64url");
+}

@@ -1,0 +1,233 @@
+import { ErrorCodes, SessionError } from "../common/errors.js";
+import { unsharedCopy } from "../common/unshared-copy.js";
+import { LAZY_VALUE_LENGTH, type SessionTimes } from "./session-record.js";
+
+/**
+ * The data of a user's session. Augment it to type your attributes:
+ *
+ *   declare module "sessionkit" { interface SessionData { userId: number; cart: CartItem[] } }
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: augmented by applications
+export interface SessionData {}
+
+/** What a request handler sees: the session's methods plus its (optional) typed attributes. */
+export type SessionWithData<Data = SessionData> = Session & Partial<Data>;
+
+export interface SessionMeta {
+  /** SHA-256 of the session ID as stored in the Redis key; safe to log, useless as a cookie. */
+  keyHash: string;
+  /** Set by setPrincipal (usually the user ID); indexes the session under it. */
+  principal: string | undefined;
+  isNew: boolean;
+  createdAt: number;
+  lastAccessAt: number;
+  idleDeadline: number;
+  absoluteDeadline: number;
+}
+
+/** Operations the session delegates to its manager; implemented by SessionManager. */
+export interface SessionBackend {
+  regenerate(session: Session, keepData: boolean): Promise<void>;
+  setPrincipal(session: Session, principal: string): Promise<void>;
+  destroy(session: Session): Promise<void>;
+  save(session: Session): Promise<void>;
+  meta(session: Session): SessionMeta;
+}
+
+export interface SessionState {
+  backend: SessionBackend;
+  /** The secret session ID; never logged, never stored in Redis. */
+  id: string;
+  keyHash: string;
+  isNew: boolean;
+  times: SessionTimes;
+  principal: string | undefined;
+  /** The key id before a regenerate, until the new record is written (for the "regenerated" event). */
+  previousKeyHash: string | undefined;
+  /** User-Agent and IP of the request, recorded at creation when index.recordDevice is on. */
+  device: { readonly userAgent?: string; readonly ip?: string };
+  /** Attribute -> encoded value as the store holds it now: the base that changes are computed against. */
+  storedEncoded: Map<string, string>;
+  destroyed: boolean;
+  /** The last recorded activity is older than touchAfter: the next commit slides it. */
+  touchDue: boolean;
+  /** The response must carry a new Set-Cookie (new ID, old secret, slid deadline). */
+  cookieDue: boolean;
+  /** The request arrived with a session cookie (a stale one is cleared when no session is kept). */
+  hadCookie: boolean;
+  /**
+   * Set when the session was served under the fail-open policy because Redis failed (the store's error):
+   * reads go on anonymously, but a change, regenerate or destroy fails with this error.
+   */
+  storeFailure: unknown;
+  secureRequest: boolean;
+  /** Serialises commits: save() and the end-of-request commit never overlap (undefined: none yet). */
+  commitChain: Promise<unknown> | undefined;
+}
+
+/** Module-private access to a session's internals (set in the class's static block). */
+let stateOf: (session: Session) => SessionState;
+let readLongAttribute: (session: Session, name: string) => unknown;
+let forgetLongAttribute: (session: Session, name: string) => void;
+let isUnread: (session: Session, name: string) => boolean;
+
+/** Attribute names that would shadow the session's own API. */
+export const RESERVED_ATTRIBUTES: ReadonlySet<string> = new Set([
+  "regenerate",
+  "destroy",
+  "save",
+  "meta",
+  "touch",
+]);
+
+/**
+ * A session: attributes are own properties (`session.userId = 42`, `delete session.cart`), the API lives
+ * on the prototype, and the internal state under a symbol, so `Object.keys(session)` lists exactly the
+ * data. Changes are found at commit by comparing each attribute's encoding with what the store holds,
+ * which also catches nested mutations such as `session.cart.items.push(item)`.
+ */
+export class Session {
+  // Private fields: invisible to Object.keys, spread and JSON, and cheaper to set than a defined symbol.
+  readonly #state: SessionState;
+  readonly #decode: (encoded: string) => unknown;
+  /** Encoded values of the long attributes not read yet (name -> encoded). */
+  #unread: Map<string, string> | undefined;
+
+  static {
+    stateOf = (session) => session.#state;
+    readLongAttribute = (session, name) => {
+      const encoded = session.#unread?.get(name);
+      if (encoded === undefined) return undefined;
+      // The seal was checked at load; a value that still does not decode was forged with a valid seal
+      // (or hit a codec bug) and fails the request with the codec's error. It stays unread: a second
+      // read fails again (not undefined), and the commit leaves the stored value alone (not a removal).
+      const value = session.#decode(encoded);
+      session.#unread?.delete(name);
+      return value;
+    };
+    forgetLongAttribute = (session, name) => {
+      session.#unread?.delete(name);
+    };
+    isUnread = (session, name) => session.#unread?.has(name) === true;
+  }
+
+  /**
+   * `attributes`: name -> encoded value of a loaded record. A short value is decoded here (a value that
+   * does not decode, or a name that is a method, throws, and the manager treats the record as corrupt);
+   * a long one when the request first reads it (its seal was checked at load: session-record.ts).
+   */
+  constructor(
+    state: SessionState,
+    attributes: Iterable<[string, string]>,
+    decode: (encoded: string) => unknown,
+  ) {
+    this.#state = state;
+    this.#decode = decode;
+    for (const [name, encoded] of attributes) {
+      // Only foreign or corrupt data names an attribute after a method: such a record is no session.
+      if (RESERVED_ATTRIBUTES.has(name)) {
+        throw new SessionError(ErrorCodes.SESSION_STATE, `stored attribute "${name}" is a session method`);
+      }
+      if (encoded.length > LAZY_VALUE_LENGTH) {
+        this.#unread ??= new Map();
+        this.#unread.set(name, encoded);
+        Object.defineProperty(this, name, untouchedAccessor(name));
+      } else if (isPlainAssignable(name)) {
+        (this as unknown as Record<string, unknown>)[name] = decode(encoded);
+      } else {
+        defineDataAttribute(this, name, decode(encoded));
+      }
+    }
+  }
+
+  /**
+   * Gives the session a new ID and removes the old record (call it on login and privilege changes:
+   * session fixation). Data is kept unless `keepData: false`; the deadlines restart.
+   */
+  regenerate(options: { keepData?: boolean } = {}): Promise<void> {
+    return this.#state.backend.regenerate(this, options.keepData ?? true);
+  }
+
+  /**
+   * Logs the session in as `principal` (a user ID): regenerates it (a new ID, so a fixed pre-login ID is
+   * worthless), keeps the data, and indexes it under the principal, so the principal's sessions can be
+   * listed and revoked.
+   */
+  setPrincipal(principal: string): Promise<void> {
+    return this.#state.backend.setPrincipal(this, principal);
+  }
+
+  /** Removes the session from the store now; the response clears the cookie. */
+  destroy(): Promise<void> {
+    return this.#state.backend.destroy(this);
+  }
+
+  /** Commits the changes now (the end-of-request commit then writes only later changes). */
+  save(): Promise<void> {
+    return this.#state.backend.save(this);
+  }
+
+  /** Records activity at the next commit even if touchAfter has not passed. */
+  touch(): void {
+    this.#state.touchDue = true;
+  }
+
+  get meta(): SessionMeta {
+    return this.#state.backend.meta(this);
+  }
+}
+
+/**
+ * A long loaded attribute starts as an accessor that decodes the stored value and turns itself into a
+ * plain data property on first use (read or write). An attribute still an accessor at commit was never
+ * touched by the request, so it cannot have changed, nested mutations included, and is neither decoded
+ * nor re-encoded: a request that reads `user` pays nothing for a large `cart`.
+ *
+ * The accessor functions are shared by every session for one attribute name (they find the value through
+ * the session they are called on): no closures per request, and V8 keeps one object shape for sessions
+ * of the same attributes. Bounded, for apps that name attributes after data.
+ */
+const MAX_SHARED_ACCESSORS = 1_000;
+const sharedAccessors = new Map<string, PropertyDescriptor>();
+
+function untouchedAccessor(nameInReply: string): PropertyDescriptor {
+  const shared = sharedAccessors.get(nameInReply);
+  if (shared !== undefined) return shared;
+  // The name is a slice of one session's Redis reply: the shared accessor must not keep that reply alive.
+  const name = unsharedCopy(nameInReply);
+  const accessor: PropertyDescriptor = {
+    enumerable: true,
+    configurable: true,
+    get(this: Session) {
+      const value = readLongAttribute(this, name);
+      defineDataAttribute(this, name, value);
+      return value;
+    },
+    set(this: Session, next: unknown) {
+      forgetLongAttribute(this, name);
+      defineDataAttribute(this, name, next);
+    },
+  };
+  if (sharedAccessors.size < MAX_SHARED_ACCESSORS) sharedAccessors.set(name, accessor);
+  return accessor;
+}
+
+/** Assignment of "__proto__" would set the prototype instead of making an own data property. */
+function isPlainAssignable(name: string): boolean {
+  return name !== "__proto__";
+}
+
+function defineDataAttribute(session: Session, name: string, value: unknown): void {
+  Object.defineProperty(session, name, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** True when the request never read nor assigned the attribute since it was loaded. */
+export function isUntouchedAttribute(session: Session, name: string): boolean {
+  // The map answers for short attributes without a descriptor; the descriptor confirms a long one is
+  // still its accessor (it may have been deleted unread and assigned again).
+  return isUnread(session, name) && Object.getOwnPropertyDescriptor(session, name)?.get !== undefined;
+}
+
+export function sessionState(session: Session): SessionState {
+  return stateOf(session);
+}

@@ -1,0 +1,78 @@
+import { describe, expect, it } from "vitest";
+import { SessionConfigError } from "../../../src/common/errors.js";
+import { RedisStore } from "../../../src/redis/redis-session-store.js";
+import { SessionManager } from "../../../src/session/session-manager.js";
+import { createMemoryStore } from "../../../src/store/memory-store.js";
+import { TEST_SECRET } from "../../support/browser.js";
+
+const store = createMemoryStore();
+
+describe("options are checked at start-up with a clear message", () => {
+  const cases: Array<[string, () => unknown, RegExp]> = [
+    ["no secret", () => new SessionManager({ store } as never), /secret/],
+    ["short secret", () => new SessionManager({ store, secret: "abc" }), /at least 32/],
+    ["no storage", () => new SessionManager({ secret: TEST_SECRET }), /redis .* or store is required/],
+    [
+      "both storages",
+      () => new SessionManager({ secret: TEST_SECRET, store, redis: "redis://x" }),
+      /either redis or store/,
+    ],
+    [
+      "bad URL",
+      () => new SessionManager({ secret: TEST_SECRET, redis: "not a url" }),
+      /must use redis:\/\/.*no scheme/,
+    ],
+    [
+      "bad scheme",
+      () => new SessionManager({ secret: TEST_SECRET, redis: "http://127.0.0.1" }),
+      /scheme "http:"/,
+    ],
+    ["bad client", () => new RedisStore({ redis: 42 as never }), /redis must be/],
+    [
+      "bad duration",
+      () => new SessionManager({ secret: TEST_SECRET, store, idleTimeout: "2 hours" }),
+      /idleTimeout/,
+    ],
+    [
+      "zero idle",
+      () => new SessionManager({ secret: TEST_SECRET, store, idleTimeout: 0 }),
+      /every session ends/,
+    ],
+    [
+      "touchAfter too long",
+      () => new SessionManager({ secret: TEST_SECRET, store, idleTimeout: "1h", touchAfter: "2h" }),
+      /touchAfter/,
+    ],
+    [
+      "bad policy",
+      () => new SessionManager({ secret: TEST_SECRET, store, failurePolicy: "maybe" as never }),
+      /failurePolicy/,
+    ],
+    ["bad namespace", () => new RedisStore({ redis: "redis://127.0.0.1", namespace: "a{b}" }), /namespace/],
+    [
+      "zero timeout",
+      () => new RedisStore({ redis: "redis://127.0.0.1", commandTimeout: 0 }),
+      /commandTimeout/,
+    ],
+  ];
+  for (const [name, create, message] of cases) {
+    it(name, async () => {
+      let error: unknown;
+      try {
+        const created = create();
+        // A bad client surfaces on first use of the store.
+        if (created instanceof RedisStore) await created.load("x");
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(SessionConfigError);
+      expect((error as SessionConfigError).code).toBe("SESSION_CONFIG_INVALID");
+      expect((error as Error).message).toMatch(message);
+    });
+  }
+
+  it("derives touchAfter from a short idle timeout", () => {
+    expect(new SessionManager({ secret: TEST_SECRET, store, idleTimeout: "10m" }).touchAfterMs).toBe(150_000);
+    expect(new SessionManager({ secret: TEST_SECRET, store }).touchAfterMs).toBe(300_000);
+  });
+});
