@@ -5,12 +5,12 @@
  */
 
 import type * as Codec from "../src/codecs/typed-json-codec.js";
+import type * as Manager from "../src/create-session-manager.js";
 import type * as PackedRecord from "../src/redis/packed-record.js";
 import type * as CookieSigner from "../src/session/cookies/cookie-signer.js";
 import type * as SessionCookie from "../src/session/cookies/session-cookie.js";
 import type * as VerifiedCookies from "../src/session/cookies/verified-cookies.js";
 import type * as SessionId from "../src/session/session-id.js";
-import type * as Manager from "../src/session/session-manager.js";
 import type * as SessionRecord from "../src/session/session-record.js";
 import type { SessionStore, SessionWrite } from "../src/store/session-store.js";
 import { buildSessionkit, builtModule } from "./lib/build.js";
@@ -50,7 +50,7 @@ function instantStore(): SessionStore {
 
 async function main(): Promise<void> {
   if (!process.argv.includes("--no-build")) buildSessionkit();
-  const { SessionManager } = await builtModule<typeof Manager>("session/session-manager");
+  const { createSessionManager } = await builtModule<typeof Manager>("create-session-manager");
   const { CookieSigner: Signer } = await builtModule<typeof CookieSigner>("session/cookies/cookie-signer");
   const { readCookie } = await builtModule<typeof SessionCookie>("session/cookies/session-cookie");
   const { hashSessionId, sessionKeyId } = await builtModule<typeof SessionId>("session/session-id");
@@ -62,7 +62,7 @@ async function main(): Promise<void> {
   );
 
   const store = instantStore();
-  const manager = new SessionManager({ store, secret: BENCH_SECRET });
+  const manager = createSessionManager({ store, secret: BENCH_SECRET });
   const created = await manager.load({ cookieHeader: undefined, secure: false });
   Object.assign(created, { user: BENCH_USER, counter: 0, cart: makeCart(0) });
   const setCookie = (await manager.commit(created)) as string;

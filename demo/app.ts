@@ -1,6 +1,6 @@
 import express, { type Request, type Response } from "express";
 import type { ExpressSessionMiddleware } from "../src/adapters/express/index.js";
-import type { SessionEvent } from "../src/events/session-event.js";
+import type { SessionEvent } from "../src/session/session-events.js";
 import type { SessionManager } from "../src/session/session-manager.js";
 
 export interface DemoInspector {

@@ -14,11 +14,11 @@ import { Redis } from "ioredis";
 import { createClient } from "redis";
 import type * as ExpressAdapter from "../../src/adapters/express/index.js";
 import type * as FastifyAdapter from "../../src/adapters/fastify/index.js";
+import type * as SessionManagerModule from "../../src/create-session-manager.js";
 import type * as KeyLayout from "../../src/redis/key-layout.js";
 import type * as WriteBatch from "../../src/redis/tuning/write-batch.js";
 import type * as SessionCookie from "../../src/session/cookies/session-cookie.js";
 import type * as SessionId from "../../src/session/session-id.js";
-import type * as SessionManagerModule from "../../src/session/session-manager.js";
 import { builtModule } from "../lib/build.js";
 import { BENCH_SECRET, BENCH_USER, type Cart, CEILING_KEY, makeCart } from "../lib/payload.js";
 import { isVariant, type Variant } from "./variants.js";
@@ -268,11 +268,11 @@ async function fastifyCeilingApp(redisUrl: string, transport: Transport = "sessi
  * SessionManager, so the records and cookies are those of (b).
  */
 async function fastifyBareReadApp(redisUrl: string): Promise<Running> {
-  const { SessionManager } = await builtModule<typeof SessionManagerModule>("session/session-manager");
+  const { createSessionManager } = await builtModule<typeof SessionManagerModule>("create-session-manager");
   const { readCookie } = await builtModule<typeof SessionCookie>("session/cookies/session-cookie");
   const { sessionKeyId } = await builtModule<typeof SessionId>("session/session-id");
   const { createKeyLayout } = await builtModule<typeof KeyLayout>("redis/key-layout");
-  const manager = new SessionManager({ redis: redisUrl, secret: BENCH_SECRET, namespace: "bench" });
+  const manager = createSessionManager({ redis: redisUrl, secret: BENCH_SECRET, namespace: "bench" });
   const keys = createKeyLayout("sk", "bench");
   const client = await ceilingClient(redisUrl, "sessionkit");
   const app = Fastify({ logger: false });

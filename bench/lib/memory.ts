@@ -12,7 +12,7 @@ import { RedisStore as ConnectRedisStore } from "connect-redis";
 import expressSession from "express-session";
 import type { Redis } from "ioredis";
 import { createClient } from "redis";
-import type * as Manager from "../../src/session/session-manager.js";
+import type * as Manager from "../../src/create-session-manager.js";
 import { builtModule } from "./build.js";
 import { BENCH_SECRET, BENCH_USER, makeCart } from "./payload.js";
 import { round } from "./redis-stats.js";
@@ -59,8 +59,8 @@ function sessionkitWriter(redisUrl: string): Writer {
     id: "sessionkit",
     label: 'sessionkit (STRING "sk:default:s:{<hash>}", packed record)',
     async open() {
-      const { SessionManager } = await builtModule<typeof Manager>("session/session-manager");
-      const manager = new SessionManager({ redis: redisUrl, secret: BENCH_SECRET });
+      const { createSessionManager } = await builtModule<typeof Manager>("create-session-manager");
+      const manager = createSessionManager({ redis: redisUrl, secret: BENCH_SECRET });
       return {
         async write() {
           const session = await manager.load({ cookieHeader: undefined, secure: false });

@@ -4,12 +4,14 @@ import { channel } from "node:diagnostics_channel";
  * Things worth knowing that are not errors for the request: a tampered cookie, a corrupt record that was
  * removed, an expired session, a Redis reconnect. Published on the `sessionkit:diagnostic` channel
  * (node:diagnostics_channel, no dependency) and passed to the `onDiagnostic` option. Never carries a
- * session ID: at most the hashed key.
+ * session ID: at most its keyId.
  */
 export interface Diagnostic {
   code: DiagnosticCode;
   message: string;
-  /** SHA-256 of the session ID (the hash in the Redis key), when one is involved. */
+  /** The session's keyId (what its Redis key holds: a hash of the ID), when one is involved. */
+  keyId?: string;
+  /** @deprecated The same value as keyId (its name before 0.2). */
   keyHash?: string;
 }
 

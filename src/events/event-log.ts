@@ -1,37 +1,31 @@
 import type { LuaScript, RedisConnection } from "../redis/connection/redis-connection.js";
-import { type KeyLayout, SCHEDULE_BUCKETS } from "../redis/key-layout.js";
+import { SCHEDULE_BUCKETS } from "../redis/key-layout.js";
 import { unpackRecord } from "../redis/packed-record.js";
+import type { RedisAccess } from "../redis/redis-session-store.js";
 import { withTimeout } from "../redis/with-timeout.js";
+import type {
+  ConsumeOptions,
+  NewSessionEvent,
+  SessionEvent,
+  SessionEventLog,
+  SubscribeOptions,
+  Subscription,
+} from "../session/session-events.js";
 import { encodedAttributesOf } from "../session/session-record.js";
+import { MetaField } from "../store/record-meta.js";
+import { eventFromEntry, eventToFields } from "./event-entry.js";
 import { appendEventScript, claimDueScript, expireIfDueScript, scheduleScript } from "./event-scripts.js";
-import { eventFromEntry, eventToFields, type NewSessionEvent, type SessionEvent } from "./session-event.js";
 
 export interface EventLogOptions {
-  /** Entries kept in the stream (approximately: XADD MAXLEN ~). Default 100 000. */
+  /** Entries kept in the stream (approximately: XADD MAXLEN ~). */
   maxLength: number;
   /** Put the session's last attributes into destroyed/expired events. */
   includeData: boolean;
-  commandTimeoutMs: number;
   idleTimeoutMs: number;
-}
-
-export interface ConsumeOptions {
-  /** Consumer group: each event is handled by one consumer of the group. */
-  group: string;
-  /** This instance's name within the group (e.g. hostname + pid). */
-  consumer: string;
-  handler: (event: SessionEvent) => void | Promise<void>;
-  /** Where a new group starts: "$" only new events (default), "0" everything still in the stream. */
-  startFrom?: "$" | "0";
-  /** Events a dead consumer left unacknowledged this long are taken over. Default 30 000 ms. */
-  reclaimAfterMs?: number;
-  /** How often the stream is polled. Default 100 ms. */
-  pollIntervalMs?: number;
-  onError?: (error: unknown) => void;
-}
-
-export interface Subscription {
-  stop(): Promise<void>;
+  /** How long records are kept past their deadline, so their "expired" event can carry the data. */
+  retainExpiredMs: number;
+  /** How often this instance sweeps (undefined: never; another instance does). */
+  sweepIntervalMs: number | undefined;
 }
 
 /**
@@ -56,15 +50,30 @@ export function bucketOf(keyId: string): number {
  * on managed Redis. The schedule (16 ZSET buckets spread over the cluster's slots) survives restarts and
  * failovers with the data, so a sweeper that starts late still finds every session that expired meanwhile.
  */
-export class RedisEventLog {
+export class RedisEventLog implements SessionEventLog {
+  readonly includeData: boolean;
+  readonly retainExpiredMs: number;
+  readonly #redis: RedisAccess;
   readonly #connection: Promise<RedisConnection>;
-  readonly #keys: KeyLayout;
+  readonly #keys: RedisAccess["keys"];
   readonly #options: EventLogOptions;
+  readonly #sweeper: NodeJS.Timeout | undefined;
 
-  constructor(connection: Promise<RedisConnection>, keys: KeyLayout, options: EventLogOptions) {
-    this.#connection = connection;
-    this.#keys = keys;
+  constructor(redis: RedisAccess, options: EventLogOptions) {
+    this.#redis = redis;
+    this.#connection = redis.connection;
+    this.#keys = redis.keys;
     this.#options = options;
+    this.includeData = options.includeData;
+    this.retainExpiredMs = options.retainExpiredMs;
+    if (options.sweepIntervalMs !== undefined) {
+      this.#sweeper = setInterval(() => void this.sweep().catch(() => {}), options.sweepIntervalMs);
+      this.#sweeper.unref();
+    }
+  }
+
+  close(): void {
+    clearInterval(this.#sweeper);
   }
 
   async publish(event: NewSessionEvent, now = Date.now()): Promise<void> {
@@ -108,7 +117,7 @@ export class RedisEventLog {
 
   async #sweepBucket(bucket: number, now: number): Promise<number> {
     const connection = await this.#connection;
-    const timeoutMs = this.#options.commandTimeoutMs;
+    const timeoutMs = this.#redis.commandTimeoutMs;
     const scheduleKey = this.#keys.scheduleKey(bucket);
     const lease = [String(now), String(now + CLAIM_LEASE_MS), String(CLAIM_BATCH)];
     const due = (await withTimeout("schedule claim", timeoutMs, () =>
@@ -139,11 +148,12 @@ export class RedisEventLog {
   }
 
   #expiredEvent(keyId: string, result: string[]): NewSessionEvent {
-    if (result[0] === "missing") return { type: "expired", keyHash: keyId, reason: "ttl" };
-    const event: NewSessionEvent = { type: "expired", keyHash: keyId, reason: result[1] as string };
+    if (result[0] === "missing") return { type: "expired", keyId, reason: "ttl" };
+    const event: NewSessionEvent = { type: "expired", keyId, reason: result[1] as string };
     // A record that does not unpack (reason "corrupt" has none) ends without its data.
     const fields = result[2] === undefined ? null : unpackRecord(result[2]);
-    if (fields?.$p !== undefined) event.principal = fields.$p;
+    const principal = fields?.[MetaField.principal];
+    if (principal !== undefined) event.principal = principal;
     if (fields && this.#options.includeData) event.data = encodedAttributesOf(fields);
     return event;
   }
@@ -158,8 +168,10 @@ export class RedisEventLog {
     const poll = options.pollIntervalMs ?? 100;
     const reclaimAfter = options.reclaimAfterMs ?? 30_000;
     let stopped = false;
+    const ready = this.#createGroup(options.group, options.startFrom ?? "$");
     const loop = (async () => {
-      await this.#createGroup(options.group, options.startFrom ?? "$");
+      // A group that could not be created is created again by the loop's NOGROUP path.
+      await ready.catch((error: unknown) => options.onError?.(error));
       let lastReclaim = 0;
       while (!stopped) {
         try {
@@ -200,29 +212,28 @@ export class RedisEventLog {
         }
       }
     })();
-    return {
-      stop: async () => {
-        stopped = true;
-        await loop;
-      },
-    };
+    return subscription(ready, loop, () => {
+      stopped = true;
+    });
   }
 
   /** Every event from now on, to this process (broadcast: every instance sees every event). */
-  subscribe(
-    handler: (event: SessionEvent) => void,
-    options: { pollIntervalMs?: number; onError?: (error: unknown) => void } = {},
-  ): Subscription {
+  subscribe(handler: (event: SessionEvent) => void, options: SubscribeOptions = {}): Subscription {
     const key = this.#keys.eventsKey;
     const poll = options.pollIntervalMs ?? 100;
     let stopped = false;
+    // The newest entry's ID, or "0-0" for an empty stream: later entries are the new ones.
+    const start = (async () => {
+      const newest = (await this.#run("XREVRANGE", key, ["XREVRANGE", key, "+", "-", "COUNT", "1"])) as
+        | [string, string[]][]
+        | null;
+      return newest?.[0]?.[0] ?? "0-0";
+    })();
     const loop = (async () => {
-      // The newest entry's ID, or "0-0" for an empty stream: later entries are the new ones.
-      let lastId = "0-0";
-      const newest = (await this.#run("XREVRANGE", key, ["XREVRANGE", key, "+", "-", "COUNT", "1"]).catch(
-        () => [],
-      )) as [string, string[]][];
-      if (newest[0]) lastId = newest[0][0];
+      let lastId = await start.catch((error: unknown) => {
+        options.onError?.(error);
+        return "0-0";
+      });
       while (!stopped) {
         try {
           const reply = (await this.#run("XREAD", key, [
@@ -246,12 +257,13 @@ export class RedisEventLog {
         }
       }
     })();
-    return {
-      stop: async () => {
+    return subscription(
+      start.then(() => {}),
+      loop,
+      () => {
         stopped = true;
-        await loop;
       },
-    };
+    );
   }
 
   async #handleEntries(entries: [string, string[] | null][], options: ConsumeOptions): Promise<void> {
@@ -275,15 +287,27 @@ export class RedisEventLog {
 
   async #script(operation: string, script: LuaScript, key: string, args: string[]): Promise<unknown> {
     const connection = await this.#connection;
-    return withTimeout(operation, this.#options.commandTimeoutMs, () =>
+    return withTimeout(operation, this.#redis.commandTimeoutMs, () =>
       connection.runScript(script, [key], args),
     );
   }
 
   async #run(operation: string, key: string, args: string[]): Promise<unknown> {
     const connection = await this.#connection;
-    return withTimeout(operation, this.#options.commandTimeoutMs, () => connection.command(key, args));
+    return withTimeout(operation, this.#redis.commandTimeoutMs, () => connection.command(key, args));
   }
+}
+
+function subscription(ready: Promise<void>, loop: Promise<void>, stop: () => void): Subscription {
+  // A setup failure is the caller's through `ready`; the loop itself never rejects.
+  ready.catch(() => {});
+  return {
+    ready,
+    stop: async () => {
+      stop();
+      await loop.catch(() => {});
+    },
+  };
 }
 
 function sleep(ms: number): Promise<void> {

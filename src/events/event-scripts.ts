@@ -1,5 +1,8 @@
 import { defineLuaScript } from "../redis/lua-script.js";
 import { LUA_UNPACK_RECORD } from "../redis/packed-record.js";
+import { MetaField } from "../store/record-meta.js";
+
+const { lastAccessAt: A, absoluteDeadline: X } = MetaField;
 
 /**
  * Claims up to ARGV[3] due entries of one expiry-schedule bucket (KEYS[1]): entries whose score (the
@@ -16,7 +19,9 @@ return due
 /**
  * Reads a scheduled session to decide whether it has ended. KEYS[1] = session record; ARGV[1] = now,
  * ARGV[2] = idle timeout (ms). Returns {"missing"}, {"alive", deadline} or {"expired", reason, record}
- * (the packed record, store/packed-record.ts; reason "corrupt" and no record when it does not parse).
+ * (the packed record, redis/packed-record.ts; reason "corrupt" and no record when it does not parse).
+ * Deadline and reason are store/record-meta.ts's sessionDeadline and expiryOf, in Lua
+ * (test/integration/deadline-formula.test.ts runs both on the same records).
  * It deletes nothing: the sweeper deletes the record only after the event is in the stream, so a
  * publish that fails (the stream's primary is failing over) is retried with the data intact.
  * Requests never see such a record: deadlines are checked in code.
@@ -30,8 +35,8 @@ if type(current) == 'string' then
   if names then f = values end
 end
 if f == nil then return {'expired', 'corrupt'} end
-local a = tonumber(f['$a'])
-local x = tonumber(f['$x'])
+local a = tonumber(f['${A}'])
+local x = tonumber(f['${X}'])
 if a == nil or x == nil then return {'expired', 'corrupt'} end
 local idleDeadline = a + tonumber(ARGV[2])
 if math.min(idleDeadline, x) > tonumber(ARGV[1]) then

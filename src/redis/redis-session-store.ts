@@ -1,10 +1,12 @@
 import { publishDiagnostic } from "../common/diagnostics.js";
 import { type Duration, toMilliseconds } from "../common/duration.js";
 import { ErrorCodes, SessionConfigError, SessionStoreError } from "../common/errors.js";
-import { type EventLogOptions, RedisEventLog } from "../events/event-log.js";
-import { indexHandleOf } from "../session/session-id.js";
+import { handleOf } from "../store/key-id.js";
 import type {
+  AdminStore,
   IndexedSession,
+  InspectedSession,
+  PrincipalIndexStore,
   RevokeOptions,
   SessionStore,
   SessionWrite,
@@ -19,6 +21,8 @@ import { createKeyLayout, DEFAULT_KEY_PREFIX, type KeyLayout } from "./key-layou
 import { escapePart, unescapeStored, unpackRecord, unpackRecordMap } from "./packed-record.js";
 import { scanKeys } from "./scan-keys.js";
 import {
+  inspectSessionScript,
+  LISTED_FIELDS,
   listPrincipalScript,
   removeSessionScript,
   revokePrincipalScript,
@@ -27,10 +31,24 @@ import {
 import { type RedisReport, verifyRedis } from "./verify-redis.js";
 import { withTimeout, withTimeoutThen } from "./with-timeout.js";
 
-/** The metadata fields the principal list reads, in the order listPrincipalScript returns them. */
-const INDEX_FIELDS = ["$c", "$a", "$x", "$ua", "$ip"] as const;
+/** How the event log and admin tools reach the Redis of a store, without building a client or a key. */
+export interface RedisAccess {
+  readonly connection: Promise<RedisConnection>;
+  readonly keys: KeyLayout;
+  readonly commandTimeoutMs: number;
+}
 
-export interface RedisStoreOptions {
+/** Capability: a store kept in Redis, whose connection the event log shares. */
+export interface RedisBackedStore extends SessionStore {
+  readonly redis: RedisAccess;
+}
+
+export function isRedisBackedStore(store: SessionStore): store is RedisBackedStore {
+  const access = (store as Partial<RedisBackedStore>).redis;
+  return typeof access === "object" && access !== null && "connection" in access && "keys" in access;
+}
+
+export interface RedisSessionStoreOptions {
   /** A Redis URL (redis://, rediss://, redis+sentinel://, redis+cluster://) or an ioredis / node-redis client. */
   redis: RedisOption;
   /** Separates apps sharing one Redis (rule 14). Default "default". */
@@ -54,11 +72,11 @@ export interface RedisStoreOptions {
 export const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
 
 /**
- * Sessions as one Redis string each (store/packed-record.ts): a read is one GET, a change is one EVALSHA
+ * Sessions as one Redis string each (redis/packed-record.ts): a read is one GET, a change is one EVALSHA
  * of writeSessionScript that merges only the changed fields into the record and sets it with its TTL.
- * See store/key-layout.ts for the keys.
+ * See redis/key-layout.ts for the keys.
  */
-export class RedisStore implements SessionStore {
+export class RedisSessionStore implements PrincipalIndexStore, AdminStore, RedisBackedStore {
   readonly keys: KeyLayout;
   readonly commandTimeoutMs: number;
   readonly #connection: Promise<RedisConnection>;
@@ -68,7 +86,9 @@ export class RedisStore implements SessionStore {
   readonly #durableReplicas: number;
   readonly #waitTimeoutMs: number;
 
-  constructor(options: RedisStoreOptions) {
+  readonly redis: RedisAccess;
+
+  constructor(options: RedisSessionStoreOptions) {
     this.keys = createKeyLayout(options.keyPrefix ?? DEFAULT_KEY_PREFIX, options.namespace ?? "default");
     this.commandTimeoutMs = toMilliseconds(
       options.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT_MS,
@@ -107,6 +127,7 @@ export class RedisStore implements SessionStore {
       },
       () => {},
     );
+    this.redis = { connection: this.#connection, keys: this.keys, commandTimeoutMs: this.commandTimeoutMs };
   }
 
   /**
@@ -120,10 +141,28 @@ export class RedisStore implements SessionStore {
   /** Every session key of this namespace, in batches, from every primary (SCAN may repeat a key). */
   async *scanSessionKeys(batchSize = 500): AsyncGenerator<string[]> {
     const connection = this.#connected ?? (await this.#connection);
-    yield* scanKeys(connection, `${this.keys.namespacePrefix}s:*`, {
-      timeoutMs: this.commandTimeoutMs,
-      batchSize,
-    });
+    yield* scanKeys(connection, this.keys.sessionKeyPattern, { timeoutMs: this.commandTimeoutMs, batchSize });
+  }
+
+  async *scanKeyIds(batchSize = 500): AsyncGenerator<string[]> {
+    for await (const keys of this.scanSessionKeys(batchSize)) {
+      const keyIds: string[] = [];
+      for (const key of keys) {
+        const keyId = this.keys.keyIdOfSessionKey(key);
+        if (keyId !== undefined) keyIds.push(keyId);
+      }
+      yield keyIds;
+    }
+  }
+
+  async inspect(keyId: string): Promise<InspectedSession> {
+    const connection = this.#connected ?? (await this.#connection);
+    const key = this.keys.sessionKey(keyId);
+    const [ttlMs, packed] = (await withTimeout("session inspect", this.commandTimeoutMs, () =>
+      connection.runScript(inspectSessionScript, [key], []),
+    )) as [number, string | null];
+    const fields = typeof packed === "string" ? unpackRecord(packed) : null;
+    return { keyId, location: key, ttlMs: Number(ttlMs), fields };
   }
 
   /**
@@ -133,10 +172,10 @@ export class RedisStore implements SessionStore {
    * may have no timeout at all, or hold a command unsent (ioredis's auto-pipelining behind a hung batch,
    * node-redis while it reconnects).
    */
-  load(keyHash: string): Promise<StoredRecord | null> {
+  load(keyId: string): Promise<StoredRecord | null> {
     const connection = this.#connected;
-    if (connection === undefined) return this.#connection.then(() => this.load(keyHash));
-    const key = this.keys.sessionKey(keyHash);
+    if (connection === undefined) return this.#connection.then(() => this.load(keyId));
+    const key = this.keys.sessionKey(keyId);
     return withTimeoutThen(
       "GET",
       this.commandTimeoutMs,
@@ -146,15 +185,15 @@ export class RedisStore implements SessionStore {
     );
   }
 
-  async write(keyHash: string, write: SessionWrite): Promise<WriteOutcome> {
+  async write(keyId: string, write: SessionWrite): Promise<WriteOutcome> {
     const ttlMs = String(Math.max(1, Math.ceil(write.ttlMs)));
-    const member = write.index ? indexHandleOf(keyHash) : "";
+    const member = write.index ? handleOf(keyId) : "";
     const score = write.index ? String(Math.ceil(write.index.deadline)) : "0";
     const args = [write.mode, ttlMs, member, score, String(write.set.length)];
     for (const [field, value] of write.set) args.push(escapePart(field), escapePart(value));
     for (const field of write.remove) args.push(escapePart(field));
     const connection = this.#connected ?? (await this.#connection);
-    const keys = [this.keys.sessionKey(keyHash)];
+    const keys = [this.keys.sessionKey(keyId)];
     if (write.index) keys.push(this.keys.principalIndexKey(write.index.indexId));
     const wanted = Math.max(this.#durableReplicas, connection.readsFromReplicas ? 1 : 0);
     if (wanted === 0) {
@@ -176,18 +215,18 @@ export class RedisStore implements SessionStore {
       publishDiagnostic({
         code: "SESSION_REPLICA_LAG",
         message: `no replica acknowledged a session write within ${ack.timeoutMs} ms: a replica read may be stale`,
-        keyHash,
+        keyId,
       });
     }
     return outcome as WriteOutcome;
   }
 
-  async remove(keyHash: string, indexId?: string): Promise<void> {
+  async remove(keyId: string, indexId?: string): Promise<void> {
     const connection = this.#connected ?? (await this.#connection);
-    const keys = [this.keys.sessionKey(keyHash)];
+    const keys = [this.keys.sessionKey(keyId)];
     if (indexId !== undefined) keys.push(this.keys.principalIndexKey(indexId));
     await withTimeout("session delete", this.commandTimeoutMs, () =>
-      connection.runScript(removeSessionScript, keys, [indexHandleOf(keyHash)]),
+      connection.runScript(removeSessionScript, keys, [handleOf(keyId)]),
     );
   }
 
@@ -203,7 +242,7 @@ export class RedisStore implements SessionStore {
     const sessions: IndexedSession[] = [];
     for (let i = 0; i + 5 < reply.length; i += 6) {
       const fields: StoredFields = {};
-      INDEX_FIELDS.forEach((field, n) => {
+      LISTED_FIELDS.forEach((field, n) => {
         const value = reply[i + 1 + n] && unescapeStored(reply[i + 1 + n] as string);
         if (value) fields[field] = value;
       });
@@ -234,23 +273,22 @@ export class RedisStore implements SessionStore {
     return revoked;
   }
 
-  /** The event stream and expiry schedule of this store's namespace, on the same connection. */
-  openEventLog(options: Omit<EventLogOptions, "commandTimeoutMs">): RedisEventLog {
-    return new RedisEventLog(this.#connection, this.keys, {
-      ...options,
-      commandTimeoutMs: this.commandTimeoutMs,
-    });
-  }
-
   async close(): Promise<void> {
     const connection = await this.#connection.catch(() => undefined);
     await connection?.close();
   }
 }
 
-export function createRedisStore(options: RedisStoreOptions): RedisStore {
-  return new RedisStore(options);
+export function createRedisStore(options: RedisSessionStoreOptions): RedisSessionStore {
+  return new RedisSessionStore(options);
 }
+
+/** @deprecated The name of RedisSessionStore before 0.2. */
+export const RedisStore = RedisSessionStore;
+/** @deprecated The name of RedisSessionStore before 0.2. */
+export type RedisStore = RedisSessionStore;
+/** @deprecated The name of RedisSessionStoreOptions before 0.2. */
+export type RedisStoreOptions = RedisSessionStoreOptions;
 
 /** A record that does not unpack is corrupt: an empty map makes the manager remove it and start afresh. */
 function recordOfReply(packed: string | null): StoredRecord | null {

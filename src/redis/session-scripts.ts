@@ -1,8 +1,14 @@
+import { MetaField } from "../store/record-meta.js";
 import { defineLuaScript } from "./lua-script.js";
 import { LUA_UNPACK_RECORD } from "./packed-record.js";
 
+const { createdAt: C, lastAccessAt: A, absoluteDeadline: X, userAgent: UA, ip: IP } = MetaField;
+
+/** The metadata fields the principal list returns per session, in this order. */
+export const LISTED_FIELDS = [C, A, X, UA, IP] as const;
+
 /**
- * Writes a session change into its record (one string, see store/packed-record.ts): the entries set, the
+ * Writes a session change into its record (one string, see redis/packed-record.ts): the entries set, the
  * entries removed and the TTL, in one atomic script (one round trip). The script reads the current
  * record, merges the change into it and writes it back with its TTL in one SET ... PX (rule 1), so two
  * parallel requests that change different attributes both survive (rule 2): each merges into what the
@@ -65,8 +71,8 @@ return 1
  * Lists a principal's live sessions and prunes the index of dead ones (rule 12): an entry whose session
  * is gone, past its deadline, or not a readable record, is removed. KEYS[1] = index; ARGV[1] = session
  * key prefix of the principal's slot, ARGV[2] = now (ms), ARGV[3] = idle timeout (ms).
- * Returns a flat list: member, then its $c $a $x $ua $ip ("" when absent; still escaped), for each live
- * session.
+ * Returns a flat list: member, then its LISTED_FIELDS ("" when absent; still escaped), for each live
+ * session. "Alive" is store/record-meta.ts's sessionDeadline > now (test/integration/deadline-formula.test.ts).
  */
 export const listPrincipalScript = defineLuaScript(`${LUA_UNPACK_RECORD}
 local out = {}
@@ -79,13 +85,13 @@ for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
   end
   local alive = false
   if f then
-    local a, x = tonumber(f['$a']), tonumber(f['$x'])
-    alive = tonumber(f['$c']) ~= nil and a ~= nil and x ~= nil
+    local a, x = tonumber(f['${A}']), tonumber(f['${X}'])
+    alive = tonumber(f['${C}']) ~= nil and a ~= nil and x ~= nil
       and math.min(a + tonumber(ARGV[3]), x) > tonumber(ARGV[2])
   end
   if alive then
     table.insert(out, member)
-    for _, name in ipairs({'$c', '$a', '$x', '$ua', '$ip'}) do table.insert(out, f[name] or '') end
+    for _, name in ipairs({'${C}', '${A}', '${X}', '${UA}', '${IP}'}) do table.insert(out, f[name] or '') end
   else
     redis.call('ZREM', KEYS[1], member)
   end
@@ -126,4 +132,11 @@ for _, member in ipairs(targets) do
   end
 end
 return out
+`);
+
+/** KEYS[1] = session record. Returns {PTTL, the packed record or false}; for operators (AdminStore.inspect). */
+export const inspectSessionScript = defineLuaScript(`
+local ttl = redis.call('PTTL', KEYS[1])
+if redis.call('TYPE', KEYS[1]).ok ~= 'string' then return {ttl, false} end
+return {ttl, redis.call('GET', KEYS[1])}
 `);

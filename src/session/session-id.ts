@@ -61,12 +61,12 @@ const KEY_HASH_LENGTH = 22;
 /**
  * What names a session in the store: the truncated SHA-256 of the ID (see KEY_HASH_LENGTH), behind the
  * ID's slot tag when it has one ("<tag>.<hash>"). The tag is not secret (it only says which slot), the
- * hash part is the rule-6 hash. It is also the session's handle in its principal's index.
+ * hash part (the session's handle, store/key-id.ts) is the rule-6 hash.
  */
 export function sessionKeyId(id: string): string {
-  const keyHash = hashSessionId(id).slice(0, KEY_HASH_LENGTH);
+  const hash = hashSessionId(id).slice(0, KEY_HASH_LENGTH);
   const dot = id.indexOf(".");
-  return dot === -1 ? keyHash : `${id.slice(0, dot)}.${keyHash}`;
+  return dot === -1 ? hash : `${id.slice(0, dot)}.${hash}`;
 }
 
 /** The slot tag of a principal: stable for a principal, spread evenly over the cluster's slots. */
@@ -80,14 +80,4 @@ export function principalTag(principal: string): string {
 /** The index of a principal's sessions: its slot tag and a full hash of the principal ("<tag>.<hash>"). */
 export function principalIndexId(principal: string): string {
   return `${principalTag(principal)}.${createHash("sha256").update(principal).digest("base64url")}`;
-}
-
-/** A session's handle in its principal's index: the hash part of its key id (the tag is the index's). */
-export function indexHandleOf(keyId: string): string {
-  return keyId.slice(keyId.indexOf(".") + 1);
-}
-
-/** The key id of the session behind a handle of the principal index `indexId`. */
-export function keyIdOfHandle(indexId: string, handle: string): string {
-  return `${indexId.slice(0, indexId.indexOf("."))}.${handle}`;
 }

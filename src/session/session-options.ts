@@ -1,8 +1,11 @@
+import { typedJsonCodec } from "../codecs/typed-json-codec.js";
 import type { ValueCodec } from "../codecs/value-codec.js";
 import type { Diagnostic } from "../common/diagnostics.js";
-import type { Duration } from "../common/duration.js";
-import type { RedisOption } from "../redis/connection/connect.js";
-import type { SessionStore } from "../store/session-store.js";
+import { type Duration, toMilliseconds } from "../common/duration.js";
+import { SessionConfigError } from "../common/errors.js";
+import { CookieIssuer } from "./cookies/cookie-issuer.js";
+import { resolveCookieOptions } from "./cookies/session-cookie.js";
+import { ValueSeal } from "./session-record.js";
 
 export interface SessionCookieOptions {
   /** Cookie name. Default "sid" (short, and says nothing about the stack behind it). */
@@ -27,17 +30,10 @@ export interface SessionCookieOptions {
   persistent?: boolean;
 }
 
-export interface SessionOptions {
-  /** A redis:// or rediss:// URL, or an ioredis / node-redis client. One of `redis` or `store` is required. */
-  redis?: RedisOption;
-  /** A store instance instead of `redis` (e.g. `createMemoryStore()` in unit tests). */
-  store?: SessionStore;
+/** The options of the session layer itself; the store, Redis and events are create-session-manager.ts's. */
+export interface SessionManagerOptions {
   /** Signs the cookie. A list rotates keys: the first signs, all verify, old-key cookies are re-issued. */
   secret: string | readonly string[];
-  /** Separates apps sharing one Redis. Default "default". */
-  namespace?: string;
-  /** First segment of every Redis key. Default "sk". */
-  keyPrefix?: string;
   /** A session unused for this long ends. Default "1d". */
   idleTimeout?: Duration;
   /** A session ends this long after it was created (or regenerated), however active. Default "14d". */
@@ -47,12 +43,6 @@ export interface SessionOptions {
    * request costs no write. Default: 5 minutes, or a quarter of idleTimeout when that is shorter.
    */
   touchAfter?: Duration;
-  /** Every Redis call fails after this long. Default 1000 ms. */
-  commandTimeout?: Duration;
-  /** Serve session reads from replicas; writes then WAIT for a replica (read-your-writes). Default false. */
-  replicaReads?: boolean;
-  /** Count a write only once this many replicas have it (WAIT); else 503 SESSION_STORE_NOT_DURABLE. */
-  durability?: { replicas: number; timeout?: Duration };
   /**
    * What a request gets when Redis fails. "closed" (default): the error reaches the framework (503).
    * "open": the request continues with an empty anonymous session and nothing is written.
@@ -72,20 +62,69 @@ export interface SessionOptions {
     /** Record the User-Agent and IP address of the request that created the session. Default false. */
     recordDevice?: boolean;
   };
-  /**
-   * Session events (created, regenerated, destroyed, expired) in a Redis stream, with an expiry schedule
-   * swept by every app instance (no keyspace notifications needed). Needs a Redis store. Off when absent.
-   */
-  events?: {
-    /** Put the session's last attributes into destroyed and expired events. Default false. */
-    includeData?: boolean;
-    /** How often this instance looks for expired sessions. Default "1s". false: never (another instance does). */
-    sweepInterval?: Duration | false;
-    /** How long an expired record is kept past its deadline so its event can carry the data. Default "5m". */
-    retainExpired?: Duration;
-    /** Stream entries kept (approximately). Default 100 000. */
-    maxLength?: number;
-  };
   /** Clock, for tests. Default Date.now. */
   now?: () => number;
+}
+
+/** SessionManagerOptions with every default applied and every value checked. */
+export interface SessionConfig {
+  idleTimeoutMs: number;
+  absoluteTimeoutMs: number;
+  touchAfterMs: number;
+  failurePolicy: "closed" | "open";
+  saveUninitialized: boolean;
+  rolling: boolean;
+  recordDevice: boolean;
+  cookies: CookieIssuer;
+  codec: ValueCodec;
+  seal: ValueSeal;
+  onDiagnostic: ((diagnostic: Diagnostic) => void) | undefined;
+  now: () => number;
+}
+
+const DEFAULT_IDLE_MS = 86_400_000;
+const DEFAULT_ABSOLUTE_MS = 14 * 86_400_000;
+const DEFAULT_TOUCH_AFTER_MS = 300_000;
+
+/** Applies defaults and refuses what cannot work, at start-up (SessionConfigError), never per request. */
+export function resolveSessionConfig(options: SessionManagerOptions): SessionConfig {
+  if (options === null || typeof options !== "object") throw new SessionConfigError("options are required");
+  const cookies = new CookieIssuer(resolveCookieOptions(options.cookie), options.secret);
+  const idleTimeoutMs = toMilliseconds(options.idleTimeout ?? DEFAULT_IDLE_MS, "idleTimeout");
+  const absoluteTimeoutMs = toMilliseconds(options.absoluteTimeout ?? DEFAULT_ABSOLUTE_MS, "absoluteTimeout");
+  if (idleTimeoutMs <= 0 || absoluteTimeoutMs <= 0) {
+    throw new SessionConfigError(
+      "idleTimeout and absoluteTimeout must be greater than 0 (every session ends)",
+    );
+  }
+  const touchAfterMs =
+    options.touchAfter === undefined
+      ? Math.min(DEFAULT_TOUCH_AFTER_MS, Math.floor(idleTimeoutMs / 4))
+      : toMilliseconds(options.touchAfter, "touchAfter");
+  if (touchAfterMs >= idleTimeoutMs) {
+    throw new SessionConfigError(
+      "touchAfter must be shorter than idleTimeout, or active users get logged out",
+    );
+  }
+  const failurePolicy = options.failurePolicy ?? "closed";
+  if (failurePolicy !== "closed" && failurePolicy !== "open") {
+    throw new SessionConfigError(
+      `failurePolicy must be "closed" or "open", got ${JSON.stringify(failurePolicy)}`,
+    );
+  }
+  const codec = options.codec ?? typedJsonCodec;
+  return {
+    idleTimeoutMs,
+    absoluteTimeoutMs,
+    touchAfterMs,
+    failurePolicy,
+    saveUninitialized: options.saveUninitialized ?? false,
+    rolling: options.rolling ?? false,
+    recordDevice: options.index?.recordDevice ?? false,
+    cookies,
+    codec,
+    seal: new ValueSeal(codec.name),
+    onDiagnostic: options.onDiagnostic,
+    now: options.now ?? Date.now,
+  };
 }

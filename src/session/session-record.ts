@@ -1,30 +1,13 @@
 import { crc32 } from "node:zlib";
+import { MetaField, type SessionTimes } from "../store/record-meta.js";
 import type { StoredFields, StoredRecord } from "../store/session-store.js";
 
 /**
- * How a session is laid out in its record (the fields of one packed Redis string, store/packed-record.ts):
- * one field per top-level attribute, holding that attribute's encoded value, beside a few metadata
- * fields. Metadata fields start with "$"; an attribute whose name starts with "$" is stored with one
- * more "$", so the two can never collide.
+ * How a session is laid out in its record (the fields of one packed Redis string, redis/packed-record.ts):
+ * one field per top-level attribute, holding that attribute's encoded value, beside the metadata fields
+ * of store/record-meta.ts. Metadata fields start with "$"; an attribute whose name starts with "$" is
+ * stored with one more "$", so the two can never collide.
  */
-export const MetaField = {
-  createdAt: "$c",
-  lastAccessAt: "$a",
-  absoluteDeadline: "$x",
-  principal: "$p",
-  userAgent: "$ua",
-  ip: "$ip",
-} as const;
-
-export interface SessionTimes {
-  /** Epoch ms when the session was created (regenerate keeps it: the absolute deadline does not move). */
-  createdAt: number;
-  /** Epoch ms of the last recorded activity; only moves once per `touchAfter`. */
-  lastAccessAt: number;
-  /** Epoch ms after which the session is over, however active it is. */
-  absoluteDeadline: number;
-}
-
 export function fieldForAttribute(attribute: string): string {
   return attribute.startsWith("$") ? `$${attribute}` : attribute;
 }
@@ -43,29 +26,36 @@ export function timesToFields(times: SessionTimes): [string, string][] {
 }
 
 /**
- * A long attribute value is stored sealed: 8 hex digits of a CRC-32 of the encoded value (seeded with
- * the codec's name), then the value. Checking the seal is ~10x cheaper than decoding (0.3 vs 2.8 us for
- * a 1 KB cart), so a load checks the seals and decodes a long attribute only when the request reads it,
- * and a record that would not decode is still found at load and treated as no session (rule 8): a value
- * edited by hand, truncated, written by another app or by another codec fails its seal. A short value
- * is cheaper to decode than to check, so it is stored as it is and decoded at load. Which is which
- * follows from the stored length alone (short: up to 64 characters; sealed: more than 8 + 64).
- * The CRC is not a MAC: whoever can write Redis can forge it, but can then write any session anyway.
+ * A long attribute value is stored sealed: 8 hex digits of a seeded CRC-32 of the encoded value, then the
+ * value. Checking the seal is ~10x cheaper than decoding, so a load checks the seals and decodes a long
+ * attribute only when the request reads it, and a record that would not decode is still found at load and
+ * treated as no session (rule 8): a value edited by hand, truncated or written by another app fails its
+ * seal. A short value is cheaper to decode than to check, so it is stored as it is and decoded at load.
+ * Which is which follows from the stored length alone (short: up to 64 characters; sealed: more than
+ * 8 + 64). The CRC is not a MAC: whoever can write Redis can forge it, but can then write any session.
+ *
+ * The seed is fixed, not taken from the codec: the first release seeded it with the codec's name, so
+ * renaming a codec would have failed every stored long value's seal and logged everyone out. The
+ * default codec's name is the fixed seed (its records are unchanged); a seal under another codec's name,
+ * as the first release wrote for custom codecs, still opens (checked only after the fixed seed failed).
  */
 const SEAL_LENGTH = 8;
 /** Encoded values longer than this are sealed and decoded on first use. */
 export const LAZY_VALUE_LENGTH = 64;
+const SEAL_SEED = crc32("typed-json");
 
 export class ValueSeal {
-  readonly #seed: number;
+  readonly #legacySeed: number | undefined;
 
-  constructor(codecName: string) {
-    this.#seed = crc32(codecName);
+  /** `codecName`: the name the first release seeded this codec's seals with. */
+  constructor(codecName?: string) {
+    const legacy = codecName === undefined ? SEAL_SEED : crc32(codecName);
+    this.#legacySeed = legacy === SEAL_SEED ? undefined : legacy;
   }
 
   seal(encoded: string): string {
     if (encoded.length <= LAZY_VALUE_LENGTH) return encoded;
-    return `${this.#checksum(encoded).toString(16).padStart(SEAL_LENGTH, "0")}${encoded}`;
+    return `${checksum(encoded, SEAL_SEED).toString(16).padStart(SEAL_LENGTH, "0")}${encoded}`;
   }
 
   /** The encoded value, or null when a long value's seal does not match. */
@@ -80,12 +70,13 @@ export class ValueSeal {
       sealed = sealed * 16 + digit;
     }
     const encoded = stored.slice(SEAL_LENGTH);
-    return sealed === this.#checksum(encoded) ? encoded : null;
+    if (sealed === checksum(encoded, SEAL_SEED)) return encoded;
+    return this.#legacySeed !== undefined && sealed === checksum(encoded, this.#legacySeed) ? encoded : null;
   }
+}
 
-  #checksum(encoded: string): number {
-    return crc32(encoded, this.#seed) >>> 0;
-  }
+function checksum(encoded: string, seed: number): number {
+  return crc32(encoded, seed) >>> 0;
 }
 
 /** A stored value without its seal, unchecked (for event data and tools, never for loading a session). */

@@ -1,6 +1,7 @@
 import { ErrorCodes, SessionError } from "../common/errors.js";
 import { unsharedCopy } from "../common/unshared-copy.js";
-import { LAZY_VALUE_LENGTH, type SessionTimes } from "./session-record.js";
+import { LAZY_VALUE_LENGTH } from "./session-record.js";
+import type { SessionMeta, SessionState } from "./session-state.js";
 
 /**
  * The data of a user's session. Augment it to type your attributes:
@@ -13,72 +14,11 @@ export interface SessionData {}
 /** What a request handler sees: the session's methods plus its (optional) typed attributes. */
 export type SessionWithData<Data = SessionData> = Session & Partial<Data>;
 
-export interface SessionMeta {
-  /** SHA-256 of the session ID as stored in the Redis key; safe to log, useless as a cookie. */
-  keyHash: string;
-  /** Set by setPrincipal (usually the user ID); indexes the session under it. */
-  principal: string | undefined;
-  isNew: boolean;
-  createdAt: number;
-  lastAccessAt: number;
-  idleDeadline: number;
-  absoluteDeadline: number;
-}
-
-/** Operations the session delegates to its manager; implemented by SessionManager. */
-export interface SessionBackend {
-  regenerate(session: Session, keepData: boolean): Promise<void>;
-  setPrincipal(session: Session, principal: string): Promise<void>;
-  destroy(session: Session): Promise<void>;
-  save(session: Session): Promise<void>;
-  meta(session: Session): SessionMeta;
-}
-
-export interface SessionState {
-  backend: SessionBackend;
-  /** The secret session ID; never logged, never stored in Redis. */
-  id: string;
-  keyHash: string;
-  isNew: boolean;
-  times: SessionTimes;
-  principal: string | undefined;
-  /** The key id before a regenerate, until the new record is written (for the "regenerated" event). */
-  previousKeyHash: string | undefined;
-  /** User-Agent and IP of the request, recorded at creation when index.recordDevice is on. */
-  device: { readonly userAgent?: string; readonly ip?: string };
-  /** Attribute -> encoded value as the store holds it now: the base that changes are computed against. */
-  storedEncoded: Map<string, string>;
-  destroyed: boolean;
-  /** The last recorded activity is older than touchAfter: the next commit slides it. */
-  touchDue: boolean;
-  /** The response must carry a new Set-Cookie (new ID, old secret, slid deadline). */
-  cookieDue: boolean;
-  /** The request arrived with a session cookie (a stale one is cleared when no session is kept). */
-  hadCookie: boolean;
-  /**
-   * Set when the session was served under the fail-open policy because Redis failed (the store's error):
-   * reads go on anonymously, but a change, regenerate or destroy fails with this error.
-   */
-  storeFailure: unknown;
-  secureRequest: boolean;
-  /** Serialises commits: save() and the end-of-request commit never overlap (undefined: none yet). */
-  commitChain: Promise<unknown> | undefined;
-}
-
 /** Module-private access to a session's internals (set in the class's static block). */
 let stateOf: (session: Session) => SessionState;
 let readLongAttribute: (session: Session, name: string) => unknown;
 let forgetLongAttribute: (session: Session, name: string) => void;
 let isUnread: (session: Session, name: string) => boolean;
-
-/** Attribute names that would shadow the session's own API. */
-export const RESERVED_ATTRIBUTES: ReadonlySet<string> = new Set([
-  "regenerate",
-  "destroy",
-  "save",
-  "meta",
-  "touch",
-]);
 
 /**
  * A session: attributes are own properties (`session.userId = 42`, `delete session.cart`), the API lives
@@ -126,7 +66,10 @@ export class Session {
     for (const [name, encoded] of attributes) {
       // Only foreign or corrupt data names an attribute after a method: such a record is no session.
       if (RESERVED_ATTRIBUTES.has(name)) {
-        throw new SessionError(ErrorCodes.SESSION_STATE, `stored attribute "${name}" is a session method`);
+        throw new SessionError(
+          ErrorCodes.ATTRIBUTE_RESERVED,
+          `stored attribute "${name}" is a session method`,
+        );
       }
       if (encoded.length > LAZY_VALUE_LENGTH) {
         this.#unread ??= new Map();
@@ -175,6 +118,29 @@ export class Session {
   get meta(): SessionMeta {
     return this.#state.backend.meta(this);
   }
+}
+
+/**
+ * Attribute names that would shadow the session's own API: every name on its prototype, derived so that a
+ * method added later is reserved too. The methods are made read-only, so assigning one in an ES module
+ * (strict mode) throws at once; the commit refuses the rest (Object.defineProperty, sloppy-mode code) and
+ * a load treats a stored one as a corrupt record.
+ */
+export const RESERVED_ATTRIBUTES: ReadonlySet<string> = new Set(
+  Object.getOwnPropertyNames(Session.prototype),
+);
+for (const name of RESERVED_ATTRIBUTES) {
+  const descriptor = Object.getOwnPropertyDescriptor(Session.prototype, name) as PropertyDescriptor;
+  if ("value" in descriptor)
+    Object.defineProperty(Session.prototype, name, { ...descriptor, writable: false });
+}
+
+/** The error for an attribute named after a session method. */
+export function reservedAttributeError(name: string): SessionError {
+  return new SessionError(
+    ErrorCodes.ATTRIBUTE_RESERVED,
+    `"${name}" is a session method and cannot be an attribute (reserved: ${[...RESERVED_ATTRIBUTES].join(", ")})`,
+  );
 }
 
 /**

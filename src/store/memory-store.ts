@@ -1,8 +1,11 @@
-import { indexHandleOf, keyIdOfHandle } from "../session/session-id.js";
+import { handleOf, keyIdOfHandle } from "./key-id.js";
+import { MetaField, sessionDeadline } from "./record-meta.js";
 import type {
+  AdminStore,
   IndexedSession,
+  InspectedSession,
+  PrincipalIndexStore,
   RevokeOptions,
-  SessionStore,
   SessionWrite,
   StoredRecord,
   WriteOutcome,
@@ -21,12 +24,12 @@ export interface MemoryStoreOptions {
 }
 
 /**
- * The same semantics as RedisStore (TTL on every record, create/update/gone, no resurrection) in process
+ * The same semantics as RedisSessionStore (TTL on every record, create/update/gone, no resurrection) in process
  * memory: for app unit tests and development. Not shared between processes, lost on restart.
  */
-export class MemoryStore implements SessionStore {
+export class MemoryStore implements PrincipalIndexStore, AdminStore {
   readonly #records = new Map<string, MemoryRecord>();
-  /** indexId -> member (key hash without tag) -> deadline, like the Redis ZSET. */
+  /** indexId -> handle -> deadline, like the Redis ZSET. */
   readonly #indexes = new Map<string, Map<string, number>>();
   readonly #now: () => number;
   readonly #sweeper: NodeJS.Timeout;
@@ -43,31 +46,31 @@ export class MemoryStore implements SessionStore {
     return this.#records.size;
   }
 
-  async load(keyHash: string): Promise<StoredRecord | null> {
-    const record = this.#live(keyHash);
+  async load(keyId: string): Promise<StoredRecord | null> {
+    const record = this.#live(keyId);
     return record ? new Map(record.fields) : null;
   }
 
-  async write(keyHash: string, write: SessionWrite): Promise<WriteOutcome> {
-    let record = this.#live(keyHash);
+  async write(keyId: string, write: SessionWrite): Promise<WriteOutcome> {
+    let record = this.#live(keyId);
     if (write.mode === "update" && !record) return "gone";
     if (write.mode === "create" && record) return "exists";
     record ??= { fields: new Map(), expiresAt: 0 };
     for (const [field, value] of write.set) record.fields.set(field, value);
     for (const field of write.remove) record.fields.delete(field);
     record.expiresAt = this.#now() + Math.max(1, Math.ceil(write.ttlMs));
-    this.#records.set(keyHash, record);
+    this.#records.set(keyId, record);
     if (write.index) {
       const index = this.#indexes.get(write.index.indexId) ?? new Map<string, number>();
-      index.set(indexHandleOf(keyHash), write.index.deadline);
+      index.set(handleOf(keyId), write.index.deadline);
       this.#indexes.set(write.index.indexId, index);
     }
     return "written";
   }
 
-  async remove(keyHash: string, indexId?: string): Promise<void> {
-    this.#records.delete(keyHash);
-    if (indexId !== undefined) this.#indexes.get(indexId)?.delete(indexHandleOf(keyHash));
+  async remove(keyId: string, indexId?: string): Promise<void> {
+    this.#records.delete(keyId);
+    if (indexId !== undefined) this.#indexes.get(indexId)?.delete(handleOf(keyId));
   }
 
   async listIndexed(indexId: string, now: number, idleTimeoutMs: number): Promise<IndexedSession[]> {
@@ -75,8 +78,12 @@ export class MemoryStore implements SessionStore {
     const live: IndexedSession[] = [];
     for (const member of index?.keys() ?? []) {
       const fields = this.#live(keyIdOfHandle(indexId, member))?.fields;
-      const deadline = Math.min(Number(fields?.get("$a")) + idleTimeoutMs, Number(fields?.get("$x")));
-      if (fields && deadline > now) live.push({ handle: member, fields: Object.fromEntries(fields) });
+      const times = {
+        lastAccessAt: Number(fields?.get(MetaField.lastAccessAt)),
+        absoluteDeadline: Number(fields?.get(MetaField.absoluteDeadline)),
+      };
+      if (fields && sessionDeadline(times, idleTimeoutMs) > now)
+        live.push({ handle: member, fields: Object.fromEntries(fields) });
       else index?.delete(member);
     }
     return live;
@@ -98,20 +105,35 @@ export class MemoryStore implements SessionStore {
     return revoked;
   }
 
+  async *scanKeyIds(): AsyncGenerator<string[]> {
+    this.#sweep();
+    yield [...this.#records.keys()];
+  }
+
+  async inspect(keyId: string): Promise<InspectedSession> {
+    const record = this.#live(keyId);
+    return {
+      keyId,
+      location: `memory:${keyId}`,
+      ttlMs: this.ttlMs(keyId),
+      fields: record ? Object.fromEntries(record.fields) : null,
+    };
+  }
+
   async close(): Promise<void> {
     clearInterval(this.#sweeper);
   }
 
   /** Remaining time to live in ms, or -2 when there is no record (as Redis PTTL answers). */
-  ttlMs(keyHash: string): number {
-    const record = this.#live(keyHash);
+  ttlMs(keyId: string): number {
+    const record = this.#live(keyId);
     return record ? record.expiresAt - this.#now() : -2;
   }
 
-  #live(keyHash: string): MemoryRecord | undefined {
-    const record = this.#records.get(keyHash);
+  #live(keyId: string): MemoryRecord | undefined {
+    const record = this.#records.get(keyId);
     if (record && record.expiresAt <= this.#now()) {
-      this.#records.delete(keyHash);
+      this.#records.delete(keyId);
       return undefined;
     }
     return record;
@@ -119,7 +141,7 @@ export class MemoryStore implements SessionStore {
 
   #sweep(): void {
     const now = this.#now();
-    for (const [keyHash, record] of this.#records) if (record.expiresAt <= now) this.#records.delete(keyHash);
+    for (const [keyId, record] of this.#records) if (record.expiresAt <= now) this.#records.delete(keyId);
   }
 }
 

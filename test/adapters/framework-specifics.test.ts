@@ -7,13 +7,14 @@ import { describe, expect, it } from "vitest";
 import { session as fastifySession } from "../../src/adapters/fastify/index.js";
 import { session as honoSession, type SessionEnv } from "../../src/adapters/hono/index.js";
 import { session as koaSession } from "../../src/adapters/koa/index.js";
-import { SessionManager } from "../../src/session/session-manager.js";
+import { createSessionManager } from "../../src/create-session-manager.js";
+import type { SessionManager } from "../../src/session/session-manager.js";
 import { createMemoryStore } from "../../src/store/memory-store.js";
 import { TEST_SECRET } from "../support/browser.js";
 import { Client, socketTransport } from "./client.js";
 
 /** What each framework decides on its own, beyond the shared contract. The store does not matter here. */
-const memoryManager = () => new SessionManager({ store: createMemoryStore(), secret: TEST_SECRET });
+const memoryManager = () => createSessionManager({ store: createMemoryStore(), secret: TEST_SECRET });
 const isSecure = (setCookie: string | undefined) => /;\s*Secure/i.test(setCookie ?? "");
 
 describe("Fastify plugin", () => {

@@ -1,9 +1,10 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import type { SessionOptions } from "../../src/create-session-manager.js";
+import { createSessionManager } from "../../src/create-session-manager.js";
 import type { RedisStore } from "../../src/redis/redis-session-store.js";
 import { sessionKeyId } from "../../src/session/session-id.js";
-import { SessionManager } from "../../src/session/session-manager.js";
-import type { SessionOptions } from "../../src/session/session-options.js";
+import type { SessionManager } from "../../src/session/session-manager.js";
 import { type RedisServerHandle, startRedisServer } from "../../tools/redis-harness/redis-server.js";
 import { Client, type HttpResponse, type Transport } from "../adapters/client.js";
 import { TEST_SECRET, testNamespace } from "../support/browser.js";
@@ -57,7 +58,7 @@ async function startApp(
   transportName: TransportName,
   options: Partial<SessionOptions> & { redis: string },
 ): Promise<Running> {
-  const manager = new SessionManager({
+  const manager = createSessionManager({
     secret: TEST_SECRET,
     namespace: testNamespace(harness.name.replace(/\W/g, "-")),
     ...options,

@@ -1,8 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { SessionStore, StoredFields } from "../../src/store/session-store.js";
+import type {
+  AdminStore,
+  PrincipalIndexStore,
+  SessionStore,
+  StoredFields,
+} from "../../src/store/session-store.js";
 
 export interface StoreUnderTest {
-  store: SessionStore;
+  store: PrincipalIndexStore & AdminStore;
   /** Remaining TTL of a record in ms, -2 when there is none, -1 when it has none (Redis PTTL semantics). */
   pttl(keyHash: string): Promise<number>;
   close(): Promise<void>;

@@ -1,7 +1,7 @@
 import { Cluster, type Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import type { SessionOptions } from "../../src/create-session-manager.js";
 import { principalIndexId } from "../../src/session/session-id.js";
-import type { SessionOptions } from "../../src/session/session-options.js";
 import type { Browser } from "../support/browser.js";
 import { testNamespace } from "../support/browser.js";
 import { type DemoFixture, startDemoFixture } from "../support/demo-fixture.js";

@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createSessionManager } from "../../src/create-session-manager.js";
 import type { RedisStore } from "../../src/redis/redis-session-store.js";
-import { SessionManager } from "../../src/session/session-manager.js";
+import type { SessionManager } from "../../src/session/session-manager.js";
 import { TEST_SECRET } from "../support/browser.js";
 import { readRecord } from "../support/records.js";
 
@@ -29,7 +30,7 @@ describe("session records in Redis at server defaults", () => {
 
   beforeAll(async () => {
     redis = new Redis(standalone.port, "127.0.0.1");
-    manager = new SessionManager({ redis: standalone.url, secret: TEST_SECRET, keyPrefix });
+    manager = createSessionManager({ redis: standalone.url, secret: TEST_SECRET, keyPrefix });
   });
   afterAll(async () => {
     const keys = await redis.keys(`${keyPrefix}:default:*`);

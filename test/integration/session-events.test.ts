@@ -1,7 +1,7 @@
 import type { Cluster } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { SessionEvent } from "../../src/events/session-event.js";
-import type { SessionOptions } from "../../src/session/session-options.js";
+import type { SessionOptions } from "../../src/create-session-manager.js";
+import type { SessionEvent } from "../../src/session/session-events.js";
 import {
   type RedisServerHandle,
   redisCommand,

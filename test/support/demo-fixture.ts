@@ -2,9 +2,9 @@ import { createServer } from "node:http";
 import { type Cluster, Redis } from "ioredis";
 import { createDemoApp, watchEvents } from "../../demo/app.js";
 import { session } from "../../src/adapters/express/index.js";
+import type { SessionOptions } from "../../src/create-session-manager.js";
 import type { RedisStore } from "../../src/redis/redis-session-store.js";
 import type { SessionManager } from "../../src/session/session-manager.js";
-import type { SessionOptions } from "../../src/session/session-options.js";
 import { Browser, listen, TEST_SECRET, testNamespace } from "./browser.js";
 
 export interface DemoFixture {

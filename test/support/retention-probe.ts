@@ -8,13 +8,13 @@ import { readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeHeapSnapshot } from "node:v8";
+import { createSessionManager } from "../../src/create-session-manager.js";
 import { RedisStore } from "../../src/redis/redis-session-store.js";
-import { SessionManager } from "../../src/session/session-manager.js";
 
 const [redisUrl = "", namespace = ""] = process.argv.slice(2);
 const secret = "retention-probe-secret-0123456789-abcdefghij";
-const creator = new SessionManager({ store: new RedisStore({ redis: redisUrl, namespace }), secret });
-const loader = new SessionManager({ store: new RedisStore({ redis: redisUrl, namespace }), secret });
+const creator = createSessionManager({ store: new RedisStore({ redis: redisUrl, namespace }), secret });
+const loader = createSessionManager({ store: new RedisStore({ redis: redisUrl, namespace }), secret });
 const token = () => Math.random().toString(36).slice(2);
 // Built from pieces, so that the whole strings exist only where the request puts them.
 const markers = { otherCookie: `oc${token()}${token()}`, data: `dt${token()}${token()}` };

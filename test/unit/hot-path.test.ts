@@ -4,9 +4,10 @@ import { describe, expect, it } from "vitest";
 import { commitBeforeResponse } from "../../src/adapters/node/commit-before-response.js";
 import { useDictionaryProperties } from "../../src/adapters/node/dictionary-mode.js";
 import { typedJsonCodec as codec } from "../../src/codecs/typed-json-codec.js";
+import { createSessionManager } from "../../src/create-session-manager.js";
 import { resolveCookieOptions, serializeSessionCookie } from "../../src/session/cookies/session-cookie.js";
 import { VerifiedCookies } from "../../src/session/cookies/verified-cookies.js";
-import { SessionManager } from "../../src/session/session-manager.js";
+import type { SessionManager } from "../../src/session/session-manager.js";
 import { MemoryStore } from "../../src/store/memory-store.js";
 
 /**
@@ -89,7 +90,7 @@ describe("verified-cookie cache", () => {
 
   it("answers a verified cookie again, and never accepts a bad one, before or after caching", async () => {
     const store = new MemoryStore();
-    const manager = new SessionManager({ store, secret: [secret, old] });
+    const manager = createSessionManager({ store, secret: [secret, old] });
     const cookie = await signedSession(manager);
     const tampered = `${cookie.slice(0, -1)}${cookie.endsWith("A") ? "B" : "A"}`;
     const otherMac = `${cookie.slice(0, cookie.lastIndexOf("."))}.${"A".repeat(43)}`;
@@ -103,16 +104,16 @@ describe("verified-cookie cache", () => {
 
   it("re-issues a cookie signed by an old secret on every request, cached or not", async () => {
     const store = new MemoryStore();
-    const before = new SessionManager({ store, secret: old });
+    const before = createSessionManager({ store, secret: old });
     const cookie = await signedSession(before);
-    const rotated = new SessionManager({ store, secret: [secret, old] });
+    const rotated = createSessionManager({ store, secret: [secret, old] });
     for (let i = 0; i < 3; i++) {
       const session = await rotated.load(request(cookie));
       expect(session.meta.isNew).toBe(false);
       expect(await rotated.commit(session)).toMatch(/^sid=/);
     }
     // A manager with other secrets does not accept it, whatever another manager cached.
-    const other = new SessionManager({ store, secret: "x".repeat(40) });
+    const other = createSessionManager({ store, secret: "x".repeat(40) });
     expect((await other.load(request(cookie))).meta.isNew).toBe(true);
   });
 

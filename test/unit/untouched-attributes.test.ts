@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { typedJsonCodec } from "../../src/codecs/typed-json-codec.js";
-import { SessionManager } from "../../src/session/session-manager.js";
+import { createSessionManager } from "../../src/create-session-manager.js";
+import type { SessionManager } from "../../src/session/session-manager.js";
 import { encodedAttributesOf, ValueSeal } from "../../src/session/session-record.js";
 import { createMemoryStore } from "../../src/store/memory-store.js";
 import { TEST_SECRET } from "../support/browser.js";
@@ -9,7 +10,7 @@ import { TEST_SECRET } from "../support/browser.js";
 function countingManager(store = createMemoryStore(), name = "counting") {
   const encoded: unknown[] = [];
   const decoded: string[] = [];
-  const manager = new SessionManager({
+  const manager = createSessionManager({
     store,
     secret: TEST_SECRET,
     codec: {
@@ -146,7 +147,7 @@ describe("attributes a request does not touch", () => {
 describe("a long attribute that does not decode (valid seal, codec refuses it)", () => {
   it("fails every read, and the commit after it leaves the stored value alone (no silent removal)", async () => {
     const store = createMemoryStore();
-    const manager = new SessionManager({
+    const manager = createSessionManager({
       store,
       secret: TEST_SECRET,
       codec: {
@@ -320,7 +321,7 @@ describe("re-issuing a session's cookie", () => {
 
   it("reuses the MAC verified for the same ID, and signs afresh under a new first secret", async () => {
     const store = createMemoryStore();
-    const manager = new SessionManager({ store, secret: TEST_SECRET });
+    const manager = createSessionManager({ store, secret: TEST_SECRET });
     const fresh = await loadAttributes(manager, undefined);
     fresh.n = 1;
     const issued = cookieOf(await manager.commit(fresh as never));
@@ -330,16 +331,16 @@ describe("re-issuing a session's cookie", () => {
     expect(cookieOf(await manager.commit(writer as never))).toBe(issued);
 
     // The old secret still verifies, the new one signs: the re-issued cookie is signed by the new one only.
-    const rotated = new SessionManager({ store, secret: [OTHER_SECRET, TEST_SECRET] });
+    const rotated = createSessionManager({ store, secret: [OTHER_SECRET, TEST_SECRET] });
     const renewed = await loadAttributes(rotated, issued);
     expect(renewed.n).toBe(2);
     const reissued = cookieOf(await rotated.commit(renewed as never));
     expect(reissued).not.toBe(issued);
     expect(reissued.split(".")[0]).toBe(issued.split(".")[0]);
-    const newOnly = new SessionManager({ store, secret: OTHER_SECRET });
+    const newOnly = createSessionManager({ store, secret: OTHER_SECRET });
     const next = await loadAttributes(newOnly, reissued);
     expect(next.n).toBe(2);
-    const oldOnly = new SessionManager({ store, secret: TEST_SECRET });
+    const oldOnly = createSessionManager({ store, secret: TEST_SECRET });
     const refused = await loadAttributes(oldOnly, reissued);
     expect(refused.n).toBeUndefined();
   });

@@ -1,10 +1,11 @@
 import { Readable } from "node:stream";
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import fastifyPlugin from "fastify-plugin";
+import type { SessionOptions } from "../../create-session-manager.js";
 import type { Session, SessionWithData } from "../../session/session.js";
-import { SessionManager, type SessionRequest } from "../../session/session-manager.js";
-import type { SessionOptions } from "../../session/session-options.js";
+import type { SessionManager, SessionRequest } from "../../session/session-manager.js";
 import { commitFailureResponse } from "../common/commit-failure.js";
+import { type AdapterHandle, defineAdapter } from "../common/define-adapter.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -17,11 +18,7 @@ declare module "fastify" {
 const LOADED = Symbol("sessionkit.loadedSession");
 type LoadedRequest = FastifyRequest & { [LOADED]: Session | null };
 
-export interface FastifySessionPlugin extends FastifyPluginAsync {
-  readonly manager: SessionManager;
-  /** Closes the Redis connection sessionkit opened (not a client the app handed in). */
-  close(): Promise<void>;
-}
+export interface FastifySessionPlugin extends FastifyPluginAsync, AdapterHandle {}
 
 /**
  * Fastify plugin: `app.register(session({ redis: process.env.REDIS_URL, secret }))`. Loads
@@ -34,41 +31,40 @@ export interface FastifySessionPlugin extends FastifyPluginAsync {
  * `await request.session.save()` before hijacking.
  */
 export function session(options: SessionOptions | SessionManager): FastifySessionPlugin {
-  const ownsManager = !(options instanceof SessionManager);
-  const manager = options instanceof SessionManager ? options : new SessionManager(options);
-  const plugin = fastifyPlugin(
-    async (fastify: FastifyInstance) => {
-      fastify.decorateRequest("session", null, []);
-      // What to commit, kept apart from request.session: a failed load leaves nothing to commit, whatever
-      // the handler did with the property. A decorated property (not a WeakMap) keeps every request
-      // object one shape and costs the GC nothing.
-      fastify.decorateRequest(LOADED, null);
-      // Callback-style hooks: no async function and no promise for Fastify to wrap, twice per request.
-      fastify.addHook("onRequest", (request, _reply, done) => {
-        manager.load(new FastifySessionRequest(request)).then((current) => {
-          (request as LoadedRequest)[LOADED] = current;
-          request.session = current;
-          done();
-        }, done);
-      });
-      fastify.addHook("onSend", (request, reply, payload, done) => {
-        const current = (request as LoadedRequest)[LOADED];
-        if (current === null) {
-          done(null, payload);
-          return;
-        }
-        // onSend runs again for an error reply sent from a later onSend hook: commit once.
-        (request as LoadedRequest)[LOADED] = null;
-        const committing = manager.commitUnlessQuiet(current);
-        // A read that changed nothing: the reply goes on in this tick.
-        if (committing === null) done(null, payload);
-        else commitOnSend(committing, reply, payload).then((sent) => done(null, sent), done);
-      });
-      if (ownsManager) fastify.addHook("onClose", () => manager.close());
-    },
-    { fastify: "5.x", name: "sessionkit" },
+  return defineAdapter(options, (manager, ownsManager) =>
+    fastifyPlugin(
+      async (fastify: FastifyInstance) => {
+        fastify.decorateRequest("session", null, []);
+        // What to commit, kept apart from request.session: a failed load leaves nothing to commit, whatever
+        // the handler did with the property. A decorated property (not a WeakMap) keeps every request
+        // object one shape and costs the GC nothing.
+        fastify.decorateRequest(LOADED, null);
+        // Callback-style hooks: no async function and no promise for Fastify to wrap, twice per request.
+        fastify.addHook("onRequest", (request, _reply, done) => {
+          manager.load(new FastifySessionRequest(request)).then((current) => {
+            (request as LoadedRequest)[LOADED] = current;
+            request.session = current;
+            done();
+          }, done);
+        });
+        fastify.addHook("onSend", (request, reply, payload, done) => {
+          const current = (request as LoadedRequest)[LOADED];
+          if (current === null) {
+            done(null, payload);
+            return;
+          }
+          // onSend runs again for an error reply sent from a later onSend hook: commit once.
+          (request as LoadedRequest)[LOADED] = null;
+          const committing = manager.commitUnlessQuiet(current);
+          // A read that changed nothing: the reply goes on in this tick.
+          if (committing === null) done(null, payload);
+          else commitOnSend(committing, reply, payload).then((sent) => done(null, sent), done);
+        });
+        if (ownsManager) fastify.addHook("onClose", () => manager.close());
+      },
+      { fastify: "5.x", name: "sessionkit" },
+    ),
   );
-  return Object.assign(plugin, { manager, close: () => manager.close() });
 }
 
 /**

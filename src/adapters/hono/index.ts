@@ -1,10 +1,11 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { SessionStoreError } from "../../common/errors.js";
+import type { SessionOptions } from "../../create-session-manager.js";
 import type { SessionData, SessionWithData } from "../../session/session.js";
-import { SessionManager } from "../../session/session-manager.js";
-import type { SessionOptions } from "../../session/session-options.js";
+import type { SessionManager } from "../../session/session-manager.js";
 import { commitFailureResponse } from "../common/commit-failure.js";
+import { type AdapterHandle, defineAdapter } from "../common/define-adapter.js";
 
 /**
  * The context variables the middleware sets: `new Hono<SessionEnv>()` types `c.get("session")`.
@@ -14,11 +15,9 @@ export interface SessionEnv<Data = SessionData> {
   Variables: { session: SessionWithData<Data> };
 }
 
-export interface HonoSessionMiddleware<Data = SessionData> extends MiddlewareHandler<SessionEnv<Data>> {
-  readonly manager: SessionManager;
-  /** Closes the Redis connection sessionkit opened (not a client the app handed in). */
-  close(): Promise<void>;
-}
+export interface HonoSessionMiddleware<Data = SessionData>
+  extends MiddlewareHandler<SessionEnv<Data>>,
+    AdapterHandle {}
 
 /**
  * Hono middleware (on Node): `app.use(session({ redis: process.env.REDIS_URL, secret }))`, then
@@ -33,33 +32,35 @@ export interface HonoSessionMiddleware<Data = SessionData> extends MiddlewareHan
 export function session<Data = SessionData>(
   options: SessionOptions | SessionManager,
 ): HonoSessionMiddleware<Data> {
-  const manager = options instanceof SessionManager ? options : new SessionManager(options);
-  const middleware: MiddlewareHandler<SessionEnv<Data>> = async (c, next) => {
-    let current: SessionWithData;
-    try {
-      current = await manager.load({
-        cookieHeader: c.req.header("cookie"),
-        secure: c.req.url.startsWith("https:"),
-        // The client IP is runtime-specific in Hono (getConnInfo per adapter): only the User-Agent here.
-        userAgent: c.req.header("user-agent"),
-      });
-    } catch (error) {
-      if (!(error instanceof SessionStoreError)) throw error;
-      throw new HTTPException(503, { message: "the session store is not answering", cause: error });
-    }
-    c.set("session", current as SessionWithData<Data>);
-    await next();
-    let setCookie: string | undefined;
-    try {
-      setCookie = await manager.commit(current);
-    } catch (error) {
-      await replaceWithFailure(c, error);
-      return;
-    }
-    // c.header copies a finalized response whose headers are immutable (Response.redirect, fetch).
-    if (setCookie !== undefined) c.header("set-cookie", setCookie, { append: true });
-  };
-  return Object.assign(middleware, { manager, close: () => manager.close() });
+  return defineAdapter(
+    options,
+    (manager): MiddlewareHandler<SessionEnv<Data>> =>
+      async (c, next) => {
+        let current: SessionWithData;
+        try {
+          current = await manager.load({
+            cookieHeader: c.req.header("cookie"),
+            secure: c.req.url.startsWith("https:"),
+            // The client IP is runtime-specific in Hono (getConnInfo per adapter): only the User-Agent here.
+            userAgent: c.req.header("user-agent"),
+          });
+        } catch (error) {
+          if (!(error instanceof SessionStoreError)) throw error;
+          throw new HTTPException(503, { message: "the session store is not answering", cause: error });
+        }
+        c.set("session", current as SessionWithData<Data>);
+        await next();
+        let setCookie: string | undefined;
+        try {
+          setCookie = await manager.commit(current);
+        } catch (error) {
+          await replaceWithFailure(c, error);
+          return;
+        }
+        // c.header copies a finalized response whose headers are immutable (Response.redirect, fetch).
+        if (setCookie !== undefined) c.header("set-cookie", setCookie, { append: true });
+      },
+  );
 }
 
 async function replaceWithFailure(c: Context, error: unknown): Promise<void> {

@@ -1,8 +1,9 @@
 import type { Context, Middleware, Next } from "koa";
+import type { SessionOptions } from "../../create-session-manager.js";
 import type { SessionWithData } from "../../session/session.js";
-import { SessionManager } from "../../session/session-manager.js";
-import type { SessionOptions } from "../../session/session-options.js";
+import type { SessionManager } from "../../session/session-manager.js";
 import { commitFailureResponse, reportCommitFailure } from "../common/commit-failure.js";
+import { type AdapterHandle, defineAdapter } from "../common/define-adapter.js";
 
 declare module "koa" {
   interface DefaultContext {
@@ -11,11 +12,7 @@ declare module "koa" {
   }
 }
 
-export interface KoaSessionMiddleware extends Middleware {
-  readonly manager: SessionManager;
-  /** Closes the Redis connection sessionkit opened (not a client the app handed in). */
-  close(): Promise<void>;
-}
+export interface KoaSessionMiddleware extends Middleware, AdapterHandle {}
 
 /**
  * Koa middleware: `app.use(session({ redis: process.env.REDIS_URL, secret }))`, then `ctx.session`.
@@ -28,8 +25,7 @@ export interface KoaSessionMiddleware extends Middleware {
  * 503, which Koa answers as 503. When the commit fails, the response becomes a plain 503.
  */
 export function session(options: SessionOptions | SessionManager): KoaSessionMiddleware {
-  const manager = options instanceof SessionManager ? options : new SessionManager(options);
-  const middleware = async (ctx: Context, next: Next): Promise<void> => {
+  return defineAdapter(options, (manager) => async (ctx: Context, next: Next): Promise<void> => {
     const current = await manager.load({
       cookieHeader: ctx.get("cookie") || undefined,
       secure: ctx.secure,
@@ -56,8 +52,7 @@ export function session(options: SessionOptions | SessionManager): KoaSessionMid
       return;
     }
     if (setCookie !== undefined) ctx.append("Set-Cookie", setCookie);
-  };
-  return Object.assign(middleware, { manager, close: () => manager.close() });
+  });
 }
 
 /** Adds the cookie to `err.headers`, the only headers Koa's ctx.onerror keeps. */

@@ -4,7 +4,7 @@ import { type Duration, toMilliseconds } from "../../common/duration.js";
 import { SessionCodecError, SessionConfigError, SessionStoreError } from "../../common/errors.js";
 import { connectRedis, type RedisOption, validateRedisUrl } from "../../redis/connection/connect.js";
 import type { LuaScript, RedisConnection } from "../../redis/connection/redis-connection.js";
-import { createKeyLayout, DEFAULT_KEY_PREFIX } from "../../redis/key-layout.js";
+import { createKeyLayout, DEFAULT_KEY_PREFIX, type KeyLayout } from "../../redis/key-layout.js";
 import { scanKeys } from "../../redis/scan-keys.js";
 import { withTimeout } from "../../redis/with-timeout.js";
 import { hashSessionId } from "../../session/session-id.js";
@@ -56,9 +56,9 @@ export interface RedisStoreSettings {
   tombstoneTtl?: Duration;
 }
 
-/** Prefix of the ids that ids() and all() give for sessionkit's records: the key hash, not the ID. */
+/** Prefix of the ids that ids() and all() give for sessionkit's records: the keyId, not the ID. */
 export const HANDLE_PREFIX = "sha256:";
-const KEY_HASH_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+const KEY_ID_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 const DEFAULT_LEGACY_PREFIX = "sess:";
 const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
 const DEFAULT_TOMBSTONE_TTL_MS = 300_000;
@@ -76,12 +76,12 @@ interface ListedKey {
 
 /**
  * A store for express-session and @fastify/session, built like connect-redis's (a drop-in for it) and
- * keeping sessionkit's rules where the whole-object Store API lets it:
+ * keeping sessionkit's rules where the whole-object Store API lets it. Its keys (redis/key-layout.ts):
  *
- *   <keyPrefix>:<namespace>:es:{<SHA-256(sid)>}       STRING, the serialised session, always with a TTL
- *   <keyPrefix>:<namespace>:es-gone:{<SHA-256(sid)>}  STRING "1", written by destroy(), TTL tombstoneTtl
+ *   <keyPrefix>:<namespace>:es:{<keyId>}       STRING, the serialised session, always with a TTL
+ *   <keyPrefix>:<namespace>:es-gone:{<keyId>}  STRING "1", written by destroy(), TTL tombstoneTtl
  *
- * The ID is never stored, so a Redis dump, replica or backup cannot be turned into cookies. A destroyed
+ * where the keyId is the whole SHA-256 of the session ID (43 base64url characters). The ID is never stored, so a Redis dump, replica or backup cannot be turned into cookies. A destroyed
  * ID keeps a tombstone for a while, so a slow request that saves after logout does not bring the session
  * back. Every call is bounded by commandTimeout. What express-session's design still decides: each save
  * writes the whole object (two parallel requests that change different keys: the last one wins).
@@ -91,8 +91,7 @@ interface ListedKey {
  */
 export class RedisStore extends EventEmitter {
   readonly commandTimeoutMs: number;
-  readonly #recordPrefix: string;
-  readonly #tombstonePrefix: string;
+  readonly #keys: KeyLayout;
   readonly #legacyPrefix: string | undefined;
   readonly #ttl: TtlOption;
   readonly #disableTouch: boolean;
@@ -109,10 +108,8 @@ export class RedisStore extends EventEmitter {
     if ((options as { disableTTL?: unknown }).disableTTL) {
       throw new SessionConfigError("disableTTL is not supported: every session key has a TTL");
     }
-    const layout = createKeyLayout(options.keyPrefix ?? DEFAULT_KEY_PREFIX, options.namespace ?? "default");
-    this.#recordPrefix = `${layout.namespacePrefix}es:`;
-    this.#tombstonePrefix = `${layout.namespacePrefix}es-gone:`;
-    this.#legacyPrefix = resolveLegacyPrefix(options.prefix, this.#recordPrefix);
+    this.#keys = createKeyLayout(options.keyPrefix ?? DEFAULT_KEY_PREFIX, options.namespace ?? "default");
+    this.#legacyPrefix = resolveLegacyPrefix(options.prefix, this.#keys.expressSessionPrefix);
     this.#ttl = resolveTtl(options.ttl);
     this.#disableTouch = options.disableTouch ?? false;
     this.#serializer = options.serializer ?? JSON;
@@ -236,13 +233,13 @@ export class RedisStore extends EventEmitter {
   }
 
   async #get(sid: string): Promise<StoredSession | null> {
-    const keyHash = hashSessionId(sid);
-    const record = await this.#read(this.#recordKey(keyHash), { removeBad: true, keyHash });
+    const keyId = hashSessionId(sid);
+    const record = await this.#read(this.#recordKey(keyId), { removeBad: true, keyId });
     if (record !== null) return record.session;
     if (this.#legacyPrefix === undefined) return null;
     const legacyKey = this.#legacyPrefix + sid;
-    const legacy = await this.#read(legacyKey, { removeBad: true, keyHash });
-    return legacy === null ? null : this.#moveLegacy(keyHash, legacyKey, legacy);
+    const legacy = await this.#read(legacyKey, { removeBad: true, keyId });
+    return legacy === null ? null : this.#moveLegacy(keyId, legacyKey, legacy);
   }
 
   /**
@@ -250,12 +247,12 @@ export class RedisStore extends EventEmitter {
    * session, once. If the session was destroyed in between, the tombstone refuses the copy and the
    * session is gone. A failed move leaves the record where it was, for the next request to move.
    */
-  async #moveLegacy(keyHash: string, legacyKey: string, legacy: ReadRecord): Promise<StoredSession | null> {
+  async #moveLegacy(keyId: string, legacyKey: string, legacy: ReadRecord): Promise<StoredSession | null> {
     const ttlMs = sessionTtlMs(legacy.session, this.#ttl, Date.now());
     // Expired by its cookie: express-session destroys it on sight.
     if (ttlMs <= 0) return legacy.session;
     try {
-      const written = await this.#runScript("session write", setScript, keyHash, [
+      const written = await this.#runScript("session write", setScript, keyId, [
         legacy.raw,
         String(Math.ceil(ttlMs)),
       ]);
@@ -276,8 +273,8 @@ export class RedisStore extends EventEmitter {
     } catch (error) {
       throw new SessionCodecError("the session could not be serialised", error);
     }
-    const keyHash = hashSessionId(sid);
-    const written = await this.#runScript("session write", setScript, keyHash, [
+    const keyId = hashSessionId(sid);
+    const written = await this.#runScript("session write", setScript, keyId, [
       value,
       String(Math.ceil(ttlMs)),
     ]);
@@ -285,7 +282,7 @@ export class RedisStore extends EventEmitter {
       publishDiagnostic({
         code: "SESSION_GONE_BEFORE_COMMIT",
         message: "session was destroyed before this save; save dropped",
-        keyHash,
+        keyId,
       });
     }
   }
@@ -298,11 +295,11 @@ export class RedisStore extends EventEmitter {
   }
 
   async #destroy(sid: string): Promise<void> {
-    const handleHash = keyHashOfHandle(sid);
-    const keyHash = handleHash ?? hashSessionId(sid);
+    const listedKeyId = keyIdOfListedId(sid);
+    const keyId = listedKeyId ?? hashSessionId(sid);
     await Promise.all([
-      this.#runScript("destroy", destroyScript, keyHash, [String(this.#tombstoneTtlMs)]),
-      handleHash === undefined && this.#legacyPrefix !== undefined
+      this.#runScript("destroy", destroyScript, keyId, [String(this.#tombstoneTtlMs)]),
+      listedKeyId === undefined && this.#legacyPrefix !== undefined
         ? this.#del(this.#legacyPrefix + sid)
         : undefined,
     ]);
@@ -329,9 +326,9 @@ export class RedisStore extends EventEmitter {
     const connection = await this.#connection;
     const scan = (pattern: string) =>
       scanKeys(connection, pattern, { timeoutMs: this.commandTimeoutMs, batchSize: this.#scanCount });
-    const records = this.#recordPrefix;
+    const records = this.#keys.expressSessionPrefix;
     for await (const keys of scan(`${records}*`)) {
-      // "<records>{<hash>}" -> "sha256:<hash>"
+      // "<records>{<keyId>}" -> "sha256:<keyId>"
       yield keys.map((key) => ({ key, id: HANDLE_PREFIX + key.slice(records.length + 1, -1) }));
     }
     const legacy = this.#legacyPrefix;
@@ -345,7 +342,7 @@ export class RedisStore extends EventEmitter {
    * GET and decode one record. Bad data is no session (a value that does not parse, is not a session, or
    * is not a string): null, and on the request path the record is removed, never a 500 for ever.
    */
-  async #read(key: string, options: { removeBad: boolean; keyHash?: string }): Promise<ReadRecord | null> {
+  async #read(key: string, options: { removeBad: boolean; keyId?: string }): Promise<ReadRecord | null> {
     let raw: unknown;
     try {
       raw = await this.#withConnection("GET", (c) => c.runScript(getScript, [key], []));
@@ -360,7 +357,7 @@ export class RedisStore extends EventEmitter {
       publishDiagnostic({
         code: "SESSION_RECORD_CORRUPT",
         message: "session record does not decode; removed",
-        keyHash: options.keyHash,
+        keyId: options.keyId,
       });
       await this.#del(key).catch(() => {});
     }
@@ -381,9 +378,9 @@ export class RedisStore extends EventEmitter {
       : null;
   }
 
-  #runScript(operation: string, script: LuaScript, keyHash: string, args: string[]): Promise<unknown> {
+  #runScript(operation: string, script: LuaScript, keyId: string, args: string[]): Promise<unknown> {
     return this.#withConnection(operation, (c) =>
-      c.runScript(script, [this.#recordKey(keyHash), this.#tombstoneKey(keyHash)], args),
+      c.runScript(script, [this.#recordKey(keyId), this.#tombstoneKey(keyId)], args),
     );
   }
 
@@ -396,13 +393,12 @@ export class RedisStore extends EventEmitter {
     return withTimeout(operation, this.commandTimeoutMs, () => call(connection));
   }
 
-  #recordKey(keyHash: string): string {
-    return `${this.#recordPrefix}{${keyHash}}`;
+  #recordKey(keyId: string): string {
+    return this.#keys.expressSessionKey(keyId);
   }
 
-  /** Same hash tag as the record: one slot, so one script can write both. */
-  #tombstoneKey(keyHash: string): string {
-    return `${this.#tombstonePrefix}{${keyHash}}`;
+  #tombstoneKey(keyId: string): string {
+    return this.#keys.expressSessionTombstoneKey(keyId);
   }
 }
 
@@ -441,10 +437,10 @@ function positiveMs(value: Duration | undefined, fallback: number, name: string)
   return ms;
 }
 
-function keyHashOfHandle(id: string): string | undefined {
+function keyIdOfListedId(id: string): string | undefined {
   if (!id.startsWith(HANDLE_PREFIX)) return undefined;
-  const keyHash = id.slice(HANDLE_PREFIX.length);
-  return KEY_HASH_PATTERN.test(keyHash) ? keyHash : undefined;
+  const keyId = id.slice(HANDLE_PREFIX.length);
+  return KEY_ID_PATTERN.test(keyId) ? keyId : undefined;
 }
 
 /** SCAN MATCH is a glob: a prefix like "app[1]:" must match itself only. */

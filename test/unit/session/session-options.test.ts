@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { SessionConfigError } from "../../../src/common/errors.js";
+import { createSessionManager } from "../../../src/create-session-manager.js";
 import { RedisStore } from "../../../src/redis/redis-session-store.js";
-import { SessionManager } from "../../../src/session/session-manager.js";
 import { createMemoryStore } from "../../../src/store/memory-store.js";
 import { TEST_SECRET } from "../../support/browser.js";
 
@@ -9,43 +9,43 @@ const store = createMemoryStore();
 
 describe("options are checked at start-up with a clear message", () => {
   const cases: Array<[string, () => unknown, RegExp]> = [
-    ["no secret", () => new SessionManager({ store } as never), /secret/],
-    ["short secret", () => new SessionManager({ store, secret: "abc" }), /at least 32/],
-    ["no storage", () => new SessionManager({ secret: TEST_SECRET }), /redis .* or store is required/],
+    ["no secret", () => createSessionManager({ store } as never), /secret/],
+    ["short secret", () => createSessionManager({ store, secret: "abc" }), /at least 32/],
+    ["no storage", () => createSessionManager({ secret: TEST_SECRET }), /redis .* or store is required/],
     [
       "both storages",
-      () => new SessionManager({ secret: TEST_SECRET, store, redis: "redis://x" }),
+      () => createSessionManager({ secret: TEST_SECRET, store, redis: "redis://x" }),
       /either redis or store/,
     ],
     [
       "bad URL",
-      () => new SessionManager({ secret: TEST_SECRET, redis: "not a url" }),
+      () => createSessionManager({ secret: TEST_SECRET, redis: "not a url" }),
       /must use redis:\/\/.*no scheme/,
     ],
     [
       "bad scheme",
-      () => new SessionManager({ secret: TEST_SECRET, redis: "http://127.0.0.1" }),
+      () => createSessionManager({ secret: TEST_SECRET, redis: "http://127.0.0.1" }),
       /scheme "http:"/,
     ],
     ["bad client", () => new RedisStore({ redis: 42 as never }), /redis must be/],
     [
       "bad duration",
-      () => new SessionManager({ secret: TEST_SECRET, store, idleTimeout: "2 hours" }),
+      () => createSessionManager({ secret: TEST_SECRET, store, idleTimeout: "2 hours" }),
       /idleTimeout/,
     ],
     [
       "zero idle",
-      () => new SessionManager({ secret: TEST_SECRET, store, idleTimeout: 0 }),
+      () => createSessionManager({ secret: TEST_SECRET, store, idleTimeout: 0 }),
       /every session ends/,
     ],
     [
       "touchAfter too long",
-      () => new SessionManager({ secret: TEST_SECRET, store, idleTimeout: "1h", touchAfter: "2h" }),
+      () => createSessionManager({ secret: TEST_SECRET, store, idleTimeout: "1h", touchAfter: "2h" }),
       /touchAfter/,
     ],
     [
       "bad policy",
-      () => new SessionManager({ secret: TEST_SECRET, store, failurePolicy: "maybe" as never }),
+      () => createSessionManager({ secret: TEST_SECRET, store, failurePolicy: "maybe" as never }),
       /failurePolicy/,
     ],
     ["bad namespace", () => new RedisStore({ redis: "redis://127.0.0.1", namespace: "a{b}" }), /namespace/],
@@ -72,7 +72,9 @@ describe("options are checked at start-up with a clear message", () => {
   }
 
   it("derives touchAfter from a short idle timeout", () => {
-    expect(new SessionManager({ secret: TEST_SECRET, store, idleTimeout: "10m" }).touchAfterMs).toBe(150_000);
-    expect(new SessionManager({ secret: TEST_SECRET, store }).touchAfterMs).toBe(300_000);
+    expect(createSessionManager({ secret: TEST_SECRET, store, idleTimeout: "10m" }).touchAfterMs).toBe(
+      150_000,
+    );
+    expect(createSessionManager({ secret: TEST_SECRET, store }).touchAfterMs).toBe(300_000);
   });
 });

@@ -1,0 +1,139 @@
+import type { SessionTimes } from "../store/record-meta.js";
+import type { Session } from "./session.js";
+
+export interface SessionMeta {
+  /** What the Redis key holds for this session (a hash of its ID, maybe behind a slot tag); safe to log. */
+  keyId: string;
+  /** @deprecated The same value as keyId (its name before 0.2). */
+  keyHash: string;
+  /** Set by setPrincipal (usually the user ID); indexes the session under it. */
+  principal: string | undefined;
+  isNew: boolean;
+  createdAt: number;
+  lastAccessAt: number;
+  idleDeadline: number;
+  absoluteDeadline: number;
+}
+
+/** Operations the session delegates to its manager; implemented by SessionManager. */
+export interface SessionBackend {
+  regenerate(session: Session, keepData: boolean): Promise<void>;
+  setPrincipal(session: Session, principal: string): Promise<void>;
+  destroy(session: Session): Promise<void>;
+  save(session: Session): Promise<void>;
+  meta(session: Session): SessionMeta;
+}
+
+/** User-Agent and IP of the request that created a session, when index.recordDevice is on. */
+export interface SessionDevice {
+  readonly userAgent?: string;
+  readonly ip?: string;
+}
+
+export interface SessionState {
+  backend: SessionBackend;
+  /** The secret session ID; never logged, never stored in Redis. */
+  id: string;
+  /** What names the session in the store (store/key-id.ts). */
+  keyId: string;
+  isNew: boolean;
+  times: SessionTimes;
+  principal: string | undefined;
+  /** The keyId before a regenerate, until the new record is written (for the "regenerated" event). */
+  previousKeyId: string | undefined;
+  device: SessionDevice;
+  /** Attribute -> encoded value as the store holds it now: the base that changes are computed against. */
+  storedEncoded: Map<string, string>;
+  destroyed: boolean;
+  /** The last recorded activity is older than touchAfter: the next commit slides it. */
+  touchDue: boolean;
+  /** The response must carry a new Set-Cookie (new ID, old secret, slid deadline). */
+  cookieDue: boolean;
+  /** The request arrived with a session cookie (a stale one is cleared when no session is kept). */
+  hadCookie: boolean;
+  /**
+   * Set when the session was served under the fail-open policy because Redis failed (the store's error):
+   * reads go on anonymously, but a change, regenerate or destroy fails with this error.
+   */
+  storeFailure: unknown;
+  secureRequest: boolean;
+  /** Serialises commits: save() and the end-of-request commit never overlap (undefined: none yet). */
+  commitChain: Promise<unknown> | undefined;
+}
+
+/** The device of a loaded session: none (shared: the device is recorded at creation, never read back). */
+const NO_DEVICE: SessionDevice = Object.freeze({});
+
+/** The state of a session that is not stored yet. */
+export function newSessionState(init: {
+  backend: SessionBackend;
+  id: string;
+  keyId: string;
+  times: SessionTimes;
+  device: SessionDevice;
+  hadCookie: boolean;
+  secureRequest: boolean;
+  storeFailure?: unknown;
+}): SessionState {
+  return {
+    backend: init.backend,
+    id: init.id,
+    keyId: init.keyId,
+    isNew: true,
+    times: init.times,
+    principal: undefined,
+    previousKeyId: undefined,
+    device: init.device,
+    storedEncoded: new Map(),
+    destroyed: false,
+    touchDue: false,
+    cookieDue: false,
+    hadCookie: init.hadCookie,
+    storeFailure: init.storeFailure,
+    secureRequest: init.secureRequest,
+    commitChain: undefined,
+  };
+}
+
+/** The state of a session loaded from its record. */
+export function loadedSessionState(init: {
+  backend: SessionBackend;
+  id: string;
+  keyId: string;
+  times: SessionTimes;
+  principal: string | undefined;
+  storedEncoded: Map<string, string>;
+  touchDue: boolean;
+  cookieDue: boolean;
+  secureRequest: boolean;
+}): SessionState {
+  return {
+    backend: init.backend,
+    id: init.id,
+    keyId: init.keyId,
+    isNew: false,
+    times: init.times,
+    principal: init.principal,
+    previousKeyId: undefined,
+    device: NO_DEVICE,
+    storedEncoded: init.storedEncoded,
+    destroyed: false,
+    touchDue: init.touchDue,
+    cookieDue: init.cookieDue,
+    hadCookie: true,
+    storeFailure: undefined,
+    secureRequest: init.secureRequest,
+    commitChain: undefined,
+  };
+}
+
+/** A loaded session with no write or cookie due apart from its attributes' changes. */
+export function isQuietRead(state: SessionState): boolean {
+  return (
+    !state.isNew &&
+    !state.destroyed &&
+    !state.touchDue &&
+    !state.cookieDue &&
+    state.storeFailure === undefined
+  );
+}
