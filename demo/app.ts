@@ -2,13 +2,7 @@ import express, { type Request, type Response } from "express";
 import type { ExpressSessionMiddleware } from "../src/adapters/express/index.js";
 import type { SessionEvent } from "../src/session/session-events.js";
 import type { SessionManager } from "../src/session/session-manager.js";
-
-export interface DemoInspector {
-  /** Where the demo keeps sessions, shown on the page ("redis://127.0.0.1:6379", "memory"). */
-  storeLabel: string;
-  /** The record's full key and remaining TTL in ms (-2: no record), as the store sees it. */
-  inspect(keyHash: string): Promise<{ key: string; ttlMs: number }>;
-}
+import { type AdminStore, isAdminStore } from "../src/store/session-store.js";
 
 declare module "../src/index.js" {
   interface SessionData {
@@ -41,9 +35,12 @@ export function watchEvents(manager: SessionManager): EventFeed | undefined {
  */
 export function createDemoApp(
   sessions: ExpressSessionMiddleware,
-  inspector: DemoInspector,
+  /** Where the demo keeps sessions, shown on the page ("redis://127.0.0.1:6379", "memory"). */
+  storeLabel: string,
   events?: EventFeed,
 ): express.Express {
+  const store = sessions.manager.store;
+  const admin = isAdminStore(store) ? store : undefined;
   const app = express();
   app.disable("x-powered-by");
   app.use(express.json({ limit: "64kb" }));
@@ -51,7 +48,7 @@ export function createDemoApp(
   app.use(sessions);
 
   app.get("/", async (req, res) => {
-    res.type("html").send(renderPage(await describe(req, inspector), inspector.storeLabel));
+    res.type("html").send(renderPage(await describe(req, admin), storeLabel));
   });
 
   app.post("/login", async (req, res) => {
@@ -72,7 +69,7 @@ export function createDemoApp(
   });
 
   app.get("/api/session", async (req, res) => {
-    res.json(await describe(req, inspector));
+    res.json(await describe(req, admin));
   });
 
   app.patch("/api/session", async (req, res) => {
@@ -145,15 +142,21 @@ export function createDemoApp(
   return app;
 }
 
-async function describe(req: Request, inspector: DemoInspector) {
+/** The record's location and remaining TTL come from the store's admin view (rule 20: no client of our own). */
+async function describe(req: Request, admin: AdminStore | undefined) {
   const meta = req.session.meta;
-  const stored = meta.isNew ? { key: "(not stored yet)", ttlMs: -2 } : await inspector.inspect(meta.keyHash);
+  const stored =
+    meta.isNew || admin === undefined
+      ? { location: "(not stored yet)", ttlMs: -2 }
+      : await admin.inspect(meta.keyId);
   return {
     data: { ...req.session },
     meta: {
       isNew: meta.isNew,
-      keyHash: meta.keyHash,
-      redisKey: stored.key,
+      keyId: meta.keyId,
+      // The name of keyId before 0.2, kept in the demo's JSON contract.
+      keyHash: meta.keyId,
+      redisKey: stored.location,
       ttlMs: stored.ttlMs,
       createdAt: new Date(meta.createdAt).toISOString(),
       lastAccessAt: new Date(meta.lastAccessAt).toISOString(),
@@ -224,7 +227,7 @@ async function showDevices() {
 async function showEvents() {
   const { events, enabled } = await (await fetch("/api/events")).json();
   document.getElementById("events").textContent = enabled
-    ? events.map((e) => new Date(e.at).toISOString() + " " + e.type + (e.reason ? " (" + e.reason + ")" : "") + " " + (e.principal ?? "") + " " + e.keyHash.slice(-12)).join("\\n") || "no events yet"
+    ? events.map((e) => new Date(e.at).toISOString() + " " + e.type + (e.reason ? " (" + e.reason + ")" : "") + " " + (e.principal ?? "") + " " + e.keyId.slice(-12)).join("\\n") || "no events yet"
     : "events are off (MemoryStore)";
 }
 document.getElementById("revoke-others")?.addEventListener("click", () => post("/api/devices/revoke", { all: true, exceptCurrent: true }));

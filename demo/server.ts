@@ -3,18 +3,18 @@
  * Uses REDIS_URL when set; otherwise starts its own redis-server on a free port; if that is impossible,
  * falls back to the in-process MemoryStore and says so.
  */
-import { Redis } from "ioredis";
 import { session } from "../src/adapters/express/index.js";
-import { createMemoryStore, createRedisStore, RedisStore, type SessionStore } from "../src/index.js";
+import { createMemoryStore, createRedisStore, type SessionStore } from "../src/index.js";
+import { isRedisBackedStore } from "../src/redis/redis-session-store.js";
 import { startRedisServer } from "../tools/redis-harness/redis-server.js";
-import { createDemoApp, type DemoInspector, watchEvents } from "./app.js";
+import { createDemoApp, watchEvents } from "./app.js";
 
 const port = Number(process.env.PORT ?? 3000);
 // A fixed development secret: fine for a playground on 127.0.0.1, never for an app.
 const secret = process.env.SESSION_SECRET ?? "sessionkit-demo-secret-change-me-0123456789";
 const cleanups: Array<() => Promise<void>> = [];
 
-async function chooseStore(): Promise<{ store: SessionStore; inspector: DemoInspector }> {
+async function chooseStore(): Promise<{ store: SessionStore; storeLabel: string }> {
   let url = process.env.REDIS_URL;
   if (!url) {
     try {
@@ -23,37 +23,18 @@ async function chooseStore(): Promise<{ store: SessionStore; inspector: DemoInsp
       url = server.url;
       console.log(`Started redis-server (pid ${server.pid}) at ${url}`);
     } catch (error) {
-      const store = createMemoryStore();
       console.warn(
         `\n!!! Could not start redis-server (${(error as Error).message.split("\n")[0]}).\n` +
           "!!! FALLING BACK TO THE IN-MEMORY STORE: sessions live in this process only.\n" +
           "!!! Set REDIS_URL=redis://host:port to use a Redis you run.\n",
       );
-      return {
-        store,
-        inspector: {
-          storeLabel: "memory (no Redis)",
-          inspect: async (keyHash) => ({ key: keyHash, ttlMs: store.ttlMs(keyHash) }),
-        },
-      };
+      return { store: createMemoryStore(), storeLabel: "memory (no Redis)" };
     }
   }
-  const store = createRedisStore({ redis: url, namespace: "demo" });
-  const inspectClient = new Redis(url, { lazyConnect: true });
-  cleanups.push(async () => void inspectClient.disconnect());
-  return {
-    store,
-    inspector: {
-      storeLabel: url,
-      async inspect(keyHash) {
-        const key = store.keys.sessionKey(keyHash);
-        return { key, ttlMs: await inspectClient.pttl(key) };
-      },
-    },
-  };
+  return { store: createRedisStore({ redis: url, namespace: "demo" }), storeLabel: url };
 }
 
-const { store, inspector } = await chooseStore();
+const { store, storeLabel } = await chooseStore();
 const sessions = session({
   store,
   secret,
@@ -62,15 +43,15 @@ const sessions = session({
   touchAfter: "1m",
   index: { recordDevice: true },
   // Events need Redis; the in-memory fallback runs without them.
-  ...(store instanceof RedisStore ? { events: { includeData: false } } : {}),
+  ...(isRedisBackedStore(store) ? { events: { includeData: false } } : {}),
 });
 const events = watchEvents(sessions.manager);
 cleanups.push(async () => {
   await events?.stop();
   await sessions.close();
 });
-const server = createDemoApp(sessions, inspector, events).listen(port, "127.0.0.1", () => {
-  console.log(`sessionkit playground: http://127.0.0.1:${port}/  (store: ${inspector.storeLabel})`);
+const server = createDemoApp(sessions, storeLabel, events).listen(port, "127.0.0.1", () => {
+  console.log(`sessionkit playground: http://127.0.0.1:${port}/  (store: ${storeLabel})`);
 });
 
 async function shutdown(): Promise<void> {

@@ -9,7 +9,7 @@ import type {
 export interface StoreUnderTest {
   store: PrincipalIndexStore & AdminStore;
   /** Remaining TTL of a record in ms, -2 when there is none, -1 when it has none (Redis PTTL semantics). */
-  pttl(keyHash: string): Promise<number>;
+  pttl(keyId: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -18,8 +18,8 @@ let counter = 0;
 const key = () => `contract-${Date.now()}-${counter++}`;
 
 /** A loaded record as a plain object, for toEqual (null: no record). */
-async function loadFields(store: SessionStore, keyHash: string): Promise<StoredFields | null> {
-  const record = await store.load(keyHash);
+async function loadFields(store: SessionStore, keyId: string): Promise<StoredFields | null> {
+  const record = await store.load(keyId);
   return record === null ? null : Object.fromEntries(record);
 }
 

@@ -23,7 +23,7 @@ function storeOn(
     const direct = inspector();
     return {
       store,
-      pttl: (keyHash) => direct.pttl(store.keys.sessionKey(keyHash)),
+      pttl: (keyId) => direct.pttl(store.keys.sessionKey(keyId)),
       close: async () => {
         await store.close();
         direct.disconnect();

@@ -8,7 +8,7 @@ const { standalone } = inject("redis");
 
 interface SessionBody {
   data: Record<string, unknown>;
-  meta: { isNew: boolean; keyHash: string; redisKey: string; ttlMs: number };
+  meta: { isNew: boolean; keyId: string; redisKey: string; ttlMs: number };
 }
 
 /** The session ID inside a signed cookie value ("<id>.<mac>"), to find its Redis key. */

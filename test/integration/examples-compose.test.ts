@@ -18,7 +18,7 @@ interface Service {
 
 async function load(file: string): Promise<Record<string, Service>> {
   // Compose applies YAML merge keys ("<<: *node"); the yaml package does so only when asked.
-  const document = parse(await readFile(new URL(`../examples/${file}`, import.meta.url), "utf8"), {
+  const document = parse(await readFile(new URL(`../../examples/${file}`, import.meta.url), "utf8"), {
     merge: true,
   }) as {
     services: Record<string, Service>;

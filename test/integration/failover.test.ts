@@ -121,17 +121,17 @@ describe("Redis Cluster: a primary is killed (SIGKILL) under load", () => {
     );
     const received = new Map<string, number>();
     const subscription = app.manager.events?.subscribe((event) => {
-      if (event.type === "expired" && !received.has(event.keyHash)) received.set(event.keyHash, Date.now());
+      if (event.type === "expired" && !received.has(event.keyId)) received.set(event.keyId, Date.now());
     });
     try {
-      const sessions: { keyHash: string; deadline: number }[] = [];
+      const sessions: { keyId: string; deadline: number }[] = [];
       for (let i = 0; i < 30; i++) {
         const browser = app.browser();
         await browser.request("POST", "/login", { json: { user: `fo-${i}` } });
         const { meta } = (await browser.get("/api/session")).json<{
-          meta: { keyHash: string; idleDeadline: string };
+          meta: { keyId: string; idleDeadline: string };
         }>();
-        sessions.push({ keyHash: meta.keyHash, deadline: Date.parse(meta.idleDeadline) });
+        sessions.push({ keyId: meta.keyId, deadline: Date.parse(meta.idleDeadline) });
       }
       // Kill a primary once its replica has every write (what an async replica may lose is not the point here).
       const victimPort = topology.topology.primaries[1] as number;
@@ -139,7 +139,7 @@ describe("Redis Cluster: a primary is killed (SIGKILL) under load", () => {
       const killedAt = Date.now();
       await topology.server(victimPort).kill();
       await expect.poll(() => received.size, { timeout: 30_000, interval: 200 }).toBe(30);
-      const delays = sessions.map((s) => (received.get(s.keyHash) ?? 0) - s.deadline).sort((a, b) => a - b);
+      const delays = sessions.map((s) => (received.get(s.keyId) ?? 0) - s.deadline).sort((a, b) => a - b);
       const firstDeadline = Math.min(...sessions.map((s) => s.deadline));
       console.log(
         `[events] cluster, a primary killed ${firstDeadline - killedAt} ms before the first deadline: 30/30 expired ` +

@@ -127,12 +127,12 @@ for (const topology of topologies) {
         for (const browser of browsers) {
           const state = (await browser.get("/api/session")).json<{
             data: { user?: string };
-            meta: { keyHash: string; createdAt: string };
+            meta: { keyId: string; createdAt: string };
           }>();
           if (state.data.user === undefined) continue;
           // A survivor was created after the revoke began, and the index knows it (no orphan).
           expect(Date.parse(state.meta.createdAt)).toBeGreaterThanOrEqual(revokeStarted - 5);
-          expect(indexed.has(state.meta.keyHash.split(".")[1] as string)).toBe(true);
+          expect(indexed.has(state.meta.keyId.split(".")[1] as string)).toBe(true);
         }
         await demo.manager.revokeAllSessions(user);
         expect(await demo.manager.listSessions(user)).toEqual([]);

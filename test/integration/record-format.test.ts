@@ -43,7 +43,7 @@ describe("session records in Redis at server defaults", () => {
     const session = await manager.load({ cookieHeader: undefined, secure: false });
     Object.assign(session, { user: "user-4711", counter: 0, cart });
     await manager.commit(session);
-    const key = (manager.store as RedisStore).keys.sessionKey(session.meta.keyHash);
+    const key = (manager.store as RedisStore).keys.sessionKey(session.meta.keyId);
     expect(key).toMatch(new RegExp(`^${keyPrefix}:default:s:\\{[A-Za-z0-9_-]{22}\\}$`));
     expect(key.length).toBeLessThanOrEqual(44);
     expect(await redis.type(key)).toBe("string");

@@ -158,11 +158,7 @@ describe("Redis hangs under an app's own node-redis client", () => {
       namespace: testNamespace("outage-node-redis"),
       commandTimeout: COMMAND_TIMEOUT_MS,
     });
-    const http = await listen(
-      createServer(
-        createDemoApp(sessions, { storeLabel: "t", inspect: async (k) => ({ key: k, ttlMs: 0 }) }),
-      ),
-    );
+    const http = await listen(createServer(createDemoApp(sessions, "t")));
     try {
       const browser = new Browser(http.baseUrl);
       expect((await browser.request("POST", "/login", { json: { user: "nr" } })).status).toBe(303);

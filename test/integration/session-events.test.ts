@@ -23,14 +23,14 @@ const fastExpiry = (extra: Partial<SessionOptions> = {}): Partial<SessionOptions
 async function login(
   demo: DemoFixture,
   user: string,
-): Promise<{ browser: Browser; keyHash: string; lastAccessAt: number }> {
+): Promise<{ browser: Browser; keyId: string; lastAccessAt: number }> {
   const browser = demo.browser();
   await browser.request("PATCH", "/api/session", { json: { cart: [user] } });
   expect((await browser.request("POST", "/login", { json: { user } })).status).toBe(303);
   const { meta } = (await browser.get("/api/session")).json<{
-    meta: { keyHash: string; lastAccessAt: string };
+    meta: { keyId: string; lastAccessAt: string };
   }>();
-  return { browser, keyHash: meta.keyHash, lastAccessAt: Date.parse(meta.lastAccessAt) };
+  return { browser, keyId: meta.keyId, lastAccessAt: Date.parse(meta.lastAccessAt) };
 }
 
 /** Collects events into a list, from a broadcast subscription or a consumer group. */
@@ -42,8 +42,8 @@ function collector() {
     receivedAt,
     handler: (event: SessionEvent) => {
       events.push(event);
-      if (!receivedAt.has(`${event.type}:${event.keyHash}`))
-        receivedAt.set(`${event.type}:${event.keyHash}`, Date.now());
+      if (!receivedAt.has(`${event.type}:${event.keyId}`))
+        receivedAt.set(`${event.type}:${event.keyId}`, Date.now());
     },
     ofType: (type: string) => events.filter((e) => e.type === type),
   };
@@ -78,21 +78,21 @@ for (const topology of topologies) {
       try {
         const first = demo.browser();
         await first.request("POST", "/login", { json: { user: "eve" } });
-        const { browser: second, keyHash } = await login(demo, "eve");
+        const { browser: second, keyId } = await login(demo, "eve");
         await first.request("POST", "/logout");
         await demo.manager.revokeAllSessions("eve");
         await expect.poll(() => seen.ofType("destroyed").length, { timeout: 5000 }).toBe(2);
         expect(seen.ofType("created").some((e) => e.principal === "eve")).toBe(true);
-        const regenerated = seen.ofType("regenerated").find((e) => e.keyHash === keyHash);
+        const regenerated = seen.ofType("regenerated").find((e) => e.keyId === keyId);
         expect(regenerated?.principal).toBe("eve");
-        expect(regenerated?.previousKeyHash).toMatch(/^[A-Za-z0-9_-]{22}$/);
+        expect(regenerated?.previousKeyId).toMatch(/^[A-Za-z0-9_-]{22}$/);
         const reasons = seen
           .ofType("destroyed")
           .map((e) => e.reason)
           .sort();
         expect(reasons).toEqual(["logout", "revoked"]);
         const revoked = seen.ofType("destroyed").find((e) => e.reason === "revoked");
-        expect(revoked?.keyHash).toBe(keyHash);
+        expect(revoked?.keyId).toBe(keyId);
         expect(revoked?.data).toEqual({ cart: '["eve"]', user: '"eve"' });
         expect((await second.get("/api/session")).json<{ data: object }>().data).toEqual({});
       } finally {
@@ -108,21 +108,19 @@ for (const topology of topologies) {
         if (topology.name.startsWith("cluster")) {
           const client = demo.redis as Cluster;
           const shards = new Set(
-            sessions.map(
-              (s) => client.slots[Number(redisKeySlot(demo.store.keys.sessionKey(s.keyHash)))]?.[0],
-            ),
+            sessions.map((s) => client.slots[Number(redisKeySlot(demo.store.keys.sessionKey(s.keyId)))]?.[0]),
           );
           expect(shards.size).toBe(3);
         }
         await expect
-          .poll(() => new Set(seen.ofType("expired").map((e) => e.keyHash)).size, {
+          .poll(() => new Set(seen.ofType("expired").map((e) => e.keyId)).size, {
             timeout: 15_000,
             interval: 100,
           })
           .toBe(30);
-        const expired = new Map(seen.ofType("expired").map((e) => [e.keyHash, e]));
+        const expired = new Map(seen.ofType("expired").map((e) => [e.keyId, e]));
         for (const [i, session] of sessions.entries()) {
-          const event = expired.get(session.keyHash);
+          const event = expired.get(session.keyId);
           expect(event?.reason).toBe("idle");
           expect(event?.principal).toBe(`exp-${i}`);
           expect(event?.data).toEqual({
@@ -132,9 +130,7 @@ for (const topology of topologies) {
         }
         report(
           `${topology.name}, sweeper every 100 ms, broadcast`,
-          sessions.map(
-            (s) => (seen.receivedAt.get(`expired:${s.keyHash}`) ?? 0) - (s.lastAccessAt + IDLE_MS),
-          ),
+          sessions.map((s) => (seen.receivedAt.get(`expired:${s.keyId}`) ?? 0) - (s.lastAccessAt + IDLE_MS)),
         );
       } finally {
         await subscription?.stop();
@@ -154,7 +150,7 @@ for (const topology of topologies) {
         },
         onError: () => {},
       });
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await crashing?.ready;
       const sessions = await Promise.all(Array.from({ length: 5 }, (_, i) => login(demo, `crash-${i}`)));
       await expect.poll(() => failedReads, { timeout: 10_000 }).toBeGreaterThan(0);
       await crashing?.stop();
@@ -165,15 +161,15 @@ for (const topology of topologies) {
         reclaimAfterMs: 300,
       });
       try {
-        const keys = new Set(sessions.map((s) => s.keyHash));
+        const keys = new Set(sessions.map((s) => s.keyId));
         await expect
           .poll(
             () =>
               new Set(
                 survivor
                   .ofType("expired")
-                  .filter((e) => keys.has(e.keyHash))
-                  .map((e) => e.keyHash),
+                  .filter((e) => keys.has(e.keyId))
+                  .map((e) => e.keyId),
               ).size,
             {
               timeout: 15_000,
@@ -194,13 +190,13 @@ for (const topology of topologies) {
         demo.manager.events?.consume({ group, consumer: "b", handler: b.handler }),
       ];
       try {
-        await new Promise((resolve) => setTimeout(resolve, 300)); // both groups joined before events flow
+        await Promise.all(consumers.map((consumer) => consumer?.ready)); // both joined before events flow
         const sessions = await Promise.all(Array.from({ length: 20 }, (_, i) => login(demo, `grp-${i}`)));
-        const keys = new Set(sessions.map((s) => s.keyHash));
+        const keys = new Set(sessions.map((s) => s.keyId));
         const expiredOf = (c: ReturnType<typeof collector>) =>
-          c.ofType("expired").filter((e) => keys.has(e.keyHash));
+          c.ofType("expired").filter((e) => keys.has(e.keyId));
         await expect.poll(() => expiredOf(a).length + expiredOf(b).length, { timeout: 15_000 }).toBe(20);
-        const all = [...expiredOf(a), ...expiredOf(b)].map((e) => e.keyHash);
+        const all = [...expiredOf(a), ...expiredOf(b)].map((e) => e.keyId);
         expect(new Set(all).size).toBe(20); // no event handled twice
       } finally {
         await Promise.all(consumers.map((c) => c?.stop()));
@@ -244,9 +240,7 @@ describe("expired events without keyspace notifications, and while nobody listen
     });
     const sessions = await Promise.all(Array.from({ length: 15 }, (_, i) => login(writer, `off-${i}`)));
     await writer.close();
-    const keys = sessions.map(
-      (s) => `sk:${namespace}:s:{${s.keyHash.split(".")[0]}}${s.keyHash.split(".")[1]}`,
-    );
+    const keys = sessions.map((s) => `sk:${namespace}:s:{${s.keyId.split(".")[0]}}${s.keyId.split(".")[1]}`);
     await expect
       .poll(
         async () =>
@@ -268,7 +262,7 @@ describe("expired events without keyspace notifications, and while nobody listen
     });
     try {
       await expect
-        .poll(() => new Set(seen.ofType("expired").map((e) => e.keyHash)).size, { timeout: 10_000 })
+        .poll(() => new Set(seen.ofType("expired").map((e) => e.keyId)).size, { timeout: 10_000 })
         .toBe(15);
       for (const event of seen.ofType("expired")) expect(event.reason).toBe("ttl");
     } finally {
@@ -289,13 +283,13 @@ describe("expired events without keyspace notifications, and while nobody listen
     const seenByB = collector();
     const subscription = b.manager.events?.subscribe(seenByB.handler);
     try {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      const { keyHash } = await login(a, "only-a");
+      await subscription?.ready;
+      const { keyId } = await login(a, "only-a");
       const inB = await login(b, "only-b");
       await expect.poll(() => seenByB.ofType("expired").length, { timeout: 10_000 }).toBeGreaterThan(0);
-      expect(seenByB.events.some((e) => e.keyHash === keyHash)).toBe(false);
+      expect(seenByB.events.some((e) => e.keyId === keyId)).toBe(false);
       expect(seenByB.events.every((e) => e.principal === undefined || e.principal === "only-b")).toBe(true);
-      expect(seenByB.events.some((e) => e.keyHash === inB.keyHash)).toBe(true);
+      expect(seenByB.events.some((e) => e.keyId === inB.keyId)).toBe(true);
     } finally {
       await subscription?.stop();
       await Promise.all([a.close(), b.close()]);

@@ -3,19 +3,19 @@ import { type Cluster, Redis } from "ioredis";
 import { createDemoApp, watchEvents } from "../../demo/app.js";
 import { session } from "../../src/adapters/express/index.js";
 import type { SessionOptions } from "../../src/create-session-manager.js";
-import type { RedisStore } from "../../src/redis/redis-session-store.js";
+import type { RedisSessionStore } from "../../src/redis/redis-session-store.js";
 import type { SessionManager } from "../../src/session/session-manager.js";
 import { Browser, listen, TEST_SECRET, testNamespace } from "./browser.js";
 
 export interface DemoFixture {
   baseUrl: string;
   namespace: string;
-  store: RedisStore;
+  store: RedisSessionStore;
   manager: SessionManager;
-  /** A separate client for looking at Redis directly. */
+  /** The test's own client for looking at Redis directly. */
   redis: Redis | Cluster;
   browser(): Browser;
-  redisKey(keyHash: string): string;
+  redisKey(keyId: string): string;
   /** Every session key of this fixture's namespace, found by SCAN on every primary. */
   keys(): Promise<string[]>;
   close(): Promise<void>;
@@ -26,7 +26,7 @@ export async function startDemoFixture(
   redisPort: number,
   label: string,
   options: Partial<SessionOptions> = {},
-  /** The client that reads PTTLs for the demo page; a cluster needs a Cluster client. */
+  /** The test's own client for looking at Redis directly; a cluster needs a Cluster client. */
   inspector: () => Redis | Cluster = () => new Redis(redisPort, "127.0.0.1"),
 ): Promise<DemoFixture> {
   const namespace = testNamespace(label);
@@ -36,22 +36,12 @@ export async function startDemoFixture(
     namespace,
     ...options,
   });
-  const store = sessions.manager.store as RedisStore;
+  const store = sessions.manager.store as RedisSessionStore;
   const redis = inspector();
   // The inspector only serves the page; its reconnect errors during failure tests are expected noise.
   redis.on("error", () => {});
   const events = watchEvents(sessions.manager);
-  const app = createDemoApp(
-    sessions,
-    {
-      storeLabel: "test",
-      inspect: async (keyHash) => {
-        const key = store.keys.sessionKey(keyHash);
-        return { key, ttlMs: await redis.pttl(key) };
-      },
-    },
-    events,
-  );
+  const app = createDemoApp(sessions, "test", events);
   const server = await listen(createServer(app));
   return {
     baseUrl: server.baseUrl,
@@ -60,7 +50,7 @@ export async function startDemoFixture(
     manager: sessions.manager,
     redis,
     browser: () => new Browser(server.baseUrl),
-    redisKey: (keyHash) => store.keys.sessionKey(keyHash),
+    redisKey: (keyId) => store.keys.sessionKey(keyId),
     keys: async () => {
       // SCAN may return a key more than once: collect into a set.
       const found = new Set<string>();
