@@ -597,15 +597,8 @@ async function main(): Promise<void> {
     md: path.join(options.outDir, `${base}.md`),
     svg: path.join(options.outDir, options.quick ? "quick-ratios.svg" : "ratios.svg"),
   };
+  // Only the latest run is kept: earlier ones are in git history, and their figures in bench/README.md.
   writeFileSync(files.json, `${JSON.stringify(report, null, 2)}\n`);
-  if (!options.quick) {
-    const runs = path.join(options.outDir, "runs");
-    mkdirSync(runs, { recursive: true });
-    writeFileSync(
-      path.join(runs, `${report.generatedAt.replace(/[:.]/g, "-")}.json`),
-      `${JSON.stringify(report, null, 2)}\n`,
-    );
-  }
   writeFileSync(files.md, renderMarkdown(report, path.basename(files.svg)));
   if (report.results.length > 0) writeFileSync(files.svg, renderSvg(report));
   console.log(`\n${renderMarkdown(report, path.basename(files.svg))}`);
