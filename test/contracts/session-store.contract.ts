@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type {
-  AdminStore,
-  PrincipalIndexStore,
-  SessionStore,
-  StoredFields,
+import {
+  type AdminStore,
+  isAdminStore,
+  isPrincipalIndexStore,
+  type PrincipalIndexStore,
+  type SessionStore,
+  type StoredFields,
 } from "../../src/store/session-store.js";
 
 export interface StoreUnderTest {
@@ -250,6 +252,40 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
       expect(Object.entries(revoked?.fields ?? {}).sort()).toEqual(
         [...times, ...device, ...odd.slice(1)].sort(),
       );
+    });
+
+    it("has the principal index and admin capabilities, found by their guards", () => {
+      expect(isPrincipalIndexStore(subject.store)).toBe(true);
+      expect(isAdminStore(subject.store)).toBe(true);
+    });
+
+    it("admin: scans every session's keyId, and inspects a record with its TTL", async () => {
+      const plain = key();
+      const tag = `A${String(counter++).padStart(6, "0")}`;
+      const tagged = `${tag}.admin-${Date.now()}`;
+      for (const id of [plain, tagged]) {
+        await subject.store.write(id, {
+          mode: "create",
+          set: [...meta, ["user", '"ann"']],
+          remove: [],
+          ttlMs: 60_000,
+        });
+      }
+      const seen = new Set<string>();
+      for await (const batch of subject.store.scanKeyIds()) for (const keyId of batch) seen.add(keyId);
+      expect(seen).toContain(plain);
+      expect(seen).toContain(tagged);
+      for (const id of [plain, tagged]) {
+        const inspected = await subject.store.inspect(id);
+        expect(inspected.keyId).toBe(id);
+        expect(inspected.ttlMs).toBeGreaterThan(50_000);
+        expect(inspected.ttlMs).toBeLessThanOrEqual(60_000);
+        expect(inspected.fields).toEqual({ $c: "1", user: '"ann"' });
+        expect(inspected.location).toContain(id.split(".").pop());
+      }
+      const missing = await subject.store.inspect(key());
+      expect(missing.ttlMs).toBe(-2);
+      expect(missing.fields).toBeNull();
     });
 
     it("applies concurrent updates of different fields without losing either", async () => {

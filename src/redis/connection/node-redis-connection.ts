@@ -48,8 +48,17 @@ export function nodeRedisConnection(
   options: { readsFromReplicas: boolean },
 ): RedisConnection {
   const topology = topologyOf(client);
-  const call = (args: readonly string[]) =>
-    (client.sendCommand as unknown as (a: string[]) => Promise<unknown>).call(client, [...args]);
+  // A Sentinel client's sendCommand takes (isReadonly, args): false sends the command to the primary.
+  const call =
+    topology === "sentinel"
+      ? (args: readonly string[]) =>
+          (client.sendCommand as unknown as (readonly: boolean, a: string[]) => Promise<unknown>).call(
+            client,
+            false,
+            [...args],
+          )
+      : (args: readonly string[]) =>
+          (client.sendCommand as unknown as (a: string[]) => Promise<unknown>).call(client, [...args]);
 
   return {
     topology,
