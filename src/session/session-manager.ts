@@ -1,41 +1,19 @@
-import { type Diagnostic, publishDiagnostic } from "../common/diagnostics.js";
 import { ErrorCodes, SessionConfigError, SessionError } from "../common/errors.js";
-import {
-  expiryOf,
-  idleDeadline,
-  MetaField,
-  type SessionTimes,
-  sessionDeadline,
-} from "../store/record-meta.js";
-import type { SessionStore, SessionWrite, StoredRecord } from "../store/session-store.js";
+import { idleDeadline, MetaField, type SessionTimes, sessionDeadline } from "../store/record-meta.js";
+import type { SessionStore, SessionWrite } from "../store/session-store.js";
 import { type ChangeSet, changeSetOf, NO_CHANGES } from "./change-set.js";
-import { INVALID_COOKIE, NO_COOKIE, type VerifiedSessionCookie } from "./cookies/cookie-issuer.js";
 import type { ResolvedCookieOptions } from "./cookies/session-cookie.js";
 import type { PrincipalDirectory, PrincipalSession } from "./principal-directory.js";
-import { Session, sessionState } from "./session.js";
+import type { Session } from "./session.js";
+import { sessionState } from "./session.js";
 import type { NewSessionEvent, SessionEventLog } from "./session-events.js";
 import { generateSessionId, principalIndexId, principalTag, sessionKeyId } from "./session-id.js";
+import { diagnose, removeQuietly, SessionLoader, type SessionRequest } from "./session-loader.js";
 import type { SessionConfig } from "./session-options.js";
-import { parseRecord, timesToFields } from "./session-record.js";
-import {
-  isQuietRead,
-  loadedSessionState,
-  newSessionState,
-  type SessionBackend,
-  type SessionDevice,
-  type SessionMeta,
-  type SessionState,
-} from "./session-state.js";
+import { timesToFields } from "./session-record.js";
+import { isQuietRead, type SessionBackend, type SessionMeta, type SessionState } from "./session-state.js";
 
-/** What an adapter knows about the request. */
-export interface SessionRequest {
-  cookieHeader: string | undefined;
-  /** The request came over TLS (decides `secure: "auto"`). */
-  secure: boolean;
-  /** Recorded with a new session when index.recordDevice is on. */
-  userAgent?: string;
-  ip?: string;
-}
+export type { SessionRequest };
 
 /** The parts a manager works with, built by the composition root (create-session-manager.ts). */
 export interface SessionServices {
@@ -47,7 +25,6 @@ export interface SessionServices {
 }
 
 const MAX_PRINCIPAL_LENGTH = 256;
-const MAX_DEVICE_FIELD_LENGTH = 256;
 const NOTHING_TO_COMMIT: Promise<undefined> = Promise.resolve(undefined);
 
 /**
@@ -67,7 +44,7 @@ export class SessionManager implements SessionBackend {
   readonly cookie: ResolvedCookieOptions;
   readonly #config: SessionConfig;
   readonly #principals: PrincipalDirectory | undefined;
-  readonly #decode: (encoded: string) => unknown;
+  readonly #loader: SessionLoader;
 
   constructor(config: SessionConfig, services: SessionServices) {
     if (services === undefined) {
@@ -82,7 +59,7 @@ export class SessionManager implements SessionBackend {
     this.touchAfterMs = config.touchAfterMs;
     this.failurePolicy = config.failurePolicy;
     this.cookie = config.cookies.options;
-    this.#decode = (encoded) => config.codec.decode(encoded);
+    this.#loader = new SessionLoader(config, services.store, this, services.events !== undefined);
   }
 
   /**
@@ -93,71 +70,9 @@ export class SessionManager implements SessionBackend {
     return this.events ? this.events.sweep(this.#config.now()) : Promise.resolve(0);
   }
 
-  async load(request: SessionRequest): Promise<Session> {
-    const cookie = this.#config.cookies.verify(request.cookieHeader);
-    if (cookie === NO_COOKIE) return this.#fresh(request, false);
-    if (cookie === INVALID_COOKIE) {
-      this.#diagnose("SESSION_COOKIE_INVALID", "session cookie is not signed by any secret");
-      return this.#fresh(request, true);
-    }
-    const { keyId } = cookie;
-    let fields: StoredRecord | null;
-    try {
-      fields = await this.store.load(keyId);
-    } catch (error) {
-      return this.#storeFailed(error, request);
-    }
-    if (fields === null) {
-      this.#diagnose("SESSION_NOT_FOUND", "no session for this cookie (expired or ended)", keyId);
-      return this.#fresh(request, true);
-    }
-    const now = this.#config.now();
-    const session = this.#loadedSession(fields, cookie, request, now);
-    if (session === null) {
-      this.#diagnose("SESSION_RECORD_CORRUPT", "session record does not decode; removed", keyId);
-      await this.#removeQuietly(keyId);
-      return this.#fresh(request, true);
-    }
-    const expiry = expiryOf(sessionState(session).times, this.idleTimeoutMs, now);
-    if (expiry !== null) {
-      const code = expiry === "idle" ? "SESSION_EXPIRED_IDLE" : "SESSION_EXPIRED_ABSOLUTE";
-      this.#diagnose(code, `session passed its ${expiry} deadline`, keyId);
-      // With events on, the sweeper ends the record and publishes "expired" with its data.
-      if (!this.events) await this.#removeQuietly(keyId);
-      return this.#fresh(request, true);
-    }
-    if (cookie.signedWithOldSecret) {
-      this.#diagnose("SESSION_COOKIE_RENEWED", "cookie signed by an older secret; re-issued", keyId);
-    }
-    return session;
-  }
-
-  /** The session of a stored record; null when the record is corrupt (rule 8). */
-  #loadedSession(
-    fields: StoredRecord,
-    cookie: VerifiedSessionCookie,
-    request: SessionRequest,
-    now: number,
-  ): Session | null {
-    const record = parseRecord(fields, this.#config.seal);
-    if (record === null) return null;
-    const state = loadedSessionState({
-      backend: this,
-      id: cookie.id,
-      keyId: cookie.keyId,
-      times: record.times,
-      principal: record.principal,
-      storedEncoded: record.encodedAttributes,
-      touchDue: now - record.times.lastAccessAt >= this.touchAfterMs,
-      cookieDue: cookie.signedWithOldSecret || this.#config.rolling,
-      secureRequest: request.secure,
-    });
-    try {
-      return new Session(state, record.encodedAttributes, this.#decode);
-    } catch {
-      // A short value that does not decode, or an attribute named after a method.
-      return null;
-    }
+  /** The request's session: its cookie's, or a fresh anonymous one (session/session-loader.ts). */
+  load(request: SessionRequest): Promise<Session> {
+    return this.#loader.load(request);
   }
 
   /**
@@ -212,7 +127,7 @@ export class SessionManager implements SessionBackend {
     // Any write records activity: the idle deadline, the TTL and a persistent cookie slide together.
     state.times.lastAccessAt = now;
     if (this.#remainingMs(state.times, now) <= 0) {
-      await this.#removeQuietly(state.keyId);
+      await removeQuietly(this.store, state.keyId);
       state.destroyed = true;
       return this.#clearingCookie(state);
     }
@@ -224,7 +139,8 @@ export class SessionManager implements SessionBackend {
     });
     if (outcome === "gone") {
       // Destroyed (logout elsewhere) or expired while this request ran: do not bring it back.
-      this.#diagnose(
+      diagnose(
+        this.#config,
         "SESSION_GONE_BEFORE_COMMIT",
         "session ended before this request's changes were written; changes dropped",
         state.keyId,
@@ -360,30 +276,6 @@ export class SessionManager implements SessionBackend {
     await this.store.close();
   }
 
-  #fresh(request: SessionRequest, hadCookie: boolean, storeFailure?: unknown): Session {
-    const id = generateSessionId();
-    const state = newSessionState({
-      backend: this,
-      id,
-      keyId: sessionKeyId(id),
-      times: this.#newTimes(this.#config.now()),
-      device: this.#config.recordDevice ? deviceOf(request) : {},
-      hadCookie,
-      secureRequest: request.secure,
-      storeFailure,
-    });
-    return new Session(state, [], this.#decode);
-  }
-
-  #storeFailed(error: unknown, request: SessionRequest): Session {
-    if (this.failurePolicy === "closed") throw error;
-    this.#diagnose(
-      "SESSION_STORE_FAILED_OPEN",
-      `store failed, request continues anonymous: ${(error as Error).message}`,
-    );
-    return this.#fresh(request, true, error);
-  }
-
   #principalDirectory(): PrincipalDirectory {
     if (this.#principals === undefined) {
       throw new SessionConfigError(
@@ -440,21 +332,6 @@ export class SessionManager implements SessionBackend {
   #assertUsable(state: SessionState): void {
     if (state.destroyed) throw new SessionError(ErrorCodes.SESSION_STATE, "the session was destroyed");
   }
-
-  async #removeQuietly(keyId: string): Promise<void> {
-    try {
-      await this.store.remove(keyId);
-    } catch {
-      // The record still has its TTL; the next load finds it bad again and retries.
-    }
-  }
-
-  #diagnose(code: Diagnostic["code"], message: string, keyId?: string): void {
-    const diagnostic: Diagnostic =
-      keyId === undefined ? { code, message } : { code, message, keyId, keyHash: keyId };
-    publishDiagnostic(diagnostic);
-    this.#config.onDiagnostic?.(diagnostic);
-  }
 }
 
 function indexIdOf(state: SessionState): string | undefined {
@@ -468,13 +345,6 @@ function identityFields(state: SessionState): [string, string][] {
   if (state.device.userAgent !== undefined) fields.push([MetaField.userAgent, state.device.userAgent]);
   if (state.device.ip !== undefined) fields.push([MetaField.ip, state.device.ip]);
   return fields;
-}
-
-function deviceOf(request: SessionRequest): SessionDevice {
-  const device: { userAgent?: string; ip?: string } = {};
-  if (request.userAgent) device.userAgent = request.userAgent.slice(0, MAX_DEVICE_FIELD_LENGTH);
-  if (request.ip) device.ip = request.ip.slice(0, MAX_DEVICE_FIELD_LENGTH);
-  return device;
 }
 
 function clearAttributes(session: Session): void {

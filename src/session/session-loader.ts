@@ -1,0 +1,176 @@
+import { type Diagnostic, publishDiagnostic } from "../common/diagnostics.js";
+import { expiryOf } from "../store/record-meta.js";
+import type { SessionStore, StoredRecord } from "../store/session-store.js";
+import { INVALID_COOKIE, NO_COOKIE, type VerifiedSessionCookie } from "./cookies/cookie-issuer.js";
+import { Session, sessionState } from "./session.js";
+import { generateSessionId, sessionKeyId } from "./session-id.js";
+import type { SessionConfig } from "./session-options.js";
+import { parseRecord } from "./session-record.js";
+import {
+  loadedSessionState,
+  newSessionState,
+  type SessionBackend,
+  type SessionDevice,
+} from "./session-state.js";
+
+/** What an adapter knows about the request. */
+export interface SessionRequest {
+  cookieHeader: string | undefined;
+  /** The request came over TLS (decides `secure: "auto"`). */
+  secure: boolean;
+  /** Recorded with a new session when index.recordDevice is on. */
+  userAgent?: string;
+  ip?: string;
+}
+
+const MAX_DEVICE_FIELD_LENGTH = 256;
+
+/**
+ * A request's session: the one its cookie names when that cookie is signed and its record is whole and
+ * within its deadlines, else a fresh anonymous one (rule 8), in one store round trip. A store that fails
+ * is the request's error under the fail-closed policy, an anonymous session that may not change under
+ * fail-open (rule 9).
+ */
+export class SessionLoader {
+  readonly #config: SessionConfig;
+  readonly #store: SessionStore;
+  readonly #backend: SessionBackend;
+  readonly #decode: (encoded: string) => unknown;
+  /** With events on, the sweeper ends an expired record (and reports it); a request leaves it alone. */
+  readonly #sweeperEndsExpired: boolean;
+
+  constructor(
+    config: SessionConfig,
+    store: SessionStore,
+    backend: SessionBackend,
+    sweeperEndsExpired: boolean,
+  ) {
+    this.#config = config;
+    this.#store = store;
+    this.#backend = backend;
+    this.#decode = (encoded) => config.codec.decode(encoded);
+    this.#sweeperEndsExpired = sweeperEndsExpired;
+  }
+
+  async load(request: SessionRequest): Promise<Session> {
+    const cookie = this.#config.cookies.verify(request.cookieHeader);
+    if (cookie === NO_COOKIE) return this.fresh(request, false);
+    if (cookie === INVALID_COOKIE) {
+      diagnose(this.#config, "SESSION_COOKIE_INVALID", "session cookie is not signed by any secret");
+      return this.fresh(request, true);
+    }
+    const { keyId } = cookie;
+    let fields: StoredRecord | null;
+    try {
+      fields = await this.#store.load(keyId);
+    } catch (error) {
+      return this.#storeFailed(error, request);
+    }
+    if (fields === null) {
+      diagnose(this.#config, "SESSION_NOT_FOUND", "no session for this cookie (expired or ended)", keyId);
+      return this.fresh(request, true);
+    }
+    const now = this.#config.now();
+    const session = this.#loaded(fields, cookie, request, now);
+    if (session === null) {
+      diagnose(this.#config, "SESSION_RECORD_CORRUPT", "session record does not decode; removed", keyId);
+      await removeQuietly(this.#store, keyId);
+      return this.fresh(request, true);
+    }
+    const expiry = expiryOf(sessionState(session).times, this.#config.idleTimeoutMs, now);
+    if (expiry !== null) {
+      const code = expiry === "idle" ? "SESSION_EXPIRED_IDLE" : "SESSION_EXPIRED_ABSOLUTE";
+      diagnose(this.#config, code, `session passed its ${expiry} deadline`, keyId);
+      if (!this.#sweeperEndsExpired) await removeQuietly(this.#store, keyId);
+      return this.fresh(request, true);
+    }
+    if (cookie.signedWithOldSecret) {
+      diagnose(this.#config, "SESSION_COOKIE_RENEWED", "cookie signed by an older secret; re-issued", keyId);
+    }
+    return session;
+  }
+
+  /** A new anonymous session, not stored until it holds something (or saveUninitialized). */
+  fresh(request: SessionRequest, hadCookie: boolean, storeFailure?: unknown): Session {
+    const id = generateSessionId();
+    const now = this.#config.now();
+    const state = newSessionState({
+      backend: this.#backend,
+      id,
+      keyId: sessionKeyId(id),
+      times: { createdAt: now, lastAccessAt: now, absoluteDeadline: now + this.#config.absoluteTimeoutMs },
+      device: this.#config.recordDevice ? deviceOf(request) : {},
+      hadCookie,
+      secureRequest: request.secure,
+      storeFailure,
+    });
+    return new Session(state, [], this.#decode);
+  }
+
+  /** The session of a stored record; null when the record is corrupt (rule 8). */
+  #loaded(
+    fields: StoredRecord,
+    cookie: VerifiedSessionCookie,
+    request: SessionRequest,
+    now: number,
+  ): Session | null {
+    const record = parseRecord(fields, this.#config.seal);
+    if (record === null) return null;
+    const state = loadedSessionState({
+      backend: this.#backend,
+      id: cookie.id,
+      keyId: cookie.keyId,
+      times: record.times,
+      principal: record.principal,
+      storedEncoded: record.encodedAttributes,
+      touchDue: now - record.times.lastAccessAt >= this.#config.touchAfterMs,
+      cookieDue: cookie.signedWithOldSecret || this.#config.rolling,
+      secureRequest: request.secure,
+    });
+    try {
+      return new Session(state, record.encodedAttributes, this.#decode);
+    } catch {
+      // A short value that does not decode, or an attribute named after a method.
+      return null;
+    }
+  }
+
+  #storeFailed(error: unknown, request: SessionRequest): Session {
+    if (this.#config.failurePolicy === "closed") throw error;
+    diagnose(
+      this.#config,
+      "SESSION_STORE_FAILED_OPEN",
+      `store failed, request continues anonymous: ${(error as Error).message}`,
+    );
+    return this.fresh(request, true, error);
+  }
+}
+
+/** Publishes a diagnostic and hands it to the app's onDiagnostic. */
+export function diagnose(
+  config: Pick<SessionConfig, "onDiagnostic">,
+  code: Diagnostic["code"],
+  message: string,
+  keyId?: string,
+): void {
+  const diagnostic: Diagnostic =
+    keyId === undefined ? { code, message } : { code, message, keyId, keyHash: keyId };
+  publishDiagnostic(diagnostic);
+  config.onDiagnostic?.(diagnostic);
+}
+
+/** Removes a bad or ended record; a failure is left to its TTL (the next load finds it bad again). */
+export async function removeQuietly(store: SessionStore, keyId: string): Promise<void> {
+  try {
+    await store.remove(keyId);
+  } catch {
+    // The record still has its TTL.
+  }
+}
+
+function deviceOf(request: SessionRequest): SessionDevice {
+  const device: { userAgent?: string; ip?: string } = {};
+  if (request.userAgent) device.userAgent = request.userAgent.slice(0, MAX_DEVICE_FIELD_LENGTH);
+  if (request.ip) device.ip = request.ip.slice(0, MAX_DEVICE_FIELD_LENGTH);
+  return device;
+}
