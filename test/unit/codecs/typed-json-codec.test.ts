@@ -65,3 +65,69 @@ describe("typed JSON codec", () => {
     }
   });
 });
+
+/**
+ * The fast paths added for the benchmark (bench/README.md) must answer exactly what the general paths
+ * answer: these compare the two on the same inputs.
+ */
+const replacerOnly = (value: unknown) =>
+  // The general path: what encode() wrote before the fast path (a replacer that changes nothing here).
+  JSON.stringify(value, (_key, v: unknown) => v);
+
+describe("typed JSON codec fast paths", () => {
+  it("writes plain data exactly as the general path does", () => {
+    const values: unknown[] = [
+      { items: [{ sku: "A-1", qty: 2, price: 19.99, gift: false, note: null }], currency: "EUR" },
+      [1, "two", [3, [4]], { five: 5 }, null, true],
+      { nested: { deeper: { deepest: "x" } }, empty: {}, list: [] },
+      { withUndefined: undefined, kept: 1, arr: [undefined, 2] },
+      Object.assign(Object.create(null), { nullPrototype: true }),
+      'text with "quotes" and \\ backslashes and \u0001 controls',
+      0,
+      -0,
+      1e21,
+      false,
+      null,
+    ];
+    for (const value of values) expect(codec.encode(value)).toBe(replacerOnly(value));
+  });
+
+  it("still tags and escapes what is not plain JSON, at any depth", () => {
+    const date = new Date("2026-01-02T03:04:05.006Z");
+    const value = { a: [{ b: { when: date, big: 10n, $dollar: 1, n: Number.NaN } }] };
+    const decoded = codec.decode(codec.encode(value)) as typeof value;
+    const b = decoded.a[0]?.b as (typeof value.a)[0]["b"];
+    expect(b.when).toBeInstanceOf(Date);
+    expect(b.when.getTime()).toBe(date.getTime());
+    expect(b.big).toBe(10n);
+    expect(b.$dollar).toBe(1);
+    expect(Number.isNaN(b.n)).toBe(true);
+    class Point {
+      constructor(
+        readonly x: number,
+        readonly y: number,
+      ) {}
+    }
+    // A class instance takes the general path: the same JSON as before the fast path.
+    expect(codec.encode({ p: new Point(1, 2) })).toBe('{"p":{"x":1,"y":2}}');
+    expect(codec.encode({ j: { toJSON: () => "custom" } })).toBe('{"j":"custom"}');
+  });
+
+  it("reports cycles and deep nesting as before", () => {
+    const cyclic: Record<string, unknown> = { a: {} };
+    (cyclic.a as Record<string, unknown>).back = cyclic;
+    expect(() => codec.encode(cyclic)).toThrow(/cannot encode/);
+    let deep: unknown = "leaf";
+    for (let i = 0; i < 200; i++) deep = { d: deep };
+    expect(codec.decode(codec.encode(deep))).toEqual(deep);
+  });
+
+  it("decodes without the reviver only when the reviver would change nothing", () => {
+    expect(codec.decode('{"price":"$5","a":"x\\"$y"}')).toEqual({ price: "$5", a: 'x"$y' });
+    // A key spelled with a \u escape is still a marker key.
+    expect(() => codec.decode('{"\\u0024x":1}')).toThrow(/unknown marker key/);
+    expect(codec.decode('{"\\u0024\\u0024x":1}')).toEqual({ $x: 1 });
+    expect(codec.decode('{"$t":"Date","v":"2026-01-02T03:04:05.006Z"}')).toBeInstanceOf(Date);
+    expect(codec.decode('"caf\\u00e9"')).toBe("café");
+  });
+});

@@ -1,0 +1,111 @@
+import { describe, expect, it } from "vitest";
+import { ErrorCodes, SessionError } from "../../../src/common/errors.js";
+import { createSessionManager } from "../../../src/create-session-manager.js";
+import { RESERVED_ATTRIBUTES, Session } from "../../../src/session/session.js";
+import { createMemoryStore, type MemoryStore } from "../../../src/store/memory-store.js";
+import { TEST_SECRET } from "../../support/browser.js";
+import { cookieOf, loadAttributes } from "../../support/memory-manager.js";
+
+const METHODS = ["setPrincipal", "regenerate", "destroy", "save", "touch"] as const;
+
+/** Every record of a MemoryStore with its fields: what a test compares before and after. */
+async function snapshot(store: MemoryStore): Promise<[string, Record<string, string> | null][]> {
+  const keyIds = new Set<string>();
+  for await (const batch of store.scanKeyIds()) for (const keyId of batch) keyIds.add(keyId);
+  const records: [string, Record<string, string> | null][] = [];
+  for (const keyId of [...keyIds].sort()) records.push([keyId, (await store.inspect(keyId)).fields]);
+  return records;
+}
+
+function managerOnMemory() {
+  const store = createMemoryStore();
+  return { store, manager: createSessionManager({ store, secret: TEST_SECRET }) };
+}
+
+const defineAttribute = (target: object, name: string, value: unknown) =>
+  Object.defineProperty(target, name, { value, enumerable: true, writable: true, configurable: true });
+
+describe("reserved attribute names", () => {
+  it("are every name on the Session prototype, setPrincipal included", () => {
+    expect(new Set(RESERVED_ATTRIBUTES)).toEqual(new Set(Object.getOwnPropertyNames(Session.prototype)));
+    for (const name of [...METHODS, "meta"]) expect(RESERVED_ATTRIBUTES.has(name)).toBe(true);
+  });
+
+  it("cannot be assigned on a session: the methods are read-only", async () => {
+    const { manager } = managerOnMemory();
+    const session = await loadAttributes(manager, undefined);
+    for (const name of METHODS) {
+      const method = session[name];
+      expect(typeof method).toBe("function");
+      expect(() => {
+        session[name] = 1;
+      }).toThrow(TypeError);
+      expect(session[name]).toBe(method);
+      expect(Object.hasOwn(session, name)).toBe(false);
+    }
+    await manager.close();
+  });
+
+  it("are refused at commit when defined as an attribute, and nothing is written", async () => {
+    const { store, manager } = managerOnMemory();
+    // A new session: the commit would create its record.
+    const fresh = await loadAttributes(manager, undefined);
+    fresh.user = "ann";
+    defineAttribute(fresh, "setPrincipal", 1);
+    const creating = manager.commit(fresh as never);
+    await expect(creating).rejects.toBeInstanceOf(SessionError);
+    await expect(creating).rejects.toMatchObject({
+      code: ErrorCodes.ATTRIBUTE_RESERVED,
+      message: expect.stringContaining('"setPrincipal"'),
+    });
+    expect(ErrorCodes.ATTRIBUTE_RESERVED).toBe("SESSION_ATTRIBUTE_RESERVED");
+    expect(store.size).toBe(0);
+
+    // A stored session: the commit would update its record.
+    const first = await loadAttributes(manager, undefined);
+    first.user = "ann";
+    const cookie = cookieOf(await manager.commit(first as never));
+    const before = await snapshot(store);
+    expect(before).toHaveLength(1);
+    const writer = await loadAttributes(manager, cookie);
+    writer.user = "bob";
+    defineAttribute(writer, "setPrincipal", 1);
+    const updating = manager.commit(writer as never);
+    await expect(updating).rejects.toMatchObject({
+      code: "SESSION_ATTRIBUTE_RESERVED",
+      message: expect.stringContaining("setPrincipal"),
+    });
+    expect(await snapshot(store)).toEqual(before);
+    await manager.close();
+  });
+
+  it("make a stored record that carries one no session; the bad record goes and a login then works", async () => {
+    const { store, manager } = managerOnMemory();
+    const first = await loadAttributes(manager, undefined);
+    first.user = "ann";
+    const cookie = cookieOf(await manager.commit(first as never));
+    const { keyId } = (first as unknown as Session).meta;
+    // Another tool writes an attribute named after a method into the record.
+    await store.write(keyId, { mode: "update", set: [["setPrincipal", "1"]], remove: [], ttlMs: 60_000 });
+    expect((await store.load(keyId))?.get("setPrincipal")).toBe("1");
+
+    const loaded = await loadAttributes(manager, cookie);
+    const session = loaded as unknown as Session;
+    expect(session.meta.isNew).toBe(true);
+    expect(session.meta.keyId).not.toBe(keyId);
+    expect({ ...loaded }).toEqual({});
+    expect(await store.load(keyId)).toBeNull();
+
+    // The fresh session's methods are its own, not a stored value: a login works.
+    expect(typeof session.setPrincipal).toBe("function");
+    await session.setPrincipal("u1");
+    loaded.user = "ann";
+    const loginCookie = cookieOf(await manager.commit(session));
+    expect(loginCookie).toMatch(/^sid=/);
+    const after = await loadAttributes(manager, loginCookie);
+    expect((after as unknown as Session).meta).toMatchObject({ isNew: false, principal: "u1" });
+    expect(after.user).toBe("ann");
+    expect(await manager.listSessions("u1")).toHaveLength(1);
+    await manager.close();
+  });
+});
