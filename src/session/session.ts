@@ -53,7 +53,7 @@ export class Session {
 
   /**
    * `attributes`: name -> encoded value of a loaded record. A short value is decoded here (a value that
-   * does not decode, or a name that is a method, throws, and the manager treats the record as corrupt);
+   * does not decode, or a name that is a method, throws, and the loader treats the record as corrupt);
    * a long one when the request first reads it (its seal was checked at load: session-record.ts).
    */
   constructor(
