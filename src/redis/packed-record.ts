@@ -5,13 +5,13 @@ import type { StoredFields } from "../store/session-store.js";
  *
  *   $c\x1f1767225600000\x1e$a\x1f1767225600000\x1e$x\x1f1768435200000\x1euser\x1f"ann"\x1ecart\x1f{...}
  *
- * Why a string and not a hash with a field per attribute (measured, see README "Redis key layout"):
+ * Why a string and not a hash with a field per attribute (figures in README "Redis key layout"):
  * - memory: a hash whose longest value exceeds the server's hash-max-listpack-value (64 bytes by default)
- *   becomes a hashtable (~16 % more memory per session than connect-redis's one string); splitting values
+ *   becomes a hashtable (more memory per session than connect-redis's one string); splitting values
  *   into <= 64-byte fields keeps a listpack, and then costs the same memory as this string,
  * - CPU: a read is one GET, the same command as the one-GET ceiling, and splitting the reply here costs
  *   less than the client's parsing of an HGETALL reply (one bulk string instead of 2 per field; with the
- *   values chunked, 40+ bulk strings for a 1 KB cart).
+ *   values chunked, dozens of bulk strings for a 1 KB cart).
  * Rule 2 (per-attribute deltas) holds: writes still send only the changed entries, and the write script
  * merges them into the current record inside Redis, atomically (store/redis-scripts.ts).
  *

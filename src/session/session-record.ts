@@ -27,7 +27,7 @@ export function timesToFields(times: SessionTimes): [string, string][] {
 
 /**
  * A long attribute value is stored sealed: 8 hex digits of a seeded CRC-32 of the encoded value, then the
- * value. Checking the seal is ~10x cheaper than decoding, so a load checks the seals and decodes a long
+ * value. Checking the seal costs a fraction of decoding (bench/micro.ts), so a load checks the seals and decodes a long
  * attribute only when the request reads it, and a record that would not decode is still found at load and
  * treated as no session (rule 8): a value edited by hand, truncated or written by another app fails its
  * seal. A short value is cheaper to decode than to check, so it is stored as it is and decoded at load.

@@ -31,12 +31,9 @@ const HOLD = Symbol("sessionkit.heldResponse");
  * expressjs/session#360). If the commit fails, the queued response is dropped and a 503 is sent instead:
  * the client must not believe a change was kept when it was not.
  *
- * Hot path (measured with the bench, bench/README.md): the interceptors are shared functions, not
- * closures per request; the response is switched to dictionary properties before they are added, and
- * the commit deletes them, so its own (inherited) methods apply again. User-space instructions per
- * request, one GET route, Node 20: plain node:http 101k without a hold, 118k with closures and the
- * originals assigned back, 105k this way; Express 5: 625k without a hold, 775k assigning back, 495k
- * this way.
+ * Hot path: the interceptors are shared functions, not closures per request; the response is switched
+ * to dictionary properties before they are added, and the commit deletes them, so its own (inherited)
+ * methods apply again: the cheapest of the shapes measured (bench/README.md).
  */
 export function commitBeforeResponse(
   res: ServerResponse,

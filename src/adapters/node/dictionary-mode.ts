@@ -5,9 +5,8 @@ const SCRATCH = Symbol("sessionkit.dictionaryMode");
  * For objects that get a new hidden class on every request anyway, that is faster, not slower: Express 5
  * gives each req and res its own hidden class (Object.setPrototypeOf per request misses V8's transition
  * cache), so every property added to them later (by sessionkit, Express's router, the app) builds new
- * hidden classes, which costs far more than a dictionary insert. Measured on Express 5 / Node 20 with one
- * GET route (bench/README.md): 625k user-space instructions per request as is, 400k with req and res
- * switched first. Behaviour is unchanged: only the object's internal representation differs.
+ * hidden classes, which costs far more than a dictionary insert (bench/README.md has the measurement).
+ * Behaviour is unchanged: only the object's internal representation differs.
  */
 export function useDictionaryProperties(target: object): void {
   const object = target as Record<symbol, unknown>;

@@ -43,8 +43,7 @@ function baseOptions(target: RedisTarget, options: CreateOptions): RedisOptions 
     retryStrategy: (attempt: number) => Math.min(attempt * 50, 1000),
     // Each command written at once. ioredis's auto-pipelining batches a tick's commands into one write, but
     // wraps each in a promise, a callback and a pipeline and lets one batch be in flight at a time: at a
-    // web app's concurrency that cost more than the writes it saves (bench/compare.ts, Fastify: -11 % CPU
-    // per read request, -16 % per write without it; the one-GET ceiling -15 %).
+    // web app's concurrency that cost more than the writes it saves (measured: bench/README.md).
     enableAutoPipelining: false,
   };
 }

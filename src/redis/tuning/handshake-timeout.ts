@@ -8,7 +8,7 @@ const handshakeTimeouts = new WeakMap<object, number>();
  * Gives ioredis's `commandTimeout` only to the commands ioredis sends itself, not to sessionkit's.
  *
  * ioredis arms a timer per command when `commandTimeout` is set (a setTimeout and a clearTimeout around
- * every GET: ~4 % of a Fastify read request's CPU in bench/compare.ts). sessionkit bounds each of its own
+ * every GET, a measurable share of a read's CPU: bench/README.md). sessionkit bounds each of its own
  * calls already (with-timeout.ts), so while the client is ready that timer only costs. While it is not,
  * ioredis's timer is what bounds ioredis's own commands: the handshake after each connect (CLIENT SETINFO,
  * the INFO ready check; a connection that is accepted but never answers would otherwise stay "connect"

@@ -9,8 +9,7 @@ type WriteableStream = Parameters<Redis["sendCommand"]>[1];
  * it. On a busy server one turn handles the requests of many connections, so their session GETs (and
  * write scripts) share a write, and their replies come back together in fewer reads. node-redis batches
  * the same way; ioredis writes each command at once, and its auto-pipelining batches only within one
- * tick, that is one request's callbacks. Measured with bench/compare.ts (Fastify, both builds on one
- * core at once, 16 connections each): 0.85x the CPU per read request, 0.90x per write. A command waits
+ * tick, that is one request's callbacks (the CPU it saves: bench/README.md). A command waits
  * at most until the end of the turn it was sent in; its reply could not be read before the next turn's
  * poll anyway.
  *
