@@ -1,7 +1,7 @@
 /**
  * Every error sessionkit throws is a SessionError with a stable `code`: callers branch on the code, never on
  * the message. Subclasses exist only where callers branch by kind (configuration, store, codec).
- * Messages never contain a session ID (DESIGN rule 6): at most the hashed key.
+ * Messages never contain a session ID (DESIGN rule 6): at most its keyId.
  */
 export const ErrorCodes = {
   /** An option is missing or out of range; thrown at start-up, never per request. */

@@ -81,9 +81,10 @@ interface ListedKey {
  *   <keyPrefix>:<namespace>:es:{<keyId>}       STRING, the serialised session, always with a TTL
  *   <keyPrefix>:<namespace>:es-gone:{<keyId>}  STRING "1", written by destroy(), TTL tombstoneTtl
  *
- * where the keyId is the whole SHA-256 of the session ID (43 base64url characters). The ID is never stored, so a Redis dump, replica or backup cannot be turned into cookies. A destroyed
- * ID keeps a tombstone for a while, so a slow request that saves after logout does not bring the session
- * back. Every call is bounded by commandTimeout. What express-session's design still decides: each save
+ * where the keyId is the whole SHA-256 of the session ID (43 base64url characters). The ID is never
+ * stored, so a Redis dump, replica or backup cannot be turned into cookies. A destroyed ID keeps a
+ * tombstone for a while, so a slow request that saves after logout does not bring the session back.
+ * Every call is bounded by commandTimeout. What express-session's design still decides: each save
  * writes the whole object (two parallel requests that change different keys: the last one wins).
  *
  * The store emits no "disconnect" event on purpose: express-session then skips the session and the
@@ -160,7 +161,7 @@ export class RedisStore extends EventEmitter {
 
   /**
    * The ids of every session of the namespace (and connect-redis's, while its prefix is read). For a
-   * sessionkit record that is `sha256:<key hash>`, not the session ID, which is stored nowhere: enough
+   * sessionkit record that is `sha256:<keyId>`, not the session ID, which is stored nowhere: enough
    * to destroy() the session, useless as a cookie. A connect-redis record gives its raw ID, as before.
    */
   ids(): Promise<string[]>;
@@ -243,7 +244,7 @@ export class RedisStore extends EventEmitter {
   }
 
   /**
-   * Moves a connect-redis record under the hashed key, so the read-through costs one extra GET per
+   * Moves a connect-redis record under its keyId, so the read-through costs one extra GET per
    * session, once. If the session was destroyed in between, the tombstone refuses the copy and the
    * session is gone. A failed move leaves the record where it was, for the next request to move.
    */
