@@ -3,12 +3,7 @@
  * connect-redis (`new RedisStore({ client })`) that reads the sessions connect-redis wrote.
  */
 export type { Callback } from "./callbacks.js";
-export {
-  HANDLE_PREFIX,
-  RedisStore,
-  type RedisStoreConnection,
-  type RedisStoreOptions,
-  type RedisStoreSettings,
-} from "./redis-store.js";
+export { HANDLE_PREFIX, RedisStore } from "./redis-store.js";
 export type { TtlOption } from "./session-ttl.js";
+export type { RedisStoreConnection, RedisStoreOptions, RedisStoreSettings } from "./store-options.js";
 export type { ListedSession, Serializer, StoredSession, StoredSessionCookie } from "./types.js";

@@ -1,68 +1,22 @@
 import { EventEmitter } from "node:events";
 import { publishDiagnostic } from "../../common/diagnostics.js";
-import { type Duration, toMilliseconds } from "../../common/duration.js";
-import { SessionCodecError, SessionConfigError, SessionStoreError } from "../../common/errors.js";
-import { connectRedis, type RedisOption, validateRedisUrl } from "../../redis/connection/connect.js";
+import { SessionCodecError, SessionStoreError } from "../../common/errors.js";
+import { connectRedis } from "../../redis/connection/connect.js";
 import type { LuaScript, RedisConnection } from "../../redis/connection/redis-connection.js";
-import { createKeyLayout, DEFAULT_KEY_PREFIX, type KeyLayout } from "../../redis/key-layout.js";
+import type { KeyLayout } from "../../redis/key-layout.js";
 import { scanKeys } from "../../redis/scan-keys.js";
 import { withTimeout } from "../../redis/with-timeout.js";
 import { hashSessionId } from "../../session/session-id.js";
 import { type Callback, withCallback } from "./callbacks.js";
 import { expressSessionStoreMethods } from "./express-session-base.js";
 import { destroyScript, getScript, setScript, touchScript } from "./scripts.js";
-import { DEFAULT_TTL_SECONDS, sessionTtlMs, type TtlOption } from "./session-ttl.js";
+import { sessionTtlMs, type TtlOption } from "./session-ttl.js";
+import { type RedisStoreOptions, resolveStoreOptions } from "./store-options.js";
 import type { ListedSession, Serializer, StoredSession } from "./types.js";
-
-/** Where the sessions live: a client, as with connect-redis, or a URL. */
-export type RedisStoreConnection =
-  | {
-      /** An ioredis client (Redis or Cluster) or a node-redis client or cluster, as with connect-redis. */
-      client: Exclude<RedisOption, string>;
-      redis?: undefined;
-    }
-  | {
-      /** A Redis URL (redis://, rediss://, redis+sentinel://, redis+cluster://) or a client. */
-      redis: RedisOption;
-      client?: undefined;
-    };
-
-export type RedisStoreOptions = RedisStoreConnection & RedisStoreSettings;
-
-export interface RedisStoreSettings {
-  /** Separates apps sharing one Redis: clear(), all() and length() cover one namespace. Default "default". */
-  namespace?: string;
-  /** First segment of every key. Default "sk", as for sessionkit's own sessions. */
-  keyPrefix?: string;
-  /**
-   * Where connect-redis kept sessions (its own `prefix` option): a session not found under sessionkit's
-   * keys is read from `<prefix><sid>` and moved over, so switching stores logs nobody out. Default
-   * "sess:", connect-redis's default. `false` once the longest connect-redis TTL has passed.
-   */
-  prefix?: string | false;
-  /** TTL in seconds when the cookie has no expiry, or a function of the session. Default 86400. */
-  ttl?: TtlOption;
-  /** Not supported: every key has a TTL. Present so that a connect-redis config that sets it fails loudly. */
-  disableTTL?: false;
-  /** Make touch() a no-op (no write for unmodified sessions; the TTL then only moves on saves). */
-  disableTouch?: boolean;
-  /** How sessions become strings; JSON by default, as with connect-redis. */
-  serializer?: Serializer;
-  /** SCAN COUNT for all(), ids(), length() and clear(). Default 100. */
-  scanCount?: number;
-  /** Every Redis call fails after this long. Default 1000 ms. */
-  commandTimeout?: Duration;
-  /** How long a destroyed ID refuses late writes. Default "5m" (Node's default request timeout). */
-  tombstoneTtl?: Duration;
-}
 
 /** Prefix of the ids that ids() and all() give for sessionkit's records: the keyId, not the ID. */
 export const HANDLE_PREFIX = "sha256:";
 const KEY_ID_PATTERN = /^[A-Za-z0-9_-]{43}$/;
-const DEFAULT_LEGACY_PREFIX = "sess:";
-const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
-const DEFAULT_TOMBSTONE_TTL_MS = 300_000;
-const DEFAULT_SCAN_COUNT = 100;
 
 interface ReadRecord {
   raw: string;
@@ -103,23 +57,16 @@ export class RedisStore extends EventEmitter {
 
   constructor(options: RedisStoreOptions) {
     super();
-    if (options === null || typeof options !== "object") throw new SessionConfigError("options are required");
-    const redis = resolveRedisOption(options);
-    if (typeof redis === "string") validateRedisUrl(redis);
-    if ((options as { disableTTL?: unknown }).disableTTL) {
-      throw new SessionConfigError("disableTTL is not supported: every session key has a TTL");
-    }
-    this.#keys = createKeyLayout(options.keyPrefix ?? DEFAULT_KEY_PREFIX, options.namespace ?? "default");
-    this.#legacyPrefix = resolveLegacyPrefix(options.prefix, this.#keys.expressSessionPrefix);
-    this.#ttl = resolveTtl(options.ttl);
-    this.#disableTouch = options.disableTouch ?? false;
-    this.#serializer = options.serializer ?? JSON;
-    this.#scanCount = options.scanCount ?? DEFAULT_SCAN_COUNT;
-    if (!Number.isInteger(this.#scanCount) || this.#scanCount <= 0)
-      throw new SessionConfigError("scanCount must be a positive integer");
-    this.commandTimeoutMs = positiveMs(options.commandTimeout, DEFAULT_COMMAND_TIMEOUT_MS, "commandTimeout");
-    this.#tombstoneTtlMs = positiveMs(options.tombstoneTtl, DEFAULT_TOMBSTONE_TTL_MS, "tombstoneTtl");
-    this.#connection = connectRedis(redis, { commandTimeoutMs: this.commandTimeoutMs });
+    const resolved = resolveStoreOptions(options);
+    this.#keys = resolved.keys;
+    this.#legacyPrefix = resolved.legacyPrefix;
+    this.#ttl = resolved.ttl;
+    this.#disableTouch = resolved.disableTouch;
+    this.#serializer = resolved.serializer;
+    this.#scanCount = resolved.scanCount;
+    this.commandTimeoutMs = resolved.commandTimeoutMs;
+    this.#tombstoneTtlMs = resolved.tombstoneTtlMs;
+    this.#connection = connectRedis(resolved.redis, { commandTimeoutMs: this.commandTimeoutMs });
     // A bad client surfaces on first use as well; this keeps it from being an unhandled rejection.
     this.#connection.catch(() => {});
   }
@@ -401,41 +348,6 @@ export class RedisStore extends EventEmitter {
   #tombstoneKey(keyId: string): string {
     return this.#keys.expressSessionTombstoneKey(keyId);
   }
-}
-
-function resolveRedisOption(options: RedisStoreOptions): RedisOption {
-  if (options.client !== undefined && options.redis !== undefined)
-    throw new SessionConfigError("give either client or redis, not both");
-  const redis = options.client ?? options.redis;
-  if (redis === undefined || redis === null)
-    throw new SessionConfigError("client (an ioredis or node-redis client) or redis (a URL) is required");
-  return redis;
-}
-
-function resolveLegacyPrefix(prefix: string | false | undefined, recordPrefix: string): string | undefined {
-  if (prefix === false) return undefined;
-  const legacy = prefix ?? DEFAULT_LEGACY_PREFIX;
-  // An empty prefix would make clear() walk, and destroy, the whole database.
-  if (typeof legacy !== "string" || legacy === "")
-    throw new SessionConfigError(
-      "prefix must be a non-empty string, or false to stop reading connect-redis keys",
-    );
-  if (recordPrefix.startsWith(legacy))
-    throw new SessionConfigError(`prefix ${JSON.stringify(legacy)} would also match sessionkit's own keys`);
-  return legacy;
-}
-
-function resolveTtl(ttl: TtlOption | undefined): TtlOption {
-  if (ttl === undefined || typeof ttl === "function") return ttl ?? DEFAULT_TTL_SECONDS;
-  if (!Number.isFinite(ttl) || ttl <= 0)
-    throw new SessionConfigError("ttl must be a number of seconds greater than 0, or a function");
-  return ttl;
-}
-
-function positiveMs(value: Duration | undefined, fallback: number, name: string): number {
-  const ms = value === undefined ? fallback : toMilliseconds(value, name);
-  if (ms <= 0) throw new SessionConfigError(`${name} must be greater than 0`);
-  return ms;
 }
 
 function keyIdOfListedId(id: string): string | undefined {
