@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { typedJsonCodec } from "../../../src/codecs/typed-json-codec.js";
 import { createSessionManager } from "../../../src/create-session-manager.js";
+import { SessionManager } from "../../../src/session/session-manager.js";
 import { createMemoryStore } from "../../../src/store/memory-store.js";
 import { TEST_SECRET } from "../../support/browser.js";
 import { cookieOf, countingManager, loadAttributes } from "../../support/memory-manager.js";
@@ -249,5 +250,17 @@ describe("re-issuing a session's cookie", () => {
     const oldOnly = createSessionManager({ store, secret: TEST_SECRET });
     const refused = await loadAttributes(oldOnly, reissued);
     expect(refused.n).toBeUndefined();
+  });
+});
+
+describe("building a manager", () => {
+  it("refuses new SessionManager(options) (0.1's way) with a pointer to createSessionManager", () => {
+    const legacy = SessionManager as unknown as new (options: object) => SessionManager;
+    expect(() => new legacy({ store: createMemoryStore(), secret: TEST_SECRET })).toThrow(
+      /createSessionManager/,
+    );
+    expect(createSessionManager({ store: createMemoryStore(), secret: TEST_SECRET })).toBeInstanceOf(
+      SessionManager,
+    );
   });
 });
