@@ -14,10 +14,11 @@ export const ErrorCodes = {
   STORE_NOT_DURABLE: "SESSION_STORE_NOT_DURABLE",
   /** A value could not be encoded (function, symbol, cycle) or a record could not be decoded. */
   CODEC_FAILED: "SESSION_CODEC_FAILED",
-  /** A session method was used after the session was destroyed, or a principal is out of range. */
+  /**
+   * A session method was used after the session was destroyed, a principal is out of range, or an
+   * attribute is named after a session method (`save`, `setPrincipal`, ...: status 400).
+   */
   SESSION_STATE: "SESSION_INVALID_STATE",
-  /** An attribute is named after a session method (`save`, `setPrincipal`, ...): it would shadow it. */
-  ATTRIBUTE_RESERVED: "SESSION_ATTRIBUTE_RESERVED",
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -66,10 +66,7 @@ export class Session {
     for (const [name, encoded] of attributes) {
       // Only foreign or corrupt data names an attribute after a method: such a record is no session.
       if (RESERVED_ATTRIBUTES.has(name)) {
-        throw new SessionError(
-          ErrorCodes.ATTRIBUTE_RESERVED,
-          `stored attribute "${name}" is a session method`,
-        );
+        throw new SessionError(ErrorCodes.SESSION_STATE, `stored attribute "${name}" is a session method`);
       }
       if (encoded.length > LAZY_VALUE_LENGTH) {
         this.#unread ??= new Map();
@@ -122,24 +119,33 @@ export class Session {
 
 /**
  * Attribute names that would shadow the session's own API: every name on its prototype, derived so that a
- * method added later is reserved too. The methods are made read-only, so assigning one in an ES module
- * (strict mode) throws at once; the commit refuses the rest (Object.defineProperty, sloppy-mode code) and
- * a load treats a stored one as a corrupt record.
+ * method added later is reserved too. Each becomes an accessor whose setter refuses the assignment with a
+ * 400-class SessionError, in strict and sloppy code alike (`Object.assign(req.session, body)` with a
+ * planted "setPrincipal" fails that request, not every later login); the commit refuses one defined
+ * another way (Object.defineProperty), and a load treats a stored one as a corrupt record.
  */
 export const RESERVED_ATTRIBUTES: ReadonlySet<string> = new Set(
   Object.getOwnPropertyNames(Session.prototype),
 );
 for (const name of RESERVED_ATTRIBUTES) {
   const descriptor = Object.getOwnPropertyDescriptor(Session.prototype, name) as PropertyDescriptor;
-  if ("value" in descriptor)
-    Object.defineProperty(Session.prototype, name, { ...descriptor, writable: false });
+  const refuse = () => {
+    throw reservedAttributeError(name);
+  };
+  if ("value" in descriptor) {
+    const method = descriptor.value as unknown;
+    Object.defineProperty(Session.prototype, name, { get: () => method, set: refuse, configurable: true });
+  } else {
+    Object.defineProperty(Session.prototype, name, { get: descriptor.get, set: refuse, configurable: true });
+  }
 }
 
-/** The error for an attribute named after a session method. */
+/** The error for an attribute named after a session method (a bad request: status 400). */
 export function reservedAttributeError(name: string): SessionError {
   return new SessionError(
-    ErrorCodes.ATTRIBUTE_RESERVED,
+    ErrorCodes.SESSION_STATE,
     `"${name}" is a session method and cannot be an attribute (reserved: ${[...RESERVED_ATTRIBUTES].join(", ")})`,
+    { status: 400 },
   );
 }
 
