@@ -186,15 +186,54 @@ export class RedisSessionStore implements PrincipalIndexStore, AdminStore, Redis
   }
 
   async write(keyId: string, write: SessionWrite): Promise<WriteOutcome> {
+    const connection = this.#connected ?? (await this.#connection);
+    const replaces = write.mode === "create" ? write.replaces : undefined;
+    // A script may only touch keys of one cluster slot: a replaced record in another slot (an anonymous
+    // session becoming a principal's) is deleted in a second step, once the create is written.
+    const inOneScript =
+      replaces === undefined || connection.topology !== "cluster" || sameSlot(keyId, replaces.keyId);
+    const outcome = await this.#write(connection, keyId, write, inOneScript ? replaces : undefined);
+    if (outcome === "written" && replaces !== undefined && !inOneScript) {
+      try {
+        await this.remove(replaces.keyId, replaces.indexId);
+      } catch (error) {
+        publishDiagnostic({
+          code: "SESSION_ROTATION_INCOMPLETE",
+          message: `new session written, but its previous record could not be deleted (it expires by its TTL): ${(error as Error).message}`,
+          keyId: replaces.keyId,
+        });
+      }
+    }
+    return outcome;
+  }
+
+  async #write(
+    connection: RedisConnection,
+    keyId: string,
+    write: SessionWrite,
+    replaces: SessionWrite["replaces"],
+  ): Promise<WriteOutcome> {
+    const keys = [this.keys.sessionKey(keyId)];
+    let flags = "";
+    if (write.index) {
+      flags += "i";
+      keys.push(this.keys.principalIndexKey(write.index.indexId));
+    }
+    if (replaces) {
+      flags += "r";
+      keys.push(this.keys.sessionKey(replaces.keyId));
+      if (replaces.indexId !== undefined) {
+        flags += "o";
+        keys.push(this.keys.principalIndexKey(replaces.indexId));
+      }
+    }
     const ttlMs = String(Math.max(1, Math.ceil(write.ttlMs)));
     const member = write.index ? handleOf(keyId) : "";
     const score = write.index ? String(Math.ceil(write.index.deadline)) : "0";
-    const args = [write.mode, ttlMs, member, score, String(write.set.length)];
+    const replacedMember = replaces?.indexId === undefined ? "" : handleOf(replaces.keyId);
+    const args = [flags, write.mode, ttlMs, member, score, replacedMember, String(write.set.length)];
     for (const [field, value] of write.set) args.push(escapePart(field), escapePart(value));
     for (const field of write.remove) args.push(escapePart(field));
-    const connection = this.#connected ?? (await this.#connection);
-    const keys = [this.keys.sessionKey(keyId)];
-    if (write.index) keys.push(this.keys.principalIndexKey(write.index.indexId));
     const wanted = Math.max(this.#durableReplicas, connection.readsFromReplicas ? 1 : 0);
     if (wanted === 0) {
       return (await withTimeout("session write", this.commandTimeoutMs, () =>
@@ -289,6 +328,12 @@ export const RedisStore = RedisSessionStore;
 export type RedisStore = RedisSessionStore;
 /** @deprecated The name of RedisSessionStoreOptions before 0.2. */
 export type RedisStoreOptions = RedisSessionStoreOptions;
+
+/** Two sessions share a cluster slot when their keys share a hash tag: the slot tag, or the hash itself. */
+function sameSlot(keyId: string, otherKeyId: string): boolean {
+  const tag = (id: string) => id.slice(0, id.includes(".") ? id.indexOf(".") : id.length);
+  return tag(keyId) === tag(otherKeyId);
+}
 
 /** A record that does not unpack is corrupt: an empty map makes the manager remove it and start afresh. */
 function recordOfReply(packed: string | null): StoredRecord | null {

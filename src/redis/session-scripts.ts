@@ -13,26 +13,36 @@ export const LISTED_FIELDS = [C, A, X, UA, IP] as const;
  * record, merges the change into it and writes it back with its TTL in one SET ... PX (rule 1), so two
  * parallel requests that change different attributes both survive (rule 2): each merges into what the
  * other wrote.
- * KEYS[1] = session record; KEYS[2] (optional) = the principal's index, in the same slot.
- * ARGV[1] = "create" | "update", ARGV[2] = TTL in ms, ARGV[3] = index member, ARGV[4] = index score
- * (the session's deadline, ms), ARGV[5] = number of entries to set (n), ARGV[6 .. 5+2n] = name/value
- * pairs (escaped), ARGV[6+2n ..] = names to remove.
+ * KEYS[1] = session record, then the keys ARGV[1] names, in this order: "i" the principal's index (same
+ * slot), "r" the record this one replaces (a rotation: regenerate, setPrincipal), "o" that record's index.
+ * ARGV[2] = "create" | "update", ARGV[3] = TTL in ms, ARGV[4] = index member, ARGV[5] = index score
+ * (the session's deadline, ms), ARGV[6] = the replaced record's index member, ARGV[7] = number of entries
+ * to set (n), ARGV[8 .. 7+2n] = name/value pairs (escaped), ARGV[8+2n ..] = names to remove.
  * An update of a missing key (or of one that does not hold a record) returns "gone" without writing:
  * the session was destroyed or expired, and a late write must not bring it back (rule 3). A create
- * over any existing key returns "exists". The index lives as long as its longest-lived session.
+ * over any existing key returns "exists" and touches nothing, the replaced record included; a create
+ * that is written deletes the replaced record and its index entry in the same script (rule 15: a login
+ * either happened whole or not at all). The index lives as long as its longest-lived session.
  */
 export const writeSessionScript = defineLuaScript(`${LUA_UNPACK_RECORD}
 local key = KEYS[1]
+local nextKey = 2
+local function optionalKey(flag)
+  if not string.find(ARGV[1], flag, 1, true) then return nil end
+  nextKey = nextKey + 1
+  return KEYS[nextKey - 1]
+end
+local index, replaced, replacedIndex = optionalKey('i'), optionalKey('r'), optionalKey('o')
 local current = redis.pcall('GET', key)
-if ARGV[1] == 'create' and current ~= false then return 'exists' end
-if ARGV[1] == 'update' and type(current) ~= 'string' then return 'gone' end
+if ARGV[2] == 'create' and current ~= false then return 'exists' end
+if ARGV[2] == 'update' and type(current) ~= 'string' then return 'gone' end
 local names, values = {}, {}
 if type(current) == 'string' then
   names, values = unpack_record(current)
   if not names then return 'gone' end
 end
-local setEnd = 5 + 2 * tonumber(ARGV[5])
-for i = 6, setEnd, 2 do
+local setEnd = 7 + 2 * tonumber(ARGV[7])
+for i = 8, setEnd, 2 do
   local name = ARGV[i]
   if values[name] == nil then names[#names + 1] = name end
   values[name] = ARGV[i + 1]
@@ -51,12 +61,14 @@ end
 if #parts == 0 then
   redis.call('DEL', key)
 else
-  redis.call('SET', key, table.concat(parts), 'PX', ARGV[2])
+  redis.call('SET', key, table.concat(parts), 'PX', ARGV[3])
 end
-if KEYS[2] then
-  redis.call('ZADD', KEYS[2], ARGV[4], ARGV[3])
-  if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[2], ARGV[2]) end
+if index then
+  redis.call('ZADD', index, ARGV[5], ARGV[4])
+  if redis.call('PTTL', index) < tonumber(ARGV[3]) then redis.call('PEXPIRE', index, ARGV[3]) end
 end
+if replaced then redis.call('DEL', replaced) end
+if replacedIndex then redis.call('ZREM', replacedIndex, ARGV[6]) end
 return 'written'
 `);
 

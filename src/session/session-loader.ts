@@ -68,21 +68,21 @@ export class SessionLoader {
     }
     if (fields === null) {
       diagnose(this.#config, "SESSION_NOT_FOUND", "no session for this cookie (expired or ended)", keyId);
-      return this.fresh(request, true);
+      return this.fresh(request, false);
     }
     const now = this.#config.now();
     const session = this.#loaded(fields, cookie, request, now);
     if (session === null) {
       diagnose(this.#config, "SESSION_RECORD_CORRUPT", "session record does not decode; removed", keyId);
       await removeQuietly(this.#store, keyId);
-      return this.fresh(request, true);
+      return this.fresh(request, false);
     }
     const expiry = expiryOf(sessionState(session).times, this.#config.idleTimeoutMs, now);
     if (expiry !== null) {
       const code = expiry === "idle" ? "SESSION_EXPIRED_IDLE" : "SESSION_EXPIRED_ABSOLUTE";
       diagnose(this.#config, code, `session passed its ${expiry} deadline`, keyId);
       if (!this.#sweeperEndsExpired) await removeQuietly(this.#store, keyId);
-      return this.fresh(request, true);
+      return this.fresh(request, false);
     }
     if (cookie.signedWithOldSecret) {
       diagnose(this.#config, "SESSION_COOKIE_RENEWED", "cookie signed by an older secret; re-issued", keyId);
@@ -90,8 +90,11 @@ export class SessionLoader {
     return session;
   }
 
-  /** A new anonymous session, not stored until it holds something (or saveUninitialized). */
-  fresh(request: SessionRequest, hadCookie: boolean, storeFailure?: unknown): Session {
+  /**
+   * A new anonymous session, not stored until it holds something (or saveUninitialized). `invalidCookie`:
+   * the request's cookie is not one of ours, and the response may delete it.
+   */
+  fresh(request: SessionRequest, invalidCookie: boolean, storeFailure?: unknown): Session {
     const id = generateSessionId();
     const now = this.#config.now();
     const state = newSessionState({
@@ -100,7 +103,7 @@ export class SessionLoader {
       keyId: sessionKeyId(id),
       times: { createdAt: now, lastAccessAt: now, absoluteDeadline: now + this.#config.absoluteTimeoutMs },
       device: this.#config.recordDevice ? deviceOf(request) : {},
-      hadCookie,
+      clearableCookie: invalidCookie,
       secureRequest: request.secure,
       storeFailure,
     });
@@ -142,7 +145,7 @@ export class SessionLoader {
       "SESSION_STORE_FAILED_OPEN",
       `store failed, request continues anonymous: ${(error as Error).message}`,
     );
-    return this.fresh(request, true, error);
+    return this.fresh(request, false, error);
   }
 }
 

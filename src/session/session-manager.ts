@@ -110,7 +110,7 @@ export class SessionManager implements SessionBackend {
 
   async #commitNow(session: Session, known?: ChangeSet): Promise<string | undefined> {
     const state = sessionState(session);
-    if (state.destroyed) return state.hadCookie ? this.#clearingCookie(state) : undefined;
+    if (state.destroyed) return state.clearableCookie ? this.#clearingCookie(state) : undefined;
     const changes = known ?? this.#changes(session, state);
     const { set, remove } = changes;
     if (state.storeFailure !== undefined) {
@@ -127,9 +127,10 @@ export class SessionManager implements SessionBackend {
     // Any write records activity: the idle deadline, the TTL and a persistent cookie slide together.
     state.times.lastAccessAt = now;
     if (this.#remainingMs(state.times, now) <= 0) {
+      // Ended by its deadline, not by this request: the cookie is left alone (rule 16).
       await removeQuietly(this.store, state.keyId);
       state.destroyed = true;
-      return this.#clearingCookie(state);
+      return undefined;
     }
     const outcome = await this.store.write(state.keyId, {
       mode: "update",
@@ -146,7 +147,8 @@ export class SessionManager implements SessionBackend {
         state.keyId,
       );
       state.destroyed = true;
-      return this.#clearingCookie(state);
+      // Not ended by this request: the browser's cookie may already be a newer login's (rule 16).
+      return undefined;
     }
     if (changes !== NO_CHANGES) state.storedEncoded = changes.encoded;
     state.touchDue = false;
@@ -158,24 +160,32 @@ export class SessionManager implements SessionBackend {
   async #create(state: SessionState, changes: ChangeSet, now: number): Promise<string | undefined> {
     const { set } = changes;
     if (set.length === 0 && state.principal === undefined && !this.#config.saveUninitialized) {
-      // Nothing to keep: no record and no cookie; a cookie the browser still sends is stale.
-      return state.hadCookie ? this.#clearingCookie(state) : undefined;
+      // Nothing to keep: no record and no cookie. A regenerate that dropped everything ends the session it
+      // replaces, so its cookie goes; an invalid cookie may go too.
+      if (state.replaces !== undefined) await this.#endReplaced(state);
+      return state.clearableCookie ? this.#clearingCookie(state) : undefined;
     }
     state.times.lastAccessAt = now;
     // Scheduled before it exists: a crash between the two can yield an "expired" event for a session
     // that never was (at least once errs that way), never a session without its "expired" event.
     await this.events?.schedule(state.keyId, now + this.#remainingMs(state.times, now), now);
+    const { replaces } = state;
     const outcome = await this.store.write(state.keyId, {
       mode: "create",
       set: [...timesToFields(state.times), ...identityFields(state), ...set],
       remove: [],
       ...this.#lifetime(state, now),
+      ...(replaces === undefined ? {} : { replaces }),
     });
     // 256 random bits do not collide; "exists" means the store is not what we think it is.
     if (outcome !== "written")
       throw new SessionError(ErrorCodes.SESSION_STATE, `new session could not be created (${outcome})`);
     state.isNew = false;
-    state.hadCookie = true;
+    state.clearableCookie = true;
+    if (replaces !== undefined) {
+      state.replaces = undefined;
+      await this.events?.unschedule(replaces.keyId);
+    }
     if (changes !== NO_CHANGES) state.storedEncoded = changes.encoded;
     state.touchDue = false;
     const previousKeyId = state.previousKeyId;
@@ -203,14 +213,18 @@ export class SessionManager implements SessionBackend {
     await this.#rotate(session, true, principal);
   }
 
-  /** A new ID (in the principal's slot when there is one); the old record and index entry go at once. */
+  /**
+   * A new ID (in the principal's slot when there is one). Nothing is written yet: the commit writes the
+   * new record and deletes the one it replaces in one script (rule 15), so a login whose write fails
+   * leaves the session it started from exactly as it was.
+   */
   async #rotate(session: Session, keepData: boolean, principal: string | undefined): Promise<void> {
     const state = sessionState(session);
     this.#assertUsable(state);
     if (state.storeFailure !== undefined) throw state.storeFailure;
     if (!state.isNew) {
-      await this.store.remove(state.keyId, indexIdOf(state));
-      await this.events?.unschedule(state.keyId);
+      // A second rotation in one request still replaces the stored record, the first one's.
+      state.replaces = { keyId: state.keyId, indexId: indexIdOf(state) };
       state.previousKeyId ??= state.keyId;
     }
     if (!keepData) clearAttributes(session);
@@ -235,9 +249,24 @@ export class SessionManager implements SessionBackend {
       if (state.principal !== undefined) event.principal = state.principal;
       if (this.events?.includeData) event.data = Object.fromEntries(state.storedEncoded);
       await this.#publish(event);
+      state.clearableCookie = true;
+    } else if (state.replaces !== undefined) {
+      // Regenerated in this request, then logged out: the stored session it came from ends.
+      await this.#endReplaced(state, "logout");
     }
     clearAttributes(session);
     state.destroyed = true;
+  }
+
+  /** Deletes the stored record a rotation would have replaced: this request ends that session. */
+  async #endReplaced(state: SessionState, reason?: string): Promise<void> {
+    const replaced = state.replaces;
+    if (replaced === undefined) return;
+    await this.store.remove(replaced.keyId, replaced.indexId);
+    state.replaces = undefined;
+    state.clearableCookie = true;
+    await this.events?.unschedule(replaced.keyId);
+    if (reason !== undefined) await this.#publish({ type: "destroyed", keyId: replaced.keyId, reason });
   }
 
   /** The principal's live sessions (the index prunes ended ones as it is read). */

@@ -41,6 +41,11 @@ export interface SessionState {
   principal: string | undefined;
   /** The keyId before a regenerate, until the new record is written (for the "regenerated" event). */
   previousKeyId: string | undefined;
+  /**
+   * The stored record a rotation (regenerate, setPrincipal) replaces: deleted by the commit that writes
+   * the new one, in the same script (rule 15), so a login that fails leaves the old session as it was.
+   */
+  replaces: { keyId: string; indexId: string | undefined } | undefined;
   device: SessionDevice;
   /** Attribute -> encoded value as the store holds it now: the base that changes are computed against. */
   storedEncoded: Map<string, string>;
@@ -49,8 +54,13 @@ export interface SessionState {
   touchDue: boolean;
   /** The response must carry a new Set-Cookie (new ID, old secret, slid deadline). */
   cookieDue: boolean;
-  /** The request arrived with a session cookie (a stale one is cleared when no session is kept). */
-  hadCookie: boolean;
+  /**
+   * The response may delete the browser's session cookie when no session is kept: the request's cookie
+   * was invalid, or this request ended the session it names (destroy, or a regenerate with nothing to
+   * keep). A cookie whose session is merely gone (rotated by another request, revoked, expired) is left
+   * alone: a slow request must not delete the cookie of a login that overtook it (rule 16).
+   */
+  clearableCookie: boolean;
   /**
    * Set when the session was served under the fail-open policy because Redis failed (the store's error):
    * reads go on anonymously, but a change, regenerate or destroy fails with this error.
@@ -71,7 +81,7 @@ export function newSessionState(init: {
   keyId: string;
   times: SessionTimes;
   device: SessionDevice;
-  hadCookie: boolean;
+  clearableCookie: boolean;
   secureRequest: boolean;
   storeFailure?: unknown;
 }): SessionState {
@@ -83,12 +93,13 @@ export function newSessionState(init: {
     times: init.times,
     principal: undefined,
     previousKeyId: undefined,
+    replaces: undefined,
     device: init.device,
     storedEncoded: new Map(),
     destroyed: false,
     touchDue: false,
     cookieDue: false,
-    hadCookie: init.hadCookie,
+    clearableCookie: init.clearableCookie,
     storeFailure: init.storeFailure,
     secureRequest: init.secureRequest,
     commitChain: undefined,
@@ -115,12 +126,13 @@ export function loadedSessionState(init: {
     times: init.times,
     principal: init.principal,
     previousKeyId: undefined,
+    replaces: undefined,
     device: NO_DEVICE,
     storedEncoded: init.storedEncoded,
     destroyed: false,
     touchDue: init.touchDue,
     cookieDue: init.cookieDue,
-    hadCookie: true,
+    clearableCookie: false,
     storeFailure: undefined,
     secureRequest: init.secureRequest,
     commitChain: undefined,

@@ -65,6 +65,8 @@ export class MemoryStore implements PrincipalIndexStore, AdminStore {
       index.set(handleOf(keyId), write.index.deadline);
       this.#indexes.set(write.index.indexId, index);
     }
+    if (write.mode === "create" && write.replaces)
+      await this.remove(write.replaces.keyId, write.replaces.indexId);
     return "written";
   }
 

@@ -29,6 +29,13 @@ export interface SessionWrite {
    * the principal index capability (the manager refuses setPrincipal otherwise).
    */
   index?: { indexId: string; deadline: number };
+  /**
+   * With "create" only: the stored record this one replaces (a rotation of its ID: regenerate,
+   * setPrincipal), deleted with its index entry once the new record is written (rule 15). A create that
+   * fails leaves it exactly as it was. Atomic in one script where both live in one Redis Cluster slot
+   * (always outside a cluster); across slots the replaced record is deleted right after the create.
+   */
+  replaces?: { keyId: string; indexId?: string };
 }
 
 /** "gone": an update found no record (destroyed or expired meanwhile); "exists": a create found one. */

@@ -254,6 +254,70 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
       );
     });
 
+    it("a create that replaces a record deletes it and its index entry; one that fails leaves it whole", async () => {
+      const now = Date.now();
+      const oldTag = `R${String(counter++).padStart(6, "0")}`;
+      const newTag = `N${String(counter++).padStart(6, "0")}`;
+      const oldIndex = `${oldTag}.principal-${now}`;
+      const oldId = `${oldTag}.old-${now}`;
+      const times: [string, string][] = [
+        ["$c", String(now)],
+        ["$a", String(now)],
+        ["$x", String(now + 60_000)],
+      ];
+      const index = (indexId: string) => ({ indexId, deadline: now + 60_000 });
+      await subject.store.write(oldId, {
+        mode: "create",
+        set: [...times, ["cart", '"x"']],
+        remove: [],
+        ttlMs: 60_000,
+        index: index(oldIndex),
+      });
+      // A create over a taken key fails and must not touch the record it was to replace.
+      const taken = key();
+      await subject.store.write(taken, { mode: "create", set: meta, remove: [], ttlMs: 60_000 });
+      const failed = await subject.store.write(taken, {
+        mode: "create",
+        set: times,
+        remove: [],
+        ttlMs: 60_000,
+        replaces: { keyId: oldId, indexId: oldIndex },
+      });
+      expect(failed).toBe("exists");
+      expect(await loadFields(subject.store, oldId)).toMatchObject({ cart: '"x"' });
+      expect((await subject.store.listIndexed(oldIndex, now, 60_000)).map((s) => s.handle)).toHaveLength(1);
+      // Same slot (the principal's own tag) and another slot (an anonymous session logging in).
+      for (const [newId, newIndex] of [
+        [`${oldTag}.new-${now}`, oldIndex],
+        [`${newTag}.new-${now}`, `${newTag}.principal-${now}`],
+      ] as const) {
+        await subject.store.write(oldId, {
+          mode: "create",
+          set: times,
+          remove: [],
+          ttlMs: 60_000,
+          index: index(oldIndex),
+        });
+        const written = await subject.store.write(newId, {
+          mode: "create",
+          set: [...times, ["cart", '"x"']],
+          remove: [],
+          ttlMs: 60_000,
+          index: index(newIndex),
+          replaces: { keyId: oldId, indexId: oldIndex },
+        });
+        expect(written).toBe("written");
+        expect(await loadFields(subject.store, oldId)).toBeNull();
+        expect(await loadFields(subject.store, newId)).toMatchObject({ cart: '"x"' });
+        const listed = (await subject.store.listIndexed(oldIndex, now, 60_000)).map((s) => s.handle);
+        expect(listed).not.toContain(oldId.split(".")[1]);
+        expect((await subject.store.listIndexed(newIndex, now, 60_000)).map((s) => s.handle)).toContain(
+          newId.split(".")[1],
+        );
+        await subject.store.remove(newId, newIndex);
+      }
+    });
+
     it("has the principal index and admin capabilities, found by their guards", () => {
       expect(isPrincipalIndexStore(subject.store)).toBe(true);
       expect(isAdminStore(subject.store)).toBe(true);
