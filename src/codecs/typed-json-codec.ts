@@ -1,4 +1,4 @@
-import { SessionCodecError } from "../common/errors.js";
+import { SessionCodecError, sessionTooLarge } from "../common/errors.js";
 import type { ValueCodec } from "./value-codec.js";
 
 /**
@@ -101,6 +101,12 @@ function defineOwn(target: Record<string, unknown>, key: string, value: unknown)
 
 /** Deeper plain data goes the general way (which also reports cycles). */
 const MAX_PLAIN_DEPTH = 64;
+/**
+ * Values nested deeper than this are refused (SESSION_TOO_LARGE): JSON.stringify with a replacer recurses
+ * once per level, and a value thousands of levels deep (a hostile JSON body copied into the session) would
+ * otherwise end in a stack overflow.
+ */
+export const MAX_VALUE_DEPTH = 512;
 const DOLLAR = 0x24;
 
 /**
@@ -139,6 +145,23 @@ function isPlainJson(value: unknown, depth: number): boolean {
 }
 
 /**
+ * Whether objects, arrays, Maps and Sets nest deeper than `limit` below `value`. A cycle is not depth:
+ * JSON.stringify reports it as such.
+ */
+function nestsDeeperThan(value: unknown, limit: number, depth: number, ancestors: Set<object>): boolean {
+  if (value === null || typeof value !== "object" || ancestors.has(value)) return false;
+  if (depth >= limit) return true;
+  ancestors.add(value);
+  const children: Iterable<unknown> =
+    value instanceof Map ? [...value.keys(), ...value.values()] : value instanceof Set ? value : Object.values(value);
+  for (const child of children) {
+    if (nestsDeeperThan(child, limit, depth + 1, ancestors)) return true;
+  }
+  ancestors.delete(value);
+  return false;
+}
+
+/**
  * Text that the reviver would return unchanged: no key or tag starting with "$" (`"$`), and no `\u`
  * escape that could spell one. Most stored values are such text, and JSON.parse without a reviver is
  * several times faster. Single-character searches first: they are far cheaper than two-character ones.
@@ -154,6 +177,9 @@ export const typedJsonCodec: ValueCodec = {
   name: "typed-json",
   encode(value: unknown): string {
     if (value !== undefined && isPlainJson(value, 0)) return JSON.stringify(value);
+    if (nestsDeeperThan(value, MAX_VALUE_DEPTH, 0, new Set())) {
+      throw sessionTooLarge(`a session value nests deeper than ${MAX_VALUE_DEPTH} levels`);
+    }
     let encoded: string | undefined;
     try {
       encoded = JSON.stringify(value, replacer);

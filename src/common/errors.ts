@@ -12,6 +12,11 @@ export const ErrorCodes = {
   STORE_UNAVAILABLE: "SESSION_STORE_UNAVAILABLE",
   /** The write reached the primary but not the number of replicas the `durability` option asks for. */
   STORE_NOT_DURABLE: "SESSION_STORE_NOT_DURABLE",
+  /**
+   * A change would make the session larger than `maxSessionBytes` or give it more than `maxAttributes`
+   * attributes, or a value nests deeper than the codec allows: refused whole (status 413), nothing written.
+   */
+  TOO_LARGE: "SESSION_TOO_LARGE",
   /** A value could not be encoded (function, symbol, cycle) or a record could not be decoded. */
   CODEC_FAILED: "SESSION_CODEC_FAILED",
   /**
@@ -56,6 +61,11 @@ export class SessionStoreError extends SessionError {
     super(code, message, { cause, status: 503 });
     this.name = "SessionStoreError";
   }
+}
+
+/** A session change over the limits (rule 17): answered 413 by the adapters. */
+export function sessionTooLarge(message: string): SessionError {
+  return new SessionError(ErrorCodes.TOO_LARGE, message, { status: 413 });
 }
 
 export class SessionCodecError extends SessionError {

@@ -1,4 +1,5 @@
 import type { ValueCodec } from "../codecs/value-codec.js";
+import { sessionTooLarge } from "../common/errors.js";
 import {
   isUntouchedAttribute,
   RESERVED_ATTRIBUTES,
@@ -24,17 +25,26 @@ export const NO_CHANGES: ChangeSet = Object.freeze({
   encoded: new Map<string, string>(),
 });
 
+/** How large a session may grow (rule 17): one client must not make every request of others slow. */
+export interface SessionLimits {
+  /** Names and encoded values together, in UTF-8 bytes. */
+  maxSessionBytes: number;
+  maxAttributes: number;
+}
+
 /**
  * The attributes whose encoding differs from the stored one (sealed for the store), removals, and the
  * encodings the store holds afterwards. An attribute still untouched is neither decoded nor encoded, so
  * nested mutations are caught by encoding only what the request touched. Answers the shared NO_CHANGES
- * when nothing changed; throws for a value the codec refuses or an attribute named after a method.
+ * when nothing changed; throws for a value the codec refuses, an attribute named after a method, or a
+ * change that would take the session past its limits (nothing is written then).
  */
 export function changeSetOf(
   session: Session,
   storedEncoded: ReadonlyMap<string, string>,
   codec: ValueCodec,
   seal: ValueSeal,
+  limits: SessionLimits,
 ): ChangeSet {
   const attributes = session as unknown as Record<string, unknown>;
   const set: [string, string][] = [];
@@ -61,7 +71,19 @@ export function changeSetOf(
   const encoded = new Map(storedEncoded);
   for (const name of removed) encoded.delete(name);
   for (const [name, value] of changed) encoded.set(name, value);
+  if (set.length > 0) checkLimits(encoded, limits);
   return { set, remove: removed.map(fieldForAttribute), encoded };
+}
+
+function checkLimits(encoded: ReadonlyMap<string, string>, limits: SessionLimits): void {
+  if (encoded.size > limits.maxAttributes) {
+    throw sessionTooLarge(`the session would have ${encoded.size} attributes (maxAttributes: ${limits.maxAttributes})`);
+  }
+  let bytes = 0;
+  for (const [name, value] of encoded) bytes += Buffer.byteLength(name) + Buffer.byteLength(value);
+  if (bytes > limits.maxSessionBytes) {
+    throw sessionTooLarge(`the session would take ${bytes} bytes (maxSessionBytes: ${limits.maxSessionBytes})`);
+  }
 }
 
 /** Stored attributes the session no longer has (deleted, or set to undefined). */

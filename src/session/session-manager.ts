@@ -345,7 +345,7 @@ export class SessionManager implements SessionBackend {
   }
 
   #changes(session: Session, state: SessionState): ChangeSet {
-    return changeSetOf(session, state.storedEncoded, this.#config.codec, this.#config.seal);
+    return changeSetOf(session, state.storedEncoded, this.#config.codec, this.#config.seal, this.#config.limits);
   }
 
   #sessionCookie(state: SessionState, now: number): string {

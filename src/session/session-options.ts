@@ -3,6 +3,7 @@ import type { ValueCodec } from "../codecs/value-codec.js";
 import type { Diagnostic } from "../common/diagnostics.js";
 import { type Duration, toMilliseconds } from "../common/duration.js";
 import { SessionConfigError } from "../common/errors.js";
+import type { SessionLimits } from "./change-set.js";
 import { CookieIssuer } from "./cookies/cookie-issuer.js";
 import { resolveCookieOptions } from "./cookies/session-cookie.js";
 import { ValueSeal } from "./session-record.js";
@@ -55,6 +56,13 @@ export interface SessionManagerOptions {
   cookie?: SessionCookieOptions;
   /** How attribute values are encoded. Default: typed JSON (Date, Map, Set, BigInt survive). */
   codec?: ValueCodec;
+  /**
+   * A change that would make the session's names and encoded values larger than this (UTF-8 bytes) is
+   * refused with SESSION_TOO_LARGE (413) and nothing is written. Default 262 144 (256 KiB).
+   */
+  maxSessionBytes?: number;
+  /** A change that would give the session more attributes is refused the same way. Default 1 000. */
+  maxAttributes?: number;
   /** Called for every diagnostic (also published on the `sessionkit:diagnostic` channel). */
   onDiagnostic?: (diagnostic: Diagnostic) => void;
   /** Principal index ("your devices"): what to record about each session at its creation. */
@@ -78,6 +86,7 @@ export interface SessionConfig {
   cookies: CookieIssuer;
   codec: ValueCodec;
   seal: ValueSeal;
+  limits: SessionLimits;
   onDiagnostic: ((diagnostic: Diagnostic) => void) | undefined;
   now: () => number;
 }
@@ -85,6 +94,8 @@ export interface SessionConfig {
 const DEFAULT_IDLE_MS = 86_400_000;
 const DEFAULT_ABSOLUTE_MS = 14 * 86_400_000;
 const DEFAULT_TOUCH_AFTER_MS = 300_000;
+const DEFAULT_MAX_SESSION_BYTES = 256 * 1024;
+const DEFAULT_MAX_ATTRIBUTES = 1000;
 
 /** Applies defaults and refuses what cannot work, at start-up (SessionConfigError), never per request. */
 export function resolveSessionConfig(options: SessionManagerOptions): SessionConfig {
@@ -124,7 +135,17 @@ export function resolveSessionConfig(options: SessionManagerOptions): SessionCon
     cookies,
     codec,
     seal: new ValueSeal(codec.name),
+    limits: {
+      maxSessionBytes: positiveInteger(options.maxSessionBytes, DEFAULT_MAX_SESSION_BYTES, "maxSessionBytes"),
+      maxAttributes: positiveInteger(options.maxAttributes, DEFAULT_MAX_ATTRIBUTES, "maxAttributes"),
+    },
     onDiagnostic: options.onDiagnostic,
     now: options.now ?? Date.now,
   };
+}
+
+function positiveInteger(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value <= 0) throw new SessionConfigError(`${name} must be a whole number > 0`);
+  return value;
 }

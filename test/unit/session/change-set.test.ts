@@ -9,6 +9,8 @@ const seal = new ValueSeal();
 const LONG = "l".repeat(100);
 
 /** A loaded session whose record holds `attributes` (name -> value), as the manager builds it. */
+const LIMITS = { maxSessionBytes: 256 * 1024, maxAttributes: 1000 };
+
 function loaded(attributes: Record<string, unknown>) {
   const storedEncoded = new Map(
     Object.entries(attributes).map(([name, value]) => [name, codec.encode(value)]),
@@ -28,7 +30,7 @@ function loaded(attributes: Record<string, unknown>) {
   return {
     session,
     attributes: session as unknown as Record<string, unknown>,
-    changes: () => changeSetOf(session, storedEncoded, codec, seal),
+    changes: (limits = LIMITS) => changeSetOf(session, storedEncoded, codec, seal, limits),
   };
 }
 
@@ -97,5 +99,22 @@ describe("changeSetOf", () => {
     expect(set).toEqual([["$$flag", "true"]]);
     expect(remove).toEqual(["$$old"]);
     expect(Object.fromEntries(encoded)).toEqual({ user: '"ann"', $flag: "true" });
+  });
+
+  it("refuses a change past maxAttributes or maxSessionBytes as SESSION_TOO_LARGE (413), and allows one at them", () => {
+    const { attributes, changes } = loaded({ user: "ann" });
+    attributes.a = 1;
+    expect(() => changes({ maxSessionBytes: 1e6, maxAttributes: 1 })).toThrow(
+      expect.objectContaining({ code: "SESSION_TOO_LARGE", status: 413 }),
+    );
+    expect(changes({ maxSessionBytes: 1e6, maxAttributes: 2 }).set).toHaveLength(1);
+    // user + "ann" (7 bytes with quotes) + a + 1 = 4 + 5 + 1 + 1 = 11 bytes; multi-byte characters count as UTF-8.
+    expect(changes({ maxSessionBytes: 11, maxAttributes: 10 }).set).toHaveLength(1);
+    expect(() => changes({ maxSessionBytes: 10, maxAttributes: 10 })).toThrow(/maxSessionBytes: 10/);
+    attributes.a = "é";
+    expect(() => changes({ maxSessionBytes: 13, maxAttributes: 10 })).toThrow(
+      /SESSION_TOO_LARGE|maxSessionBytes/,
+    );
+    expect(changes({ maxSessionBytes: 14, maxAttributes: 10 }).set).toHaveLength(1);
   });
 });
