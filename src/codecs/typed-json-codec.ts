@@ -153,7 +153,11 @@ function nestsDeeperThan(value: unknown, limit: number, depth: number, ancestors
   if (depth >= limit) return true;
   ancestors.add(value);
   const children: Iterable<unknown> =
-    value instanceof Map ? [...value.keys(), ...value.values()] : value instanceof Set ? value : Object.values(value);
+    value instanceof Map
+      ? [...value.keys(), ...value.values()]
+      : value instanceof Set
+        ? value
+        : Object.values(value);
   for (const child of children) {
     if (nestsDeeperThan(child, limit, depth + 1, ancestors)) return true;
   }

@@ -77,12 +77,16 @@ export function changeSetOf(
 
 function checkLimits(encoded: ReadonlyMap<string, string>, limits: SessionLimits): void {
   if (encoded.size > limits.maxAttributes) {
-    throw sessionTooLarge(`the session would have ${encoded.size} attributes (maxAttributes: ${limits.maxAttributes})`);
+    throw sessionTooLarge(
+      `the session would have ${encoded.size} attributes (maxAttributes: ${limits.maxAttributes})`,
+    );
   }
   let bytes = 0;
   for (const [name, value] of encoded) bytes += Buffer.byteLength(name) + Buffer.byteLength(value);
   if (bytes > limits.maxSessionBytes) {
-    throw sessionTooLarge(`the session would take ${bytes} bytes (maxSessionBytes: ${limits.maxSessionBytes})`);
+    throw sessionTooLarge(
+      `the session would take ${bytes} bytes (maxSessionBytes: ${limits.maxSessionBytes})`,
+    );
   }
 }
 

@@ -1,6 +1,6 @@
 import { ErrorCodes, SessionConfigError, SessionError } from "../common/errors.js";
 import { idleDeadline, MetaField, type SessionTimes, sessionDeadline } from "../store/record-meta.js";
-import type { SessionStore, SessionWrite } from "../store/session-store.js";
+import type { SessionStore, SessionWrite, WriteOutcome } from "../store/session-store.js";
 import { type ChangeSet, changeSetOf, NO_CHANGES } from "./change-set.js";
 import type { ResolvedCookieOptions } from "./cookies/session-cookie.js";
 import type { PrincipalDirectory, PrincipalSession } from "./principal-directory.js";
@@ -124,6 +124,7 @@ export class SessionManager implements SessionBackend {
     if (set.length === 0 && remove.length === 0 && !state.touchDue) {
       return state.cookieDue ? this.#sessionCookie(state, now) : undefined;
     }
+    if (set.length === 0 && remove.length === 0) return this.#touch(state, now);
     // Any write records activity: the idle deadline, the TTL and a persistent cookie slide together.
     state.times.lastAccessAt = now;
     if (this.#remainingMs(state.times, now) <= 0) {
@@ -151,6 +152,46 @@ export class SessionManager implements SessionBackend {
       return undefined;
     }
     if (changes !== NO_CHANGES) state.storedEncoded = changes.encoded;
+    state.touchDue = false;
+    if (this.cookie.persistent) state.cookieDue = true;
+    return state.cookieDue ? this.#sessionCookie(state, now) : undefined;
+  }
+
+  /**
+   * Records the activity of a session the request did not change (touchAfter has passed). A read does not
+   * fail for a write it does not need (rule 18): when the store refuses (full, read-only, an ACL), the
+   * response goes out as it is, the failure is a diagnostic, and the next request tries again.
+   */
+  async #touch(state: SessionState, now: number): Promise<string | undefined> {
+    const before = state.times.lastAccessAt;
+    state.times.lastAccessAt = now;
+    if (this.#remainingMs(state.times, now) <= 0) {
+      await removeQuietly(this.store, state.keyId);
+      state.destroyed = true;
+      return undefined;
+    }
+    let outcome: WriteOutcome;
+    try {
+      outcome = await this.store.write(state.keyId, {
+        mode: "update",
+        set: [[MetaField.lastAccessAt, String(now)]],
+        remove: [],
+        ...this.#lifetime(state, now),
+      });
+    } catch (error) {
+      state.times.lastAccessAt = before;
+      diagnose(
+        this.#config,
+        "SESSION_TOUCH_FAILED",
+        `activity not recorded, the response goes on: ${(error as Error).message}`,
+        state.keyId,
+      );
+      return state.cookieDue ? this.#sessionCookie(state, now) : undefined;
+    }
+    if (outcome === "gone") {
+      state.destroyed = true;
+      return undefined;
+    }
     state.touchDue = false;
     if (this.cookie.persistent) state.cookieDue = true;
     return state.cookieDue ? this.#sessionCookie(state, now) : undefined;
@@ -345,7 +386,13 @@ export class SessionManager implements SessionBackend {
   }
 
   #changes(session: Session, state: SessionState): ChangeSet {
-    return changeSetOf(session, state.storedEncoded, this.#config.codec, this.#config.seal, this.#config.limits);
+    return changeSetOf(
+      session,
+      state.storedEncoded,
+      this.#config.codec,
+      this.#config.seal,
+      this.#config.limits,
+    );
   }
 
   #sessionCookie(state: SessionState, now: number): string {

@@ -146,6 +146,7 @@ export function resolveSessionConfig(options: SessionManagerOptions): SessionCon
 
 function positiveInteger(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value <= 0) throw new SessionConfigError(`${name} must be a whole number > 0`);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new SessionConfigError(`${name} must be a whole number > 0`);
   return value;
 }
