@@ -110,6 +110,7 @@ export class SessionManager implements SessionBackend {
 
   async #commitNow(session: Session, known?: ChangeSet): Promise<string | undefined> {
     const state = sessionState(session);
+    if (state.corrupt) return this.#endCorrupt(state);
     if (state.destroyed) return state.clearableCookie ? this.#clearingCookie(state) : undefined;
     const changes = known ?? this.#changes(session, state);
     const { set, remove } = changes;
@@ -297,6 +298,17 @@ export class SessionManager implements SessionBackend {
     }
     clearAttributes(session);
     state.destroyed = true;
+  }
+
+  /** A record found corrupt while the request read it is removed; its changes are dropped (rule 8). */
+  async #endCorrupt(state: SessionState): Promise<undefined> {
+    if (state.destroyed) return undefined;
+    state.destroyed = true;
+    const stored = state.isNew ? state.replaces?.keyId : state.keyId;
+    if (stored === undefined) return undefined;
+    diagnose(this.#config, "SESSION_RECORD_CORRUPT", "a stored value does not decode; session removed", stored);
+    await removeQuietly(this.store, stored);
+    return undefined;
   }
 
   /** Deletes the stored record a rotation would have replaced: this request ends that session. */

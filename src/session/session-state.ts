@@ -50,6 +50,8 @@ export interface SessionState {
   /** Attribute -> encoded value as the store holds it now: the base that changes are computed against. */
   storedEncoded: Map<string, string>;
   destroyed: boolean;
+  /** A stored value failed to decode when first read: no session (rule 8); the commit removes the record. */
+  corrupt: boolean;
   /** The last recorded activity is older than touchAfter: the next commit slides it. */
   touchDue: boolean;
   /** The response must carry a new Set-Cookie (new ID, old secret, slid deadline). */
@@ -97,6 +99,7 @@ export function newSessionState(init: {
     device: init.device,
     storedEncoded: new Map(),
     destroyed: false,
+    corrupt: false,
     touchDue: false,
     cookieDue: false,
     clearableCookie: init.clearableCookie,
@@ -130,6 +133,7 @@ export function loadedSessionState(init: {
     device: NO_DEVICE,
     storedEncoded: init.storedEncoded,
     destroyed: false,
+    corrupt: false,
     touchDue: init.touchDue,
     cookieDue: init.cookieDue,
     clearableCookie: false,

@@ -39,9 +39,17 @@ export class Session {
       const encoded = session.#unread?.get(name);
       if (encoded === undefined) return undefined;
       // The seal was checked at load; a value that still does not decode was forged with a valid seal
-      // (or hit a codec bug) and fails the request with the codec's error. It stays unread: a second
-      // read fails again (not undefined), and the commit leaves the stored value alone (not a removal).
-      const value = session.#decode(encoded);
+      // (or written by a codec this one does not understand). Bad data is no session (rule 8): the
+      // session empties itself at once, and the commit removes its record (session-manager.ts).
+      let value: unknown;
+      try {
+        value = session.#decode(encoded);
+      } catch {
+        session.#state.corrupt = true;
+        session.#unread = undefined;
+        for (const other of Object.keys(session)) delete (session as unknown as Record<string, unknown>)[other];
+        return undefined;
+      }
       session.#unread?.delete(name);
       return value;
     };
@@ -172,7 +180,8 @@ function untouchedAccessor(nameInReply: string): PropertyDescriptor {
     configurable: true,
     get(this: Session) {
       const value = readLongAttribute(this, name);
-      defineDataAttribute(this, name, value);
+      // Unless the read found the record corrupt and emptied the session.
+      if (!stateOf(this).corrupt) defineDataAttribute(this, name, value);
       return value;
     },
     set(this: Session, next: unknown) {

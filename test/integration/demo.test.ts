@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { sessionKeyId } from "../../src/session/session-id.js";
+import { ValueSeal } from "../../src/session/session-record.js";
 import { OLD_TEST_SECRET, TEST_SECRET, testNamespace } from "../support/browser.js";
 import { type DemoFixture, startDemoFixture } from "../support/demo-fixture.js";
 import { readField, readRecord, rewriteRecord } from "../support/records.js";
@@ -140,6 +141,26 @@ describe("Express + demo app on standalone Redis", () => {
       expect(response.json<SessionBody>().data).toEqual({});
       expect(await demo.redis.exists(key)).toBe(0);
     }
+  });
+
+  it("treats a long value whose seal matches but which does not decode as no session: 200, removed", async () => {
+    const browser = demo.browser();
+    await browser.request("POST", "/login", { json: { user: "crafted" } });
+    await browser.request("PATCH", "/api/session", { json: { cart: { items: "x".repeat(100) } } });
+    const key = demo.redisKey(sessionKeyId(idOf(browser.cookies.get("sid"))));
+    // Forged with a valid seal: the load's check passes, the decode on first read fails.
+    const forged = new ValueSeal().seal(`{"items":"${"y".repeat(100)}"`);
+    await rewriteRecord(demo.redis, key, (f) => ({ ...f, cart: forged }));
+    for (let request = 0; request < 3; request++) {
+      const response = await browser.get("/api/session");
+      expect(response.status).toBe(200);
+      expect(response.json<SessionBody>().data.cart).toBeUndefined();
+    }
+    expect(await demo.redis.exists(key)).toBe(0);
+    expect((await browser.get("/api/session")).json<SessionBody>()).toMatchObject({
+      data: {},
+      meta: { isNew: true },
+    });
   });
 
   it("regenerate keeps the data, gives a new ID and kills the old one", async () => {

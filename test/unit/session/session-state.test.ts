@@ -69,6 +69,7 @@ describe("session states", () => {
       device: { userAgent: "ua", ip: "127.0.0.1" },
       storedEncoded: new Map(),
       destroyed: false,
+      corrupt: false,
       touchDue: false,
       cookieDue: false,
       clearableCookie: true,
@@ -107,6 +108,7 @@ describe("session states", () => {
       device: {},
       storedEncoded: new Map([["user", '"ann"']]),
       destroyed: false,
+      corrupt: false,
       touchDue: true,
       cookieDue: true,
       // A loaded session's cookie is cleared only if this request ends the session (rule 16).
