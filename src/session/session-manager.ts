@@ -306,7 +306,12 @@ export class SessionManager implements SessionBackend {
     state.destroyed = true;
     const stored = state.isNew ? state.replaces?.keyId : state.keyId;
     if (stored === undefined) return undefined;
-    diagnose(this.#config, "SESSION_RECORD_CORRUPT", "a stored value does not decode; session removed", stored);
+    diagnose(
+      this.#config,
+      "SESSION_RECORD_CORRUPT",
+      "a stored value does not decode; session removed",
+      stored,
+    );
     await removeQuietly(this.store, stored);
     return undefined;
   }

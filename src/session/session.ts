@@ -47,7 +47,8 @@ export class Session {
       } catch {
         session.#state.corrupt = true;
         session.#unread = undefined;
-        for (const other of Object.keys(session)) delete (session as unknown as Record<string, unknown>)[other];
+        for (const other of Object.keys(session))
+          delete (session as unknown as Record<string, unknown>)[other];
         return undefined;
       }
       session.#unread?.delete(name);
