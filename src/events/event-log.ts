@@ -134,8 +134,9 @@ export class RedisEventLog implements SessionEventLog {
         ),
       )) as string[];
       if (result[0] === "alive") {
-        // Activity moved the deadline since it was scheduled: look again then.
-        await this.#run("ZADD", scheduleKey, ["ZADD", scheduleKey, result[1] as string, keyId]);
+        // Activity moved the deadline since it was scheduled: look again then. XX: only while the entry is
+        // still there; a logout that unscheduled the session meanwhile must not be undone.
+        await this.#run("ZADD", scheduleKey, ["ZADD", scheduleKey, "XX", result[1] as string, keyId]);
         continue;
       }
       await this.publish(this.#expiredEvent(keyId, result), now);

@@ -1,6 +1,10 @@
 import type { Cluster } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { SessionOptions } from "../../src/create-session-manager.js";
+import { bucketOf, RedisEventLog } from "../../src/events/event-log.js";
+import { expireIfDueScript } from "../../src/events/event-scripts.js";
+import type { RedisConnection } from "../../src/redis/connection/redis-connection.js";
+import { RedisSessionStore } from "../../src/redis/redis-session-store.js";
 import type { SessionEvent } from "../../src/session/session-events.js";
 import {
   type RedisServerHandle,
@@ -293,6 +297,57 @@ describe("expired events without keyspace notifications, and while nobody listen
     } finally {
       await subscription?.stop();
       await Promise.all([a.close(), b.close()]);
+    }
+  });
+});
+
+describe("the sweeper and a logout racing it (item 10)", () => {
+  it("does not put back a session that was unscheduled while the sweeper looked at it", async () => {
+    const { standalone } = inject("redis");
+    const store = new RedisSessionStore({ redis: standalone.url, namespace: testNamespace("sweep-race") });
+    await store.verify();
+    const connection = await store.redis.connection;
+    const keyId = `race-${Date.now()}`;
+    const scheduleKey = store.keys.scheduleKey(bucketOf(keyId));
+    // The logout lands between the sweeper's expiry check (alive) and its re-scheduling.
+    const racing: RedisConnection = {
+      ...connection,
+      async runScript(script, keys, args) {
+        const result = await connection.runScript(script, keys, args);
+        if (script === expireIfDueScript) await connection.command(scheduleKey, ["ZREM", scheduleKey, keyId]);
+        return result;
+      },
+    };
+    const log = new RedisEventLog(
+      { ...store.redis, connection: Promise.resolve(racing) },
+      {
+        maxLength: 1000,
+        includeData: false,
+        idleTimeoutMs: 60_000,
+        retainExpiredMs: 0,
+        sweepIntervalMs: undefined,
+      },
+    );
+    try {
+      const now = Date.now();
+      await store.write(keyId, {
+        mode: "create",
+        set: [
+          ["$c", String(now)],
+          ["$a", String(now)],
+          ["$x", String(now + 3_600_000)],
+        ],
+        remove: [],
+        ttlMs: 60_000,
+      });
+      // Scheduled with a deadline that activity has since moved: due now, alive when looked at.
+      await log.schedule(keyId, now - 1, now);
+      expect(await log.sweep(now)).toBe(0);
+      expect(await connection.command(scheduleKey, ["ZSCORE", scheduleKey, keyId])).toBeNull();
+    } finally {
+      log.close();
+      await store.remove(keyId);
+      await store.close();
     }
   });
 });

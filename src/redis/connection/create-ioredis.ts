@@ -45,6 +45,9 @@ function baseOptions(target: RedisTarget, options: CreateOptions): RedisOptions 
     // wraps each in a promise, a callback and a pipeline and lets one batch be in flight at a time: at a
     // web app's concurrency that cost more than the writes it saves (measured: bench/README.md).
     enableAutoPipelining: false,
+    // A command in flight when a connection drops fails; it is not sent again on the next connection:
+    // its request may already have been answered 503, and a write (a login's create) must not land later.
+    autoResendUnfulfilledCommands: false,
   };
 }
 
