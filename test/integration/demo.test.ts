@@ -143,6 +143,18 @@ describe("Express + demo app on standalone Redis", () => {
     }
   });
 
+  it("with two session cookies (another path's stale one first), uses the one that verifies and clears neither", async () => {
+    const browser = demo.browser();
+    await browser.request("POST", "/login", { json: { user: "two-cookies" } });
+    const good = browser.cookies.get("sid") ?? "";
+    const stale = `${good.slice(0, -2)}xx`;
+    for (const header of [`sid=${stale}; sid=${good}`, `theme=dark; sid=garbage; other=1; sid=${good}`]) {
+      const response = await demo.browser().request("GET", "/api/session", { headers: { cookie: header } });
+      expect(response.json<SessionBody>().data.user).toBe("two-cookies");
+      expect(response.setCookies.some((c) => /Max-Age=0/i.test(c))).toBe(false);
+    }
+  });
+
   it("treats a long value whose seal matches but which does not decode as no session: 200, removed", async () => {
     const browser = demo.browser();
     await browser.request("POST", "/login", { json: { user: "crafted" } });

@@ -3,6 +3,7 @@ import { CookieSigner } from "./cookie-signer.js";
 import {
   type ResolvedCookieOptions,
   readCookie,
+  readCookies,
   serializeClearingCookie,
   serializeSessionCookie,
 } from "./session-cookie.js";
@@ -39,6 +40,17 @@ export class CookieIssuer {
   verify(cookieHeader: string | undefined): VerifiedSessionCookie | typeof NO_COOKIE | typeof INVALID_COOKIE {
     const value = readCookie(cookieHeader, this.options.name);
     if (value === undefined) return NO_COOKIE;
+    const first = this.#verifyValue(value);
+    if (first !== INVALID_COOKIE || cookieHeader === undefined) return first;
+    // Only when the first does not verify: another cookie of the same name may be the valid one.
+    for (const other of readCookies(cookieHeader, this.options.name).slice(1)) {
+      const verified = this.#verifyValue(other);
+      if (verified !== INVALID_COOKIE) return verified;
+    }
+    return INVALID_COOKIE;
+  }
+
+  #verifyValue(value: string): VerifiedSessionCookie | typeof INVALID_COOKIE {
     const dot = value.lastIndexOf(".");
     const id = dot > 0 ? value.slice(0, dot) : "";
     // The shape check is free and comes first: the keyId is computed only for an ID-shaped value.

@@ -8,6 +8,7 @@ export interface UnsignResult {
 }
 
 const MIN_SECRET_LENGTH = 32;
+const MIN_DISTINCT_CHARACTERS = 8;
 
 /**
  * HMAC-SHA256 cookie signing with key rotation: the first secret signs, every secret verifies
@@ -23,9 +24,14 @@ export class CookieSigner {
     const secrets: string[] = typeof secret === "string" ? [secret] : [...secret];
     if (secrets.length === 0) throw new SessionConfigError("secret must be a string or a non-empty list");
     for (const s of secrets) {
-      if (typeof s !== "string" || s.length < MIN_SECRET_LENGTH) {
+      // A placeholder ("                " or "xxxxxxxx...") is as guessable as no secret.
+      if (
+        typeof s !== "string" ||
+        s.length < MIN_SECRET_LENGTH ||
+        new Set(s.trim()).size < MIN_DISTINCT_CHARACTERS
+      ) {
         throw new SessionConfigError(
-          `each secret must be a string of at least ${MIN_SECRET_LENGTH} characters (a random one: openssl rand -base64 48)`,
+          `each secret must be a string of at least ${MIN_SECRET_LENGTH} characters, not a placeholder (a random one: openssl rand -base64 48)`,
         );
       }
     }

@@ -1,4 +1,5 @@
 import { parse, serialize } from "cookie";
+import { SessionConfigError } from "../../common/errors.js";
 import type { SessionCookieOptions } from "../session-options.js";
 
 export interface ResolvedCookieOptions {
@@ -12,13 +13,18 @@ export interface ResolvedCookieOptions {
 }
 
 export function resolveCookieOptions(options: SessionCookieOptions = {}): ResolvedCookieOptions {
+  const sameSite = options.sameSite ?? "lax";
+  // Browsers drop a SameSite=None cookie that is not Secure: "auto" over http would lose every session.
+  if (sameSite === "none" && options.secure === false) {
+    throw new SessionConfigError('cookie.sameSite "none" needs a Secure cookie: browsers drop it otherwise');
+  }
   return {
     name: options.name ?? "sid",
     path: options.path ?? "/",
     domain: options.domain,
-    secure: options.secure ?? "auto",
+    secure: sameSite === "none" ? true : (options.secure ?? "auto"),
     httpOnly: options.httpOnly ?? true,
-    sameSite: options.sameSite ?? "lax",
+    sameSite,
     persistent: options.persistent ?? true,
   };
 }
@@ -26,6 +32,27 @@ export function resolveCookieOptions(options: SessionCookieOptions = {}): Resolv
 export function readCookie(header: string | undefined, name: string): string | undefined {
   if (header === undefined || !header.includes(name)) return undefined;
   return parse(header)[name];
+}
+
+/**
+ * Every value the header carries for `name`, in order. A browser sends two cookies of one name when they
+ * were set for different paths or domains (a stale one beside a fresh one); the `cookie` library keeps
+ * only the first.
+ */
+export function readCookies(header: string, name: string): string[] {
+  const values: string[] = [];
+  for (const pair of header.split(";")) {
+    const eq = pair.indexOf("=");
+    if (eq === -1 || pair.slice(0, eq).trim() !== name) continue;
+    const raw = pair.slice(eq + 1).trim();
+    const value = raw.length > 1 && raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1) : raw;
+    try {
+      values.push(decodeURIComponent(value));
+    } catch {
+      values.push(value);
+    }
+  }
+  return values;
 }
 
 /** Set-Cookie value for a signed session ID; maxAgeMs only for persistent cookies. */

@@ -7,8 +7,8 @@ import {
   isWellFormedSessionId,
 } from "../../../../src/session/session-id.js";
 
-const current = "c".repeat(40);
-const old = "o".repeat(40);
+const current = "current-secret-0123456789-abcdefghijklmn";
+const old = "older-secret-0123456789-abcdefghijklmnop";
 
 describe("cookie signing", () => {
   it("signs with the first secret and verifies with all, flagging old ones", () => {
@@ -39,6 +39,15 @@ describe("cookie signing", () => {
     expect(() => new CookieSigner("short")).toThrow(SessionConfigError);
     expect(() => new CookieSigner([])).toThrow(SessionConfigError);
     expect(() => new CookieSigner([current, "short"])).toThrow(SessionConfigError);
+    // Placeholders as long as a real secret are no secret either.
+    for (const placeholder of [
+      " ".repeat(40),
+      "x".repeat(40),
+      `${" ".repeat(30)}abc`,
+      "abababababababababababababababab",
+    ]) {
+      expect(() => new CookieSigner(placeholder), JSON.stringify(placeholder)).toThrow(/placeholder/);
+    }
   });
 });
 

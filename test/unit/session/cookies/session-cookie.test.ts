@@ -11,7 +11,7 @@ describe("session cookie serialisation", () => {
       {},
       { domain: "example.com", path: "/app", sameSite: "strict" as const, httpOnly: false },
       { secure: true as const },
-      { secure: false as const, sameSite: "none" as const, name: "__Host-s" },
+      { sameSite: "none" as const, name: "__Host-s" },
     ];
     for (const set of optionSets) {
       const options = resolveCookieOptions(set);
@@ -31,6 +31,13 @@ describe("session cookie serialisation", () => {
         }
       }
     }
+  });
+
+  it("makes a SameSite=None cookie Secure even over http, and refuses secure: false with it", () => {
+    // Browsers drop SameSite=None without Secure: every session would be lost.
+    const none = resolveCookieOptions({ sameSite: "none" });
+    expect(serializeSessionCookie(none, "a.b", undefined, false)).toMatch(/; Secure/);
+    expect(() => resolveCookieOptions({ sameSite: "none", secure: false })).toThrow(/SameSite|sameSite/);
   });
 
   it("refuses invalid options as the library does", () => {

@@ -5,8 +5,8 @@ import type { SessionManager } from "../../../../src/session/session-manager.js"
 import { MemoryStore } from "../../../../src/store/memory-store.js";
 
 describe("verified-cookie cache", () => {
-  const secret = "s".repeat(40);
-  const old = "o".repeat(40);
+  const secret = "session-secret-0123456789-abcdefghijklmn";
+  const old = "older-secret-0123456789-abcdefghijklmnop";
   const request = (cookie: string) => ({ cookieHeader: `sid=${cookie}`, secure: false });
 
   async function signedSession(manager: SessionManager): Promise<string> {
@@ -41,7 +41,7 @@ describe("verified-cookie cache", () => {
       expect(await rotated.commit(session)).toMatch(/^sid=/);
     }
     // A manager with other secrets does not accept it, whatever another manager cached.
-    const other = createSessionManager({ store, secret: "x".repeat(40) });
+    const other = createSessionManager({ store, secret: "another-secret-9876543210-zyxwvutsrqpo" });
     expect((await other.load(request(cookie))).meta.isNew).toBe(true);
   });
 
