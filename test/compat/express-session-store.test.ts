@@ -1,3 +1,5 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { Cluster, Redis } from "ioredis";
 import { createClient, createCluster } from "redis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -152,6 +154,21 @@ for (const [label, open] of clients) {
       await redis.pexpire(key, 5000);
       await quiet.touch(sid, storedSession());
       expect(await redis.pttl(key)).toBeLessThanOrEqual(5000);
+    });
+
+    it("touch keeps the session's new expiry (express-session's 'should reset session expiration')", async () => {
+      const sid = newSid();
+      await store.set(sid, storedSession({ user: "ann" }, 5_000));
+      const later = storedSession({ user: "ann" }, COOKIE_MAX_AGE_MS);
+      await store.touch(sid, later);
+      const stored = (await store.get(sid)) as (ReturnType<typeof storedSession> & { user?: string }) | null;
+      expect(stored?.cookie.expires).toBe(later.cookie.expires);
+      expect(stored?.user).toBe("ann");
+      expect(await redis.pttl(recordKey(subject.namespace, sid))).toBeGreaterThan(COOKIE_MAX_AGE_MS - 5000);
+      // Never after logout: the tombstone refuses it, as it refuses a save.
+      await store.destroy(sid);
+      await store.touch(sid, later);
+      expect(await store.get(sid)).toBeNull();
     });
 
     it("destroy leaves a tombstone that refuses a late save (no resurrection after logout)", async () => {
@@ -356,4 +373,17 @@ describe("express-session RedisStore on a cluster", () => {
       }
     });
   }
+});
+
+describe("express-session's callbacks", () => {
+  it("an exception thrown by the callback is an uncaught exception, not an unhandled rejection", async () => {
+    const { standalone } = inject("redis");
+    const child = await promisify(execFile)(
+      process.execPath,
+      ["--import", "tsx", "test/support/callback-throws-probe.ts", standalone.url, testNamespace("callback")],
+      { timeout: 20_000 },
+    ).catch((error: { code?: number; stdout?: string }) => error);
+    expect((child as { code?: number }).code).toBe(4);
+    expect((child as { stdout?: string }).stdout).toContain("uncaughtException thrown by the app's callback");
+  });
 });

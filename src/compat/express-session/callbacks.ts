@@ -12,9 +12,11 @@ export function withCallback<T>(
   callback: Callback<T> | undefined,
 ): Promise<T> | undefined {
   if (callback === undefined) return promise;
+  // Called outside the promise chain: an exception in the caller's callback is an uncaught exception, as
+  // with any callback API, not an unhandled rejection of a promise nobody holds.
   promise.then(
-    (value) => callback(null, value),
-    (error: unknown) => callback(error),
+    (value) => process.nextTick(callback, null, value),
+    (error: unknown) => process.nextTick(callback, error),
   );
   return undefined;
 }

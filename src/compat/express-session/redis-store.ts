@@ -92,7 +92,10 @@ export class RedisStore extends EventEmitter {
     return withCallback(this.#set(sid, session), callback);
   }
 
-  /** Slides the TTL of an unmodified session; never creates a record (a touch after logout is a no-op). */
+  /**
+   * Records the new expiry of an unmodified session (its cookie and the TTL); never creates a record (a
+   * touch after logout or expiry is a no-op). Like set(), it writes the whole session: the last writer wins.
+   */
   touch(sid: string, session: StoredSession): Promise<void>;
   touch(sid: string, session: StoredSession, callback: Callback<void>): void;
   touch(sid: string, session: StoredSession, callback?: Callback<void>): Promise<void> | undefined {
@@ -215,12 +218,7 @@ export class RedisStore extends EventEmitter {
   async #set(sid: string, session: StoredSession): Promise<void> {
     const ttlMs = sessionTtlMs(session, this.#ttl, Date.now());
     if (ttlMs <= 0) return this.#destroy(sid);
-    let value: string;
-    try {
-      value = this.#serializer.stringify(session);
-    } catch (error) {
-      throw new SessionCodecError("the session could not be serialised", error);
-    }
+    const value = this.#serialize(session);
     const keyId = hashSessionId(sid);
     const written = await this.#runScript("session write", setScript, keyId, [
       value,
@@ -239,7 +237,18 @@ export class RedisStore extends EventEmitter {
     if (this.#disableTouch) return;
     const ttlMs = sessionTtlMs(session, this.#ttl, Date.now());
     if (ttlMs <= 0) return this.#destroy(sid);
-    await this.#runScript("PEXPIRE", touchScript, hashSessionId(sid), [String(Math.ceil(ttlMs))]);
+    await this.#runScript("touch", touchScript, hashSessionId(sid), [
+      this.#serialize(session),
+      String(Math.ceil(ttlMs)),
+    ]);
+  }
+
+  #serialize(session: StoredSession): string {
+    try {
+      return this.#serializer.stringify(session);
+    } catch (error) {
+      throw new SessionCodecError("the session could not be serialised", error);
+    }
   }
 
   async #destroy(sid: string): Promise<void> {

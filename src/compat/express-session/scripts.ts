@@ -20,8 +20,16 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1
 `);
 
-/** KEYS[1] record; ARGV[1] TTL ms. PEXPIRE cannot create a key: a touch never resurrects. */
-export const touchScript = defineLuaScript("return redis.call('PEXPIRE', KEYS[1], ARGV[1])");
+/**
+ * KEYS[1] record, KEYS[2] tombstone; ARGV[1] value, ARGV[2] TTL ms. Rewrites an existing record with the
+ * session's new cookie expiry and TTL (express-session's own MemoryStore keeps the new expiry too); SET XX
+ * never creates a key, so a touch after logout or expiry is a no-op. Returns 1 when written.
+ */
+export const touchScript = defineLuaScript(`
+if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+if redis.call('SET', KEYS[1], ARGV[1], 'XX', 'PX', ARGV[2]) then return 1 end
+return 0
+`);
 
 /** KEYS[1] record, KEYS[2] tombstone; ARGV[1] tombstone TTL ms. */
 export const destroyScript = defineLuaScript(`
