@@ -5,6 +5,7 @@
  */
 import { session } from "../src/adapters/express/index.js";
 import { createMemoryStore, createRedisStore, type SessionStore } from "../src/index.js";
+import { redact } from "../src/redis/connection/redis-url.js";
 import { isRedisBackedStore } from "../src/redis/redis-session-store.js";
 import { startRedisServer } from "../tools/redis-harness/redis-server.js";
 import { createDemoApp, watchEvents } from "./app.js";
@@ -31,7 +32,8 @@ async function chooseStore(): Promise<{ store: SessionStore; storeLabel: string 
       return { store: createMemoryStore(), storeLabel: "memory (no Redis)" };
     }
   }
-  return { store: createRedisStore({ redis: url, namespace: "demo" }), storeLabel: url };
+  // The label is printed and shown on the page: never with the URL's password.
+  return { store: createRedisStore({ redis: url, namespace: "demo" }), storeLabel: redact(url) };
 }
 
 const { store, storeLabel } = await chooseStore();

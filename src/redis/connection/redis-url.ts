@@ -44,7 +44,7 @@ export function parseRedisUrl(url: string): RedisTarget {
   const slash = afterAt.indexOf("/");
   const hostList = slash === -1 ? afterAt : afterAt.slice(0, slash);
   const path = slash === -1 ? "" : decodeURIComponent(afterAt.slice(slash + 1));
-  const hosts = hostList.split(",").map((part) => parseHostPort(part, url));
+  const hosts = hostList.split(",").map((part) => parseHostPort(part));
 
   switch (flavour.toLowerCase()) {
     case "+sentinel": {
@@ -76,7 +76,7 @@ export function parseRedisUrl(url: string): RedisTarget {
         url,
         node: hosts[0] as HostPort,
         db: parseDb(path === "" ? "0" : path),
-        ...(replica ? { replica: parseHostPort(replica, url) } : {}),
+        ...(replica ? { replica: parseHostPort(replica) } : {}),
         ...credentials,
       };
     }
@@ -92,14 +92,22 @@ function parseUserInfo(userInfo: string): { username?: string; password?: string
   return { ...(username === "" ? {} : { username }), password };
 }
 
-function parseHostPort(part: string, url: string): HostPort {
+function parseHostPort(part: string): HostPort {
   // IPv6 literals come in brackets: [::1]:6379
   const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]/\s]+)(?::(\d{1,5}))?$/.exec(part.trim());
   const port = Number(m?.[2] ?? 6379);
   if (!m || port < 1 || port > 65535) {
-    throw new SessionConfigError(`cannot read "${part}" as host:port in the redis URL (${redact(url)})`);
+    // Not the URL: when it does not parse, where its password ends is not known either.
+    throw new SessionConfigError(
+      `cannot read "${redactPart(part)}" as host:port in the redis URL (a password with "?" or "#" must be percent-encoded)`,
+    );
   }
   return { host: (m[1] as string).replace(/^\[|\]$/g, ""), port };
+}
+
+/** A host:port that did not parse may hold what was meant as a password: only its first characters show. */
+function redactPart(part: string): string {
+  return part.length <= 3 ? part : `${part.slice(0, 3)}...`;
 }
 
 function parseDb(text: string): number {
@@ -107,9 +115,20 @@ function parseDb(text: string): number {
   return Number(text);
 }
 
-/** A URL fit for an error message: the password is replaced. */
+/**
+ * A URL fit for a message, a log or a page: the password is replaced. Found the way parseRedisUrl finds
+ * it (the user info ends at the last "@" before the query), so a password with "/", "@" or ":" is hidden
+ * whole.
+ */
 export function redact(url: string): string {
-  return url.replace(/\/\/([^@/]*):[^@/]*@/, "//$1:***@");
+  const start = url.indexOf("://");
+  if (start === -1) return url;
+  const query = url.indexOf("?", start);
+  const at = url.lastIndexOf("@", query === -1 ? url.length : query);
+  if (at <= start) return url;
+  const colon = url.indexOf(":", start + 3);
+  if (colon === -1 || colon > at) return url;
+  return `${url.slice(0, colon)}:***${url.slice(at)}`;
 }
 
 export function formatHostPort({ host, port }: HostPort): string {
