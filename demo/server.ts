@@ -3,6 +3,7 @@
  * Uses REDIS_URL when set; otherwise starts its own redis-server on a free port; if that is impossible,
  * falls back to the in-process MemoryStore and says so.
  */
+import { randomBytes } from "node:crypto";
 import { session } from "../src/adapters/express/index.js";
 import { createMemoryStore, createRedisStore, type SessionStore } from "../src/index.js";
 import { redact } from "../src/redis/connection/redis-url.js";
@@ -11,8 +12,8 @@ import { startRedisServer } from "../tools/redis-harness/redis-server.js";
 import { createDemoApp, watchEvents } from "./app.js";
 
 const port = Number(process.env.PORT ?? 3000);
-// A fixed development secret: fine for a playground on 127.0.0.1, never for an app.
-const secret = process.env.SESSION_SECRET ?? "sessionkit-demo-secret-change-me-0123456789";
+// A random secret per start unless SESSION_SECRET is set: a fixed one in the source would be everyone's.
+const secret = process.env.SESSION_SECRET ?? randomBytes(32).toString("base64url");
 const cleanups: Array<() => Promise<void>> = [];
 
 async function chooseStore(): Promise<{ store: SessionStore; storeLabel: string }> {
@@ -40,6 +41,8 @@ const { store, storeLabel } = await chooseStore();
 const sessions = session({
   store,
   secret,
+  // Browsers keep cookies per host, not per port: two apps on 127.0.0.1 would overwrite one "sid".
+  cookie: { name: `sk-demo-${port}` },
   idleTimeout: "30m",
   absoluteTimeout: "1d",
   touchAfter: "1m",
