@@ -1,3 +1,4 @@
+import type { DiagnosticSink } from "./common/diagnostics.js";
 import { type Duration, toMilliseconds } from "./common/duration.js";
 import { SessionConfigError } from "./common/errors.js";
 import { RedisEventLog } from "./events/event-log.js";
@@ -49,7 +50,7 @@ const MIN_SWEEP_INTERVAL_MS = 50;
  */
 export function createSessionManager(options: SessionOptions): SessionManager {
   const config = resolveSessionConfig(options);
-  const store = resolveStore(options);
+  const store = resolveStore(options, config.report);
   const events = options.events ? openEventLog(store, options.events, config.idleTimeoutMs) : undefined;
   const principals = isPrincipalIndexStore(store)
     ? createPrincipalSessions({ store, events, idleTimeoutMs: config.idleTimeoutMs, now: config.now })
@@ -61,7 +62,7 @@ export function createSessionManager(options: SessionOptions): SessionManager {
   });
 }
 
-function resolveStore(options: SessionOptions): SessionStore {
+function resolveStore(options: SessionOptions, report: DiagnosticSink): SessionStore {
   if (options.store && options.redis !== undefined)
     throw new SessionConfigError("give either redis or store, not both");
   if (options.store) return options.store;
@@ -75,6 +76,7 @@ function resolveStore(options: SessionOptions): SessionStore {
     commandTimeout: options.commandTimeout,
     replicaReads: options.replicaReads,
     durability: options.durability,
+    report,
   });
 }
 

@@ -8,8 +8,20 @@ export const ErrorCodes = {
   CONFIG_INVALID: "SESSION_CONFIG_INVALID",
   /** Redis did not answer within `commandTimeoutMs`. */
   STORE_TIMEOUT: "SESSION_STORE_TIMEOUT",
-  /** Redis refused or dropped the command (connection down, READONLY, OOM...). */
+  /** Redis refused or dropped the command for a reason none of the codes below names. */
   STORE_UNAVAILABLE: "SESSION_STORE_UNAVAILABLE",
+  /** Nothing answers at the address: connection refused, a host name that does not resolve, no route. */
+  STORE_UNREACHABLE: "SESSION_STORE_UNREACHABLE",
+  /** Redis refused the credentials (WRONGPASS), or needs some (NOAUTH). */
+  STORE_AUTH: "SESSION_STORE_AUTH",
+  /** The Redis user may not run a command sessionkit needs (NOPERM: the message names it). */
+  STORE_PERMISSION: "SESSION_STORE_PERMISSION",
+  /** The TLS handshake failed: a certificate that does not verify, TLS to a plain port, or the reverse. */
+  STORE_TLS: "SESSION_STORE_TLS",
+  /** Redis is at its maxmemory and evicts nothing it may (OOM). */
+  STORE_OUT_OF_MEMORY: "SESSION_STORE_OUT_OF_MEMORY",
+  /** The node is a replica (READONLY): the URL points at one, or a failover is under way. */
+  STORE_READ_ONLY: "SESSION_STORE_READ_ONLY",
   /** The write reached the primary but not the number of replicas the `durability` option asks for. */
   STORE_NOT_DURABLE: "SESSION_STORE_NOT_DURABLE",
   /**
@@ -49,15 +61,20 @@ export class SessionConfigError extends SessionError {
 }
 
 /** Redis is down, slow or refusing: answered as 503 by the adapters under the fail-closed policy. */
+/** The codes of SessionStoreError: Redis could not serve the call (status 503). */
+export type StoreErrorCode =
+  | typeof ErrorCodes.STORE_TIMEOUT
+  | typeof ErrorCodes.STORE_UNAVAILABLE
+  | typeof ErrorCodes.STORE_UNREACHABLE
+  | typeof ErrorCodes.STORE_AUTH
+  | typeof ErrorCodes.STORE_PERMISSION
+  | typeof ErrorCodes.STORE_TLS
+  | typeof ErrorCodes.STORE_OUT_OF_MEMORY
+  | typeof ErrorCodes.STORE_READ_ONLY
+  | typeof ErrorCodes.STORE_NOT_DURABLE;
+
 export class SessionStoreError extends SessionError {
-  constructor(
-    code:
-      | typeof ErrorCodes.STORE_TIMEOUT
-      | typeof ErrorCodes.STORE_UNAVAILABLE
-      | typeof ErrorCodes.STORE_NOT_DURABLE,
-    message: string,
-    cause?: unknown,
-  ) {
+  constructor(code: StoreErrorCode, message: string, cause?: unknown) {
     super(code, message, { cause, status: 503 });
     this.name = "SessionStoreError";
   }

@@ -120,18 +120,25 @@ export class RedisEventLog implements SessionEventLog {
     const timeoutMs = this.#redis.commandTimeoutMs;
     const scheduleKey = this.#keys.scheduleKey(bucket);
     const lease = [String(now), String(now + CLAIM_LEASE_MS), String(CLAIM_BATCH)];
-    const due = (await withTimeout("schedule claim", timeoutMs, () =>
-      connection.runScript(claimDueScript, [scheduleKey], lease),
+    const due = (await withTimeout(
+      "schedule claim",
+      timeoutMs,
+      () => connection.runScript(claimDueScript, [scheduleKey], lease),
+      connection.lastError,
     )) as string[];
     let published = 0;
     for (const keyId of due) {
       const sessionKey = this.#keys.sessionKey(keyId);
-      const result = (await withTimeout("expiry check", timeoutMs, () =>
-        connection.runScript(
-          expireIfDueScript,
-          [sessionKey],
-          [String(now), String(this.#options.idleTimeoutMs)],
-        ),
+      const result = (await withTimeout(
+        "expiry check",
+        timeoutMs,
+        () =>
+          connection.runScript(
+            expireIfDueScript,
+            [sessionKey],
+            [String(now), String(this.#options.idleTimeoutMs)],
+          ),
+        connection.lastError,
       )) as string[];
       if (result[0] === "alive") {
         // Activity moved the deadline since it was scheduled: look again then. XX: only while the entry is
@@ -288,14 +295,22 @@ export class RedisEventLog implements SessionEventLog {
 
   async #script(operation: string, script: LuaScript, key: string, args: string[]): Promise<unknown> {
     const connection = await this.#connection;
-    return withTimeout(operation, this.#redis.commandTimeoutMs, () =>
-      connection.runScript(script, [key], args),
+    return withTimeout(
+      operation,
+      this.#redis.commandTimeoutMs,
+      () => connection.runScript(script, [key], args),
+      connection.lastError,
     );
   }
 
   async #run(operation: string, key: string, args: string[]): Promise<unknown> {
     const connection = await this.#connection;
-    return withTimeout(operation, this.#redis.commandTimeoutMs, () => connection.command(key, args));
+    return withTimeout(
+      operation,
+      this.#redis.commandTimeoutMs,
+      () => connection.command(key, args),
+      connection.lastError,
+    );
   }
 }
 

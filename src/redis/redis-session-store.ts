@@ -1,4 +1,5 @@
-import { publishDiagnostic } from "../common/diagnostics.js";
+import { randomBytes } from "node:crypto";
+import { type DiagnosticSink, publishDiagnostic } from "../common/diagnostics.js";
 import { type Duration, toMilliseconds } from "../common/duration.js";
 import { ErrorCodes, SessionConfigError, SessionStoreError } from "../common/errors.js";
 import { handleOf } from "../store/key-id.js";
@@ -7,6 +8,7 @@ import type {
   IndexedSession,
   InspectedSession,
   PrincipalIndexStore,
+  ReadyCheckStore,
   RevokeOptions,
   SessionStore,
   SessionWrite,
@@ -67,16 +69,32 @@ export interface RedisSessionStoreOptions {
    * the command timeout); otherwise it fails with SESSION_STORE_NOT_DURABLE (503). Default: no wait.
    */
   durability?: { replicas: number; timeout?: Duration };
+  /**
+   * Where the store's diagnostics go (connection errors, configuration warnings, replica lag). Default:
+   * the `sessionkit:diagnostic` channel; a manager built from options gives its own (onDiagnostic, logger).
+   */
+  report?: DiagnosticSink;
 }
 
 export const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
+/** How long ready() waits for a Redis that is still starting (a container booting beside the app). */
+const READY_TIMEOUT_MS = 5000;
+const READY_RETRY_MS = 100;
+/** Causes that waiting does not cure: ready() reports them at once. */
+const SETTLED_CAUSES = new Set<string>([
+  ErrorCodes.STORE_AUTH,
+  ErrorCodes.STORE_PERMISSION,
+  ErrorCodes.STORE_TLS,
+  ErrorCodes.STORE_READ_ONLY,
+  ErrorCodes.STORE_OUT_OF_MEMORY,
+]);
 
 /**
  * Sessions as one Redis string each (redis/packed-record.ts): a read is one GET, a change is one EVALSHA
  * of writeSessionScript that merges only the changed fields into the record and sets it with its TTL.
  * See redis/key-layout.ts for the keys.
  */
-export class RedisSessionStore implements PrincipalIndexStore, AdminStore, RedisBackedStore {
+export class RedisSessionStore implements PrincipalIndexStore, AdminStore, ReadyCheckStore, RedisBackedStore {
   readonly keys: KeyLayout;
   readonly commandTimeoutMs: number;
   readonly #connection: Promise<RedisConnection>;
@@ -87,6 +105,9 @@ export class RedisSessionStore implements PrincipalIndexStore, AdminStore, Redis
   readonly #waitTimeoutMs: number;
 
   readonly redis: RedisAccess;
+  readonly #report: DiagnosticSink;
+  /** Why the connection is down, for the message of a call that fails meanwhile. */
+  readonly #explain = (): Error | undefined => this.#connected?.lastError();
 
   constructor(options: RedisSessionStoreOptions) {
     this.keys = createKeyLayout(options.keyPrefix ?? DEFAULT_KEY_PREFIX, options.namespace ?? "default");
@@ -107,16 +128,18 @@ export class RedisSessionStore implements PrincipalIndexStore, AdminStore, Redis
     if (this.#waitTimeoutMs >= this.commandTimeoutMs) {
       throw new SessionConfigError("durability.timeout must be shorter than commandTimeout");
     }
+    this.#report = options.report ?? publishDiagnostic;
     const connecting = connectRedis(options.redis, {
       commandTimeoutMs: this.commandTimeoutMs,
       replicaReads: options.replicaReads ?? false,
+      report: this.#report,
     });
     this.#verified = connecting.then((connection) => verifyRedis(connection, this.commandTimeoutMs));
     // Every command waits for the start-up checks once: a Redis that cannot serve fails with a clear message.
     this.#connection = this.#verified.then(async (report) => {
       for (const warning of report.warnings) {
         process.emitWarning(warning, { code: "SESSIONKIT_REDIS_CONFIG" });
-        publishDiagnostic({ code: "SESSION_REDIS_CONFIG_WARNING", message: warning });
+        this.#report({ code: "SESSION_REDIS_CONFIG_WARNING", message: warning });
       }
       return connecting;
     });
@@ -136,6 +159,34 @@ export class RedisSessionStore implements PrincipalIndexStore, AdminStore, Redis
    */
   verify(): Promise<RedisReport> {
     return this.#verified;
+  }
+
+  /**
+   * Waits (up to READY_TIMEOUT_MS) until Redis serves sessions: the connection is up and authenticated,
+   * the commands of the request path run (GET, and the write and delete scripts, on a probe key of this
+   * namespace that lives 1 s), and the start-up checks pass. Rejects with the error a request would get,
+   * its code naming the cause (SESSION_STORE_AUTH, _PERMISSION with the command, _TLS, _UNREACHABLE...).
+   */
+  async ready(): Promise<RedisReport> {
+    const connection = await this.#connection;
+    const deadline = Date.now() + Math.max(this.commandTimeoutMs, READY_TIMEOUT_MS);
+    const probe = this.keys.sessionKey(`ready-probe-${randomBytes(8).toString("hex")}`);
+    const ask = <T>(what: string, call: () => Promise<T>) =>
+      withTimeout(`${what} (ready check)`, this.commandTimeoutMs, call, connection.lastError);
+    for (;;) {
+      try {
+        await ask("GET", () => connection.get(probe));
+        const created = ["", "create", "1000", "", "0", "", "1", "$c", "0"];
+        await ask("session write", () => connection.runScript(writeSessionScript, [probe], created));
+        await ask("session delete", () => connection.runScript(removeSessionScript, [probe], [""]));
+        return await verifyRedis(connection, this.commandTimeoutMs);
+      } catch (error) {
+        // A Redis that is still starting may answer soon; a wrong password or a missing permission will not.
+        const settled = error instanceof SessionStoreError && SETTLED_CAUSES.has(error.code);
+        if (settled || !(error instanceof SessionStoreError) || Date.now() >= deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, READY_RETRY_MS));
+      }
+    }
   }
 
   /** Every session key of this namespace, in batches, from every primary (SCAN may repeat a key). */
@@ -158,8 +209,11 @@ export class RedisSessionStore implements PrincipalIndexStore, AdminStore, Redis
   async inspect(keyId: string): Promise<InspectedSession> {
     const connection = this.#connected ?? (await this.#connection);
     const key = this.keys.sessionKey(keyId);
-    const [ttlMs, packed] = (await withTimeout("session inspect", this.commandTimeoutMs, () =>
-      connection.runScript(inspectSessionScript, [key], []),
+    const [ttlMs, packed] = (await withTimeout(
+      "session inspect",
+      this.commandTimeoutMs,
+      () => connection.runScript(inspectSessionScript, [key], []),
+      this.#explain,
     )) as [number, string | null];
     const fields = typeof packed === "string" ? unpackRecord(packed) : null;
     return { keyId, location: key, ttlMs: Number(ttlMs), fields };
@@ -182,6 +236,7 @@ export class RedisSessionStore implements PrincipalIndexStore, AdminStore, Redis
       () => connection.get(key),
       recordOfReply,
       wrongTypeAsCorrupt,
+      this.#explain,
     );
   }
 
@@ -197,7 +252,7 @@ export class RedisSessionStore implements PrincipalIndexStore, AdminStore, Redis
       try {
         await this.remove(replaces.keyId, replaces.indexId);
       } catch (error) {
-        publishDiagnostic({
+        this.#report({
           code: "SESSION_ROTATION_INCOMPLETE",
           message: `new session written, but its previous record could not be deleted (it expires by its TTL): ${(error as Error).message}`,
           keyId: replaces.keyId,
@@ -236,13 +291,19 @@ export class RedisSessionStore implements PrincipalIndexStore, AdminStore, Redis
     for (const field of write.remove) args.push(escapePart(field));
     const wanted = Math.max(this.#durableReplicas, connection.readsFromReplicas ? 1 : 0);
     if (wanted === 0) {
-      return (await withTimeout("session write", this.commandTimeoutMs, () =>
-        connection.runScript(writeSessionScript, keys, args),
+      return (await withTimeout(
+        "session write",
+        this.commandTimeoutMs,
+        () => connection.runScript(writeSessionScript, keys, args),
+        this.#explain,
       )) as WriteOutcome;
     }
     const ack: ReplicaAck = { replicas: wanted, timeoutMs: this.#waitTimeoutMs };
-    const [outcome, acknowledged] = await withTimeout("session write + WAIT", this.commandTimeoutMs, () =>
-      connection.runScriptAndWait(writeSessionScript, keys, args, ack),
+    const [outcome, acknowledged] = await withTimeout(
+      "session write + WAIT",
+      this.commandTimeoutMs,
+      () => connection.runScriptAndWait(writeSessionScript, keys, args, ack),
+      this.#explain,
     );
     if (acknowledged < this.#durableReplicas && outcome === "written") {
       throw new SessionStoreError(
@@ -251,7 +312,7 @@ export class RedisSessionStore implements PrincipalIndexStore, AdminStore, Redis
       );
     }
     if (acknowledged < wanted) {
-      publishDiagnostic({
+      this.#report({
         code: "SESSION_REPLICA_LAG",
         message: `no replica acknowledged a session write within ${ack.timeoutMs} ms: a replica read may be stale`,
         keyId,
@@ -264,19 +325,26 @@ export class RedisSessionStore implements PrincipalIndexStore, AdminStore, Redis
     const connection = this.#connected ?? (await this.#connection);
     const keys = [this.keys.sessionKey(keyId)];
     if (indexId !== undefined) keys.push(this.keys.principalIndexKey(indexId));
-    await withTimeout("session delete", this.commandTimeoutMs, () =>
-      connection.runScript(removeSessionScript, keys, [handleOf(keyId)]),
+    await withTimeout(
+      "session delete",
+      this.commandTimeoutMs,
+      () => connection.runScript(removeSessionScript, keys, [handleOf(keyId)]),
+      this.#explain,
     );
   }
 
   async listIndexed(indexId: string, now: number, idleTimeoutMs: number): Promise<IndexedSession[]> {
     const connection = this.#connected ?? (await this.#connection);
-    const reply = (await withTimeout("principal list", this.commandTimeoutMs, () =>
-      connection.runScript(
-        listPrincipalScript,
-        [this.keys.principalIndexKey(indexId)],
-        [this.keys.principalSessionPrefix(indexId), String(now), String(idleTimeoutMs)],
-      ),
+    const reply = (await withTimeout(
+      "principal list",
+      this.commandTimeoutMs,
+      () =>
+        connection.runScript(
+          listPrincipalScript,
+          [this.keys.principalIndexKey(indexId)],
+          [this.keys.principalSessionPrefix(indexId), String(now), String(idleTimeoutMs)],
+        ),
+      this.#explain,
     )) as string[];
     const sessions: IndexedSession[] = [];
     for (let i = 0; i + 5 < reply.length; i += 6) {
@@ -299,8 +367,11 @@ export class RedisSessionStore implements PrincipalIndexStore, AdminStore, Redis
     ];
     args.push(...(options.handles ?? []));
     if (options.handles?.length === 0) return [];
-    const reply = (await withTimeout("principal revoke", this.commandTimeoutMs, () =>
-      connection.runScript(revokePrincipalScript, [this.keys.principalIndexKey(indexId)], args),
+    const reply = (await withTimeout(
+      "principal revoke",
+      this.commandTimeoutMs,
+      () => connection.runScript(revokePrincipalScript, [this.keys.principalIndexKey(indexId)], args),
+      this.#explain,
     )) as unknown[];
     const revoked: IndexedSession[] = [];
     for (let i = 0; i + 1 < reply.length; i += 2) {

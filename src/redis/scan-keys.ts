@@ -14,12 +14,20 @@ export async function* scanKeys(
   const count = String(options.batchSize ?? 500);
   // primaries() waits for the first connection: bounded like a command, or a scan hangs on a Redis that
   // never becomes ready.
-  const primaries = await withTimeout("topology discovery", options.timeoutMs, () => connection.primaries());
+  const primaries = await withTimeout(
+    "topology discovery",
+    options.timeoutMs,
+    () => connection.primaries(),
+    connection.lastError,
+  );
   for (const node of primaries) {
     let cursor = "0";
     do {
-      const [next, keys] = (await withTimeout("SCAN", options.timeoutMs, () =>
-        node.call(["SCAN", cursor, "MATCH", pattern, "COUNT", count]),
+      const [next, keys] = (await withTimeout(
+        "SCAN",
+        options.timeoutMs,
+        () => node.call(["SCAN", cursor, "MATCH", pattern, "COUNT", count]),
+        connection.lastError,
       )) as [string, string[]];
       cursor = String(next);
       if (keys.length > 0) yield keys;

@@ -29,14 +29,20 @@ export async function verifyRedis(connection: RedisConnection, timeoutMs: number
   };
   let primaries: RedisNodeHandle[];
   try {
-    primaries = await withTimeout("topology discovery", timeoutMs, () => connection.primaries());
+    primaries = await withTimeout(
+      "topology discovery",
+      timeoutMs,
+      () => connection.primaries(),
+      connection.lastError,
+    );
   } catch (error) {
     report.notes.push(`could not reach Redis to check it: ${(error as Error).message}`);
     return report;
   }
   for (const node of primaries) {
     report.primaries.push(node.address);
-    const ask = (args: string[]) => withTimeout(args[0] as string, timeoutMs, () => node.call(args));
+    const ask = (args: string[]) =>
+      withTimeout(args[0] as string, timeoutMs, () => node.call(args), connection.lastError);
     try {
       if (connection.topology === "cluster") await checkClusterState(node.address, ask);
       else await checkIsPrimary(node.address, ask, connection.topology);

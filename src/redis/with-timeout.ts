@@ -1,4 +1,8 @@
 import { ErrorCodes, SessionStoreError } from "../common/errors.js";
+import { causeOf, isNotConnectedError, storeErrorOf } from "./redis-errors.js";
+
+/** The connection's last error (why it is not connected), to name the cause of a failed call. */
+export type Explain = () => unknown;
 
 /**
  * Replies that mean "not executed, try again shortly": a cluster without a majority or mid-failover
@@ -18,9 +22,23 @@ const RETRY_DELAY_MS = 50;
  * expires the calls whose deadline has passed. A call fails between `timeoutMs` and `timeoutMs` + 1/8 of
  * it after it started (plus the event loop's lag at that moment, as with any timer).
  */
-export function withTimeout<T>(operation: string, timeoutMs: number, call: () => Promise<T>): Promise<T> {
+export function withTimeout<T>(
+  operation: string,
+  timeoutMs: number,
+  call: () => Promise<T>,
+  explain?: Explain,
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    new PendingCall<T, T>(operation, timeoutMs, call, passValue, undefined, resolve, reject).attempt();
+    new PendingCall<T, T>(
+      operation,
+      timeoutMs,
+      call,
+      passValue,
+      undefined,
+      resolve,
+      reject,
+      explain,
+    ).attempt();
   });
 }
 
@@ -35,9 +53,10 @@ export function withTimeoutThen<T, R>(
   call: () => Promise<T>,
   onValue: (value: T) => R,
   onError: (error: SessionStoreError) => R,
+  explain?: Explain,
 ): Promise<R> {
   return new Promise<R>((resolve, reject) => {
-    new PendingCall<T, R>(operation, timeoutMs, call, onValue, onError, resolve, reject).attempt();
+    new PendingCall<T, R>(operation, timeoutMs, call, onValue, onError, resolve, reject, explain).attempt();
   });
 }
 
@@ -130,6 +149,7 @@ class PendingCall<T = unknown, R = unknown> {
     readonly onError: ((error: SessionStoreError) => R) | undefined,
     readonly resolve: (result: R) => void,
     readonly reject: (error: unknown) => void,
+    readonly explain: Explain | undefined,
   ) {
     // A monotonic clock: deadlines of one list then never go backwards, whatever the wall clock does.
     const now = performance.now();
@@ -155,10 +175,7 @@ class PendingCall<T = unknown, R = unknown> {
     this.#failWith(
       this.#retried
         ? asStoreError(this.operation, this.#retried)
-        : new SessionStoreError(
-            ErrorCodes.STORE_TIMEOUT,
-            `Redis did not answer ${this.operation} within ${this.timeoutMs} ms`,
-          ),
+        : timeoutError(this.operation, this.timeoutMs, this.explain?.()),
     );
   }
 
@@ -177,7 +194,9 @@ class PendingCall<T = unknown, R = unknown> {
       return;
     }
     this.#finish();
-    this.#failWith(asStoreError(this.operation, error));
+    // "Not connected" says nothing; the connection's last error says why (WRONGPASS, ECONNREFUSED, TLS).
+    const why = isNotConnectedError(error) ? (this.explain?.() ?? error) : error;
+    this.#failWith(asStoreError(this.operation, why));
   };
 
   #failWith(error: SessionStoreError): void {
@@ -215,9 +234,18 @@ function asStoreError(operation: string, error: unknown): SessionStoreError {
       error,
     );
   }
+  return storeErrorOf(`Redis ${operation}`, error);
+}
+
+/** A timeout, named after the connection's last error when there is one (it is why nothing answered). */
+function timeoutError(operation: string, timeoutMs: number, why: unknown): SessionStoreError {
+  const message = `Redis did not answer ${operation} within ${timeoutMs} ms`;
+  if (why === undefined || why === null) return new SessionStoreError(ErrorCodes.STORE_TIMEOUT, message);
+  const cause = causeOf(why);
+  const detail = why instanceof Error ? why.message : String(why);
   return new SessionStoreError(
-    ErrorCodes.STORE_UNAVAILABLE,
-    `Redis ${operation} failed: ${(error as Error)?.message ?? String(error)}`,
-    error,
+    cause?.code ?? ErrorCodes.STORE_TIMEOUT,
+    `${message}: ${cause?.summary ?? "the connection failed"} (${detail})`,
+    why,
   );
 }

@@ -1,4 +1,4 @@
-import { type Diagnostic, publishDiagnostic } from "../common/diagnostics.js";
+import type { Diagnostic } from "../common/diagnostics.js";
 import { expiryOf } from "../store/record-meta.js";
 import type { SessionStore, StoredRecord } from "../store/session-store.js";
 import { INVALID_COOKIE, NO_COOKIE, type VerifiedSessionCookie } from "./cookies/cookie-issuer.js";
@@ -151,15 +151,12 @@ export class SessionLoader {
 
 /** Publishes a diagnostic and hands it to the app's onDiagnostic. */
 export function diagnose(
-  config: Pick<SessionConfig, "onDiagnostic">,
+  config: Pick<SessionConfig, "report">,
   code: Diagnostic["code"],
   message: string,
   keyId?: string,
 ): void {
-  const diagnostic: Diagnostic =
-    keyId === undefined ? { code, message } : { code, message, keyId, keyHash: keyId };
-  publishDiagnostic(diagnostic);
-  config.onDiagnostic?.(diagnostic);
+  config.report(keyId === undefined ? { code, message } : { code, message, keyId, keyHash: keyId });
 }
 
 /** Removes a bad or ended record; a failure is left to its TTL (the next load finds it bad again). */

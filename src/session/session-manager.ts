@@ -1,6 +1,11 @@
 import { ErrorCodes, SessionConfigError, SessionError } from "../common/errors.js";
 import { idleDeadline, MetaField, type SessionTimes, sessionDeadline } from "../store/record-meta.js";
-import type { SessionStore, SessionWrite, WriteOutcome } from "../store/session-store.js";
+import {
+  isReadyCheckStore,
+  type SessionStore,
+  type SessionWrite,
+  type WriteOutcome,
+} from "../store/session-store.js";
 import { type ChangeSet, changeSetOf, NO_CHANGES } from "./change-set.js";
 import type { ResolvedCookieOptions } from "./cookies/session-cookie.js";
 import type { PrincipalDirectory, PrincipalSession } from "./principal-directory.js";
@@ -70,6 +75,15 @@ export class SessionManager implements SessionBackend {
     return this.events ? this.events.sweep(this.#config.now()) : Promise.resolve(0);
   }
 
+  /**
+   * Resolves once the store can serve sessions (for a Redis store: connected, authenticated, every
+   * command of the request path allowed, settings checked); rejects with the error requests would get.
+   * Await it before listen() to fail at start-up instead of on the first request.
+   */
+  async ready(): Promise<void> {
+    if (isReadyCheckStore(this.store)) await this.store.ready();
+  }
+
   /** The request's session: its cookie's, or a fresh anonymous one (session/session-loader.ts). */
   load(request: SessionRequest): Promise<Session> {
     return this.#loader.load(request);
@@ -104,7 +118,7 @@ export class SessionManager implements SessionBackend {
       state.commitChain === undefined
         ? this.#commitNow(session, known)
         : state.commitChain.then(() => this.#commitNow(session));
-    state.commitChain = result.catch(() => {});
+    state.commitChain = result.catch(this.#reportCommitFailure);
     return result;
   }
 
@@ -299,6 +313,12 @@ export class SessionManager implements SessionBackend {
     clearAttributes(session);
     state.destroyed = true;
   }
+
+  readonly #reportCommitFailure = (error: unknown): void => {
+    const code = error instanceof SessionError ? error.code : "SESSION_COMMIT_FAILED";
+    const message = error instanceof Error ? error.message : String(error);
+    this.#config.report({ code: "SESSION_COMMIT_FAILED", message: `${code}: ${message}` });
+  };
 
   /** A record found corrupt while the request read it is removed; its changes are dropped (rule 8). */
   async #endCorrupt(state: SessionState): Promise<undefined> {

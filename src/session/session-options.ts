@@ -1,6 +1,11 @@
 import { typedJsonCodec } from "../codecs/typed-json-codec.js";
 import type { ValueCodec } from "../codecs/value-codec.js";
-import type { Diagnostic } from "../common/diagnostics.js";
+import {
+  createDiagnosticReporter,
+  type Diagnostic,
+  type DiagnosticSink,
+  type Logger,
+} from "../common/diagnostics.js";
 import { type Duration, toMilliseconds } from "../common/duration.js";
 import { SessionConfigError } from "../common/errors.js";
 import type { SessionLimits } from "./change-set.js";
@@ -63,8 +68,17 @@ export interface SessionManagerOptions {
   maxSessionBytes?: number;
   /** A change that would give the session more attributes is refused the same way. Default 1 000. */
   maxAttributes?: number;
-  /** Called for every diagnostic (also published on the `sessionkit:diagnostic` channel). */
+  /**
+   * Called for every diagnostic of the manager and of the Redis store it builds (connection errors,
+   * configuration warnings, failed commits), also published on the `sessionkit:diagnostic` channel.
+   */
   onDiagnostic?: (diagnostic: Diagnostic) => void;
+  /**
+   * Where the diagnostics that say the deployment is wrong (Redis unreachable or refusing, commits
+   * failing, a risky maxmemory-policy) are logged, one line per cause per minute. Default console;
+   * false: nothing is logged.
+   */
+  logger?: Logger | false;
   /** Principal index ("your devices"): what to record about each session at its creation. */
   index?: {
     /** Record the User-Agent and IP address of the request that created the session. Default false. */
@@ -87,7 +101,8 @@ export interface SessionConfig {
   codec: ValueCodec;
   seal: ValueSeal;
   limits: SessionLimits;
-  onDiagnostic: ((diagnostic: Diagnostic) => void) | undefined;
+  /** Publishes a diagnostic, hands it to onDiagnostic, logs it when it says something is wrong. */
+  report: DiagnosticSink;
   now: () => number;
 }
 
@@ -139,7 +154,7 @@ export function resolveSessionConfig(options: SessionManagerOptions): SessionCon
       maxSessionBytes: positiveInteger(options.maxSessionBytes, DEFAULT_MAX_SESSION_BYTES, "maxSessionBytes"),
       maxAttributes: positiveInteger(options.maxAttributes, DEFAULT_MAX_ATTRIBUTES, "maxAttributes"),
     },
-    onDiagnostic: options.onDiagnostic,
+    report: createDiagnosticReporter({ onDiagnostic: options.onDiagnostic, logger: options.logger }),
     now: options.now ?? Date.now,
   };
 }

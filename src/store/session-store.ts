@@ -97,6 +97,19 @@ export interface AdminStore extends SessionStore {
   inspect(keyId: string): Promise<InspectedSession>;
 }
 
+/** Capability: a store that can check, before the first request, that it can serve sessions. */
+export interface ReadyCheckStore extends SessionStore {
+  /**
+   * Connects, authenticates, runs every command the request path needs (on a probe key with a short TTL)
+   * and checks the server's settings; rejects with the error requests would get (its code names the cause).
+   */
+  ready(): Promise<unknown>;
+}
+
+export function isReadyCheckStore(store: SessionStore): store is ReadyCheckStore {
+  return typeof (store as Partial<ReadyCheckStore>).ready === "function";
+}
+
 export function isPrincipalIndexStore(store: SessionStore): store is PrincipalIndexStore {
   const candidate = store as Partial<PrincipalIndexStore>;
   return typeof candidate.listIndexed === "function" && typeof candidate.revokeIndexed === "function";

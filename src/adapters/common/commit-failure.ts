@@ -1,4 +1,3 @@
-import { publishDiagnostic } from "../../common/diagnostics.js";
 import { SessionError } from "../../common/errors.js";
 
 /** The response that replaces the handler's when the end-of-request commit fails. */
@@ -15,23 +14,16 @@ export interface CommitFailureResponse {
  * or a cookie of a login that was not stored must not leave.
  */
 export function commitFailureResponse(error: unknown): CommitFailureResponse {
-  reportCommitFailure(error);
+  // The manager reported the failure already (SESSION_COMMIT_FAILED): this is only the client's answer.
   const status = error instanceof SessionError ? error.status : 500;
   return {
     status,
     headers: { "content-type": "text/plain; charset=utf-8", "retry-after": "1" },
-    body:
-      status === 503
-        ? "Service Unavailable: the session store is not answering\n"
-        : "Session commit failed\n",
+    body: BODIES[status] ?? "Session commit failed\n",
   };
 }
 
-/** Publishes a failed commit on the diagnostics channel (the request's own answer is the caller's). */
-export function reportCommitFailure(error: unknown): void {
-  const code = error instanceof SessionError ? error.code : "SESSION_COMMIT_FAILED";
-  publishDiagnostic({
-    code: "SESSION_COMMIT_FAILED",
-    message: `${code}: ${error instanceof Error ? error.message : String(error)}`,
-  });
-}
+const BODIES: Record<number, string> = {
+  503: "Service Unavailable: the session store is not answering\n",
+  413: "Payload Too Large: the change would take the session past its limits\n",
+};

@@ -6,6 +6,11 @@ export interface AdapterHandle {
   /** The manager behind the adapter: for listSessions, revokeAllSessions, events. */
   readonly manager: SessionManager;
   /**
+   * Resolves once the session store can serve (see SessionManager.ready); rejects with the error requests
+   * would get. `await sessions.ready()` before `listen()`.
+   */
+  ready(): Promise<void>;
+  /**
    * Closes the manager (and the Redis connection it opened) when the adapter created it from options. A
    * manager the app passed in is the app's to close: it may be shared with other adapters.
    */
@@ -25,6 +30,7 @@ export function defineAdapter<Middleware extends object>(
   const manager = options instanceof SessionManager ? options : createSessionManager(options);
   const middleware = build(manager, ownsManager);
   Object.defineProperty(middleware, "manager", { value: manager, enumerable: true });
+  Object.defineProperty(middleware, "ready", { value: () => manager.ready(), enumerable: true });
   Object.defineProperty(middleware, "close", {
     value: () => (ownsManager ? manager.close() : Promise.resolve()),
     enumerable: true,

@@ -2,7 +2,7 @@ import type { Context, Middleware, Next } from "koa";
 import type { SessionOptions } from "../../create-session-manager.js";
 import type { SessionWithData } from "../../session/session.js";
 import type { SessionManager } from "../../session/session-manager.js";
-import { commitFailureResponse, reportCommitFailure } from "../common/commit-failure.js";
+import { commitFailureResponse } from "../common/commit-failure.js";
 import { type AdapterHandle, defineAdapter } from "../common/define-adapter.js";
 
 declare module "koa" {
@@ -37,10 +37,8 @@ export function session(options: SessionOptions | SessionManager): KoaSessionMid
       await next();
     } catch (error) {
       // The handler's error wins over a commit failure: it says what went wrong first.
-      const setCookie = await manager.commit(current).catch((commitError: unknown) => {
-        reportCommitFailure(commitError);
-        return undefined;
-      });
+      // A commit failure here is reported by the manager; the handler's error is the answer.
+      const setCookie = await manager.commit(current).catch(() => undefined);
       if (setCookie !== undefined) carryCookie(error, setCookie);
       throw error;
     }

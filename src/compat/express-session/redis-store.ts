@@ -347,7 +347,7 @@ export class RedisStore extends EventEmitter {
 
   async #withConnection<T>(operation: string, call: (connection: RedisConnection) => Promise<T>): Promise<T> {
     const connection = await this.#connection;
-    return withTimeout(operation, this.commandTimeoutMs, () => call(connection));
+    return withTimeout(operation, this.commandTimeoutMs, () => call(connection), connection.lastError);
   }
 
   #recordKey(keyId: string): string {

@@ -1,3 +1,4 @@
+import type { DiagnosticSink } from "../../common/diagnostics.js";
 import { SessionConfigError } from "../../common/errors.js";
 import { createIoredisClients } from "./create-ioredis.js";
 import {
@@ -17,6 +18,8 @@ export interface ConnectOptions {
   commandTimeoutMs: number;
   /** Serve session reads from replicas (writes always go to primaries). Default false. */
   replicaReads?: boolean;
+  /** Where the errors of the clients sessionkit creates go (the channel by default). */
+  report?: DiagnosticSink;
 }
 
 /** Throws a SessionConfigError when `url` is not a Redis URL sessionkit can use. */

@@ -1,6 +1,6 @@
 import type { ClusterOptions, Redis, RedisOptions } from "ioredis";
-import { publishDiagnostic } from "../../common/diagnostics.js";
-import { SessionConfigError } from "../../common/errors.js";
+import { type DiagnosticSink, publishDiagnostic } from "../../common/diagnostics.js";
+import { ErrorCodes, SessionConfigError, SessionStoreError } from "../../common/errors.js";
 import { timeoutOnlyWhileConnecting } from "../tuning/handshake-timeout.js";
 import { batchWritesPerTurn } from "../tuning/write-batch.js";
 import { type Ask, checkClusterState } from "../verify-redis.js";
@@ -12,6 +12,8 @@ type Ioredis = { Redis: typeof import("ioredis").Redis; Cluster: typeof import("
 export interface CreateOptions {
   commandTimeoutMs: number;
   replicaReads: boolean;
+  /** Where connection errors go (the channel by default). */
+  report?: DiagnosticSink;
 }
 
 async function loadIoredis(): Promise<Ioredis> {
@@ -19,8 +21,11 @@ async function loadIoredis(): Promise<Ioredis> {
     const { Redis, Cluster } = await import("ioredis");
     return { Redis, Cluster };
   } catch (error) {
-    throw new SessionConfigError(
+    // A 503 like any store that cannot serve, with the fix in its message (ready() reports it at start-up).
+    throw new SessionStoreError(
+      ErrorCodes.STORE_UNAVAILABLE,
       `a Redis URL needs the ioredis package: npm install ioredis (${(error as Error).message})`,
+      error,
     );
   }
 }
@@ -53,10 +58,11 @@ function baseOptions(target: RedisTarget, options: CreateOptions): RedisOptions 
 
 function reportErrors<T extends { on(event: "error", listener: (error: Error) => void): unknown }>(
   client: T,
+  report: DiagnosticSink = publishDiagnostic,
 ): T {
   // Without a listener ioredis prints "Unhandled error event" on every failed reconnect attempt.
   client.on("error", (error: Error) =>
-    publishDiagnostic({ code: "SESSION_REDIS_CONNECTION_ERROR", message: error.message }),
+    report({ code: "SESSION_REDIS_CONNECTION_ERROR", message: error.message }),
   );
   return client;
 }
@@ -70,7 +76,7 @@ function tuneNodeClient(client: Redis, options: CreateOptions): Redis {
 
 /** A standalone or Sentinel client of sessionkit's: tuned, and its errors reported. */
 function nodeClient(client: Redis, options: CreateOptions): Redis {
-  return reportErrors(tuneNodeClient(client, options));
+  return reportErrors(tuneNodeClient(client, options), options.report);
 }
 
 /** Creates the ioredis client(s) a URL names. Sentinel targets are checked first (see checkSentinels). */
@@ -137,7 +143,7 @@ export async function createIoredisClients(
         retryDelayOnFailover: 100,
         slotsRefreshTimeout: Math.max(options.commandTimeoutMs, 1000),
       };
-      const writer = reportErrors(new Cluster(target.nodes, clusterOptions));
+      const writer = reportErrors(new Cluster(target.nodes, clusterOptions), options.report);
       // The Cluster creates its node clients itself (and new ones after a topology change); their errors
       // reach the Cluster's listener already.
       writer.on("+node", (node: Redis) => tuneNodeClient(node, options));

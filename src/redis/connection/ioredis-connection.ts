@@ -43,6 +43,15 @@ export function ioredisConnection(options: IoredisConnectionOptions): RedisConne
     everReady = true;
   });
   const ready = (): Promise<unknown> | undefined => (everReady ? undefined : firstReady);
+  let lastError: Error | undefined;
+  for (const client of clients) {
+    client.on("error", (error: Error) => {
+      lastError = error;
+    });
+    client.on("ready", () => {
+      lastError = undefined;
+    });
+  }
   const topology: Topology = isIoredisCluster(writer)
     ? "cluster"
     : (writer.options.sentinels?.length ?? 0) > 0
@@ -105,6 +114,7 @@ export function ioredisConnection(options: IoredisConnectionOptions): RedisConne
         }),
       );
     },
+    lastError: () => lastError,
     async close() {
       if (!owned) return;
       await Promise.all(clients.map(quitBounded));

@@ -117,6 +117,9 @@ export function nodeRedisConnection(
         }),
       );
     },
+    // The app's own client: its errors are the app's to listen to (a listener added here would change what
+    // an unlistened node-redis error does).
+    lastError: () => undefined,
     // A node-redis client is always the app's own: the app connects and closes it.
     async close() {},
   };

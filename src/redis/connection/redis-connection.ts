@@ -50,6 +50,11 @@ export interface RedisConnection {
   command(key: string, args: readonly string[]): Promise<unknown>;
   /** The one primary of standalone and Sentinel, every master of a cluster. */
   primaries(): Promise<RedisNodeHandle[]>;
+  /**
+   * The last error of the connection since it was last ready (undefined while it works): why commands
+   * fail or time out while it is down (WRONGPASS, ECONNREFUSED, a TLS error), for honest messages.
+   */
+  lastError(): Error | undefined;
   /** Closes the clients sessionkit created; a client the app handed in stays open. */
   close(): Promise<void>;
 }
