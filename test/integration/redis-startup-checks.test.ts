@@ -75,7 +75,7 @@ describe("start-up checks refuse a Redis that cannot serve sessions", () => {
       ["redis+cluster://127.0.0.1:1/0", /takes no database/],
       ["redis://a:1,b:2", /takes one host/],
       ["redis://127.0.0.1:99999", /cannot read "127.0.0.1:99999"/],
-      ["redis://u:secret@127.0.0.1:notaport", /redis:\/\/u:\*\*\*@127/],
+      ["redis://u:secret@127.0.0.1:notaport", /cannot read "127\.0\.0\.1:notaport"/],
     ] as const) {
       expect(() => new RedisStore({ redis: url })).toThrow(message);
     }

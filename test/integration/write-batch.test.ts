@@ -81,8 +81,10 @@ describe("sessionkit's own standalone client", () => {
     );
     client.stream.destroy();
     const outcome = await lost;
-    // ioredis may resend it after the reconnect (maxRetriesPerRequest 1) or fail it: never a hang.
-    expect(outcome === "1" || outcome instanceof Error).toBe(true);
+    // Failed, not re-sent (a write answered 503 must not land later: tuning/reject-unfulfilled.ts), and
+    // never a hang.
+    expect(outcome).toBeInstanceOf(Error);
+    expect(String((outcome as Error).message)).toMatch(/Connection is closed/);
     await expect
       .poll(() => client.get(`${prefix}:a`).catch(() => "not yet"), { timeout: 5000, interval: 50 })
       .toBe("1");

@@ -2,6 +2,7 @@ import type { ClusterOptions, Redis, RedisOptions } from "ioredis";
 import { type DiagnosticSink, publishDiagnostic } from "../../common/diagnostics.js";
 import { ErrorCodes, SessionConfigError, SessionStoreError } from "../../common/errors.js";
 import { timeoutOnlyWhileConnecting } from "../tuning/handshake-timeout.js";
+import { rejectUnfulfilledOnReconnect } from "../tuning/reject-unfulfilled.js";
 import { batchWritesPerTurn } from "../tuning/write-batch.js";
 import { type Ask, checkClusterState } from "../verify-redis.js";
 import type { IoredisConnectionOptions } from "./ioredis-connection.js";
@@ -67,10 +68,14 @@ function reportErrors<T extends { on(event: "error", listener: (error: Error) =>
   return client;
 }
 
-/** Every node client sessionkit creates: ioredis's timer only while connecting, a turn's commands in one write. */
+/**
+ * Every node client sessionkit creates: ioredis's timer only while connecting, a turn's commands in one
+ * write, in-flight commands of a dropped connection failed rather than re-sent.
+ */
 function tuneNodeClient(client: Redis, options: CreateOptions): Redis {
   timeoutOnlyWhileConnecting(client, options.commandTimeoutMs);
   batchWritesPerTurn(client);
+  rejectUnfulfilledOnReconnect(client);
   return client;
 }
 

@@ -36,6 +36,15 @@ export function parseRedisUrl(url: string): RedisTarget {
   const [, base = "redis", flavour = "", rest = ""] = match;
   const tls = base.toLowerCase() === "rediss";
   const queryAt = rest.indexOf("?");
+  // A raw "?" in the user info would start the query inside the password, and the rest would be read
+  // as hosts: refuse it without echoing anything of the URL.
+  const rawQuery = queryAt === -1 ? "" : rest.slice(queryAt);
+  const atInQuery = rawQuery.indexOf("@");
+  if (atInQuery !== -1 && (rawQuery.indexOf("=") === -1 || atInQuery < rawQuery.indexOf("="))) {
+    throw new SessionConfigError(
+      'the user or password in the redis URL has a raw "?": percent-encode it (%3F)',
+    );
+  }
   const beforeQuery = queryAt === -1 ? rest : rest.slice(0, queryAt);
   const query = new URLSearchParams(queryAt === -1 ? "" : rest.slice(queryAt + 1));
   const at = beforeQuery.lastIndexOf("@");
@@ -97,17 +106,9 @@ function parseHostPort(part: string): HostPort {
   const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]/\s]+)(?::(\d{1,5}))?$/.exec(part.trim());
   const port = Number(m?.[2] ?? 6379);
   if (!m || port < 1 || port > 65535) {
-    // Not the URL: when it does not parse, where its password ends is not known either.
-    throw new SessionConfigError(
-      `cannot read "${redactPart(part)}" as host:port in the redis URL (a password with "?" or "#" must be percent-encoded)`,
-    );
+    throw new SessionConfigError(`cannot read "${part}" as host:port in the redis URL`);
   }
   return { host: (m[1] as string).replace(/^\[|\]$/g, ""), port };
-}
-
-/** A host:port that did not parse may hold what was meant as a password: only its first characters show. */
-function redactPart(part: string): string {
-  return part.length <= 3 ? part : `${part.slice(0, 3)}...`;
 }
 
 function parseDb(text: string): number {

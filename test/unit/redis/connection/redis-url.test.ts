@@ -28,7 +28,7 @@ describe("redact", () => {
       } catch (error) {
         message = (error as Error).message;
       }
-      expect(message).toMatch(/percent-encoded/);
+      expect(message).toMatch(/percent-encode/);
       expect(message).not.toContain("cret");
     }
   });

@@ -1,0 +1,15 @@
+/**
+ * How many inputs each property test tries: a few hundred in `npm test`, FUZZ_RUNS (`npm run fuzz` sets
+ * 1,000,000) when asked. A failure prints fast-check's seed and shrunk counterexample.
+ */
+export const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
+/** Time budget per property when fuzzing at full count. */
+export const FUZZ_TIMEOUT_MS = RUNS > 10_000 ? 3_600_000 : 30_000;
+
+/** Object.prototype's own keys and their values: a property test checks nothing polluted them. */
+export function prototypeSnapshot(): string {
+  return (
+    JSON.stringify(Object.getOwnPropertyNames(Object.prototype).sort()) +
+    String(({} as { polluted?: unknown }).polluted)
+  );
+}
