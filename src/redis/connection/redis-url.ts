@@ -52,7 +52,7 @@ export function parseRedisUrl(url: string): RedisTarget {
   const afterAt = at === -1 ? beforeQuery : beforeQuery.slice(at + 1);
   const slash = afterAt.indexOf("/");
   const hostList = slash === -1 ? afterAt : afterAt.slice(0, slash);
-  const path = slash === -1 ? "" : decodeURIComponent(afterAt.slice(slash + 1));
+  const path = slash === -1 ? "" : decoded(afterAt.slice(slash + 1), "path");
   const hosts = hostList.split(",").map((part) => parseHostPort(part));
 
   switch (flavour.toLowerCase()) {
@@ -95,10 +95,21 @@ export function parseRedisUrl(url: string): RedisTarget {
 function parseUserInfo(userInfo: string): { username?: string; password?: string } {
   if (userInfo === "") return {};
   const colon = userInfo.indexOf(":");
-  if (colon === -1) return { username: decodeURIComponent(userInfo) };
-  const username = decodeURIComponent(userInfo.slice(0, colon));
-  const password = decodeURIComponent(userInfo.slice(colon + 1));
+  if (colon === -1) return { username: decoded(userInfo, "user") };
+  const username = decoded(userInfo.slice(0, colon), "user");
+  const password = decoded(userInfo.slice(colon + 1), "password");
   return { ...(username === "" ? {} : { username }), password };
+}
+
+/** Percent-decoding that fails as a configuration error (a lone "%"), naming the part but not its text. */
+function decoded(text: string, part: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new SessionConfigError(
+      `the ${part} in the redis URL has a "%" that is not percent-encoding (write %25)`,
+    );
+  }
 }
 
 function parseHostPort(part: string): HostPort {
