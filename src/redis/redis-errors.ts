@@ -17,6 +17,11 @@ const CAUSES: [RegExp, StoreErrorCode, string][] = [
     "the Redis user may not run a command sessionkit needs (see the README's ACL)",
   ],
   [
+    /can't run this command or subcommand/,
+    ErrorCodes.STORE_PERMISSION,
+    "the Redis user may not run a command inside sessionkit's scripts (GET SET DEL TYPE PTTL PEXPIRE ZADD ZREM ZRANGE ZSCORE: see the README's ACL)",
+  ],
+  [
     /^OOM\b|OOM command not allowed/,
     ErrorCodes.STORE_OUT_OF_MEMORY,
     "Redis is out of memory (maxmemory reached, nothing it may evict)",

@@ -151,7 +151,9 @@ async function user(n: number): Promise<void> {
       }
       const mine = await timed(browser, "GET", "/api/session");
       if (mine.status === 200 && !mine.json<SessionBody>().meta.isNew)
-        violate(`${name}'s revoked session still served`);
+        violate(
+          `${name}'s revoked session still served (revoke: ${revoke.text}; read: ${mine.text.slice(0, 200)}; last: ${history.join(", ")})`,
+        );
       browser = other;
       acked = 0;
       const reset = await timed(browser, "PATCH", "/api/session", { counter: 0 });
