@@ -101,22 +101,24 @@ async function user(n: number): Promise<void> {
       }
       continue;
     }
-    const roll = Math.random();
+    // After a 503 that may have ended the session, a read tells first (a write would start a new one).
+    const roll = maybeEnded ? 0 : Math.random();
     if (roll < 0.55) {
       const read = await timed(browser, "GET", "/api/session");
       if (read.status !== 200) continue;
       const body = read.json<SessionBody>();
       if (body.data.user !== undefined && body.data.user !== name)
         violate(`${name} saw ${body.data.user}'s session`);
-      if (body.meta.isNew && maybeEnded) {
+      const anonymous = body.meta.isNew || body.data.user === undefined;
+      if (anonymous && maybeEnded) {
         loggedIn = false;
         maybeEnded = false;
         figures.endedBy503++;
+        browser = new Browser(http.baseUrl);
         continue;
       }
       maybeEnded = false;
-      if (body.meta.isNew)
-        violate(`${name}'s live session was served as anonymous (last: ${history.join(", ")})`);
+      if (anonymous) violate(`${name}'s live session was served as anonymous (last: ${history.join(", ")})`);
       if ((body.data.counter ?? 0) < acked)
         violate(`${name} lost an acknowledged write (${body.data.counter} < ${acked})`);
     } else if (roll < 0.9) {
