@@ -1,11 +1,6 @@
 import { ErrorCodes, SessionConfigError, SessionError } from "../common/errors.js";
-import { idleDeadline, MetaField, type SessionTimes, sessionDeadline } from "../store/record-meta.js";
-import {
-  isReadyCheckStore,
-  type SessionStore,
-  type SessionWrite,
-  type WriteOutcome,
-} from "../store/session-store.js";
+import { idleDeadline, type SessionTimes } from "../store/record-meta.js";
+import { isReadyCheckStore, type SessionStore } from "../store/session-store.js";
 import { type ChangeSet, changeSetOf, NO_CHANGES } from "./change-set.js";
 import type { ResolvedCookieOptions } from "./cookies/session-cookie.js";
 import type { PrincipalDirectory, PrincipalSession } from "./principal-directory.js";
@@ -13,10 +8,10 @@ import type { Session } from "./session.js";
 import { sessionState } from "./session.js";
 import type { NewSessionEvent, SessionEventLog } from "./session-events.js";
 import { generateSessionId, principalIndexId, principalTag, sessionKeyId } from "./session-id.js";
-import { diagnose, removeQuietly, SessionLoader, type SessionRequest } from "./session-loader.js";
+import { SessionLoader, type SessionRequest } from "./session-loader.js";
 import type { SessionConfig } from "./session-options.js";
-import { timesToFields } from "./session-record.js";
 import { isQuietRead, type SessionBackend, type SessionMeta, type SessionState } from "./session-state.js";
+import { SessionWriter } from "./session-writer.js";
 
 export type { SessionRequest };
 
@@ -50,6 +45,7 @@ export class SessionManager implements SessionBackend {
   readonly #config: SessionConfig;
   readonly #principals: PrincipalDirectory | undefined;
   readonly #loader: SessionLoader;
+  readonly #writer: SessionWriter;
 
   constructor(config: SessionConfig, services: SessionServices) {
     if (services === undefined) {
@@ -65,6 +61,7 @@ export class SessionManager implements SessionBackend {
     this.failurePolicy = config.failurePolicy;
     this.cookie = config.cookies.options;
     this.#loader = new SessionLoader(config, services.store, this, services.events !== undefined);
+    this.#writer = new SessionWriter(config, services.store, services.events);
   }
 
   /**
@@ -124,134 +121,10 @@ export class SessionManager implements SessionBackend {
 
   async #commitNow(session: Session, known?: ChangeSet): Promise<string | undefined> {
     const state = sessionState(session);
-    if (state.corrupt) return this.#endCorrupt(state);
-    if (state.destroyed) return state.clearableCookie ? this.#clearingCookie(state) : undefined;
+    if (state.corrupt) return this.#writer.endCorrupt(state);
+    if (state.destroyed) return state.clearableCookie ? this.#writer.clearingCookie(state) : undefined;
     const changes = known ?? this.#changes(session, state);
-    const { set, remove } = changes;
-    if (state.storeFailure !== undefined) {
-      // Fail-open serves reads anonymously, but a change (a login) that cannot be stored must not look
-      // as if it succeeded: the request fails as it would under fail-closed.
-      if (set.length > 0 || remove.length > 0 || state.cookieDue) throw state.storeFailure;
-      return undefined;
-    }
-    const now = this.#config.now();
-    if (state.isNew) return this.#create(state, changes, now);
-    if (set.length === 0 && remove.length === 0 && !state.touchDue) {
-      return state.cookieDue ? this.#sessionCookie(state, now) : undefined;
-    }
-    if (set.length === 0 && remove.length === 0) return this.#touch(state, now);
-    // Any write records activity: the idle deadline, the TTL and a persistent cookie slide together.
-    state.times.lastAccessAt = now;
-    if (this.#remainingMs(state.times, now) <= 0) {
-      // Ended by its deadline, not by this request: the cookie is left alone (rule 16).
-      await removeQuietly(this.store, state.keyId);
-      state.destroyed = true;
-      return undefined;
-    }
-    const outcome = await this.store.write(state.keyId, {
-      mode: "update",
-      set: [...set, [MetaField.lastAccessAt, String(now)]],
-      remove,
-      ...this.#lifetime(state, now),
-    });
-    if (outcome === "gone") {
-      // Destroyed (logout elsewhere) or expired while this request ran: do not bring it back.
-      diagnose(
-        this.#config,
-        "SESSION_GONE_BEFORE_COMMIT",
-        "session ended before this request's changes were written; changes dropped",
-        state.keyId,
-      );
-      state.destroyed = true;
-      // Not ended by this request: the browser's cookie may already be a newer login's (rule 16).
-      return undefined;
-    }
-    if (changes !== NO_CHANGES) state.storedEncoded = changes.encoded;
-    state.touchDue = false;
-    if (this.cookie.persistent) state.cookieDue = true;
-    return state.cookieDue ? this.#sessionCookie(state, now) : undefined;
-  }
-
-  /**
-   * Records the activity of a session the request did not change (touchAfter has passed). A read does not
-   * fail for a write it does not need (rule 18): when the store refuses (full, read-only, an ACL), the
-   * response goes out as it is, the failure is a diagnostic, and the next request tries again.
-   */
-  async #touch(state: SessionState, now: number): Promise<string | undefined> {
-    const before = state.times.lastAccessAt;
-    state.times.lastAccessAt = now;
-    if (this.#remainingMs(state.times, now) <= 0) {
-      await removeQuietly(this.store, state.keyId);
-      state.destroyed = true;
-      return undefined;
-    }
-    let outcome: WriteOutcome;
-    try {
-      outcome = await this.store.write(state.keyId, {
-        mode: "update",
-        set: [[MetaField.lastAccessAt, String(now)]],
-        remove: [],
-        ...this.#lifetime(state, now),
-      });
-    } catch (error) {
-      state.times.lastAccessAt = before;
-      diagnose(
-        this.#config,
-        "SESSION_TOUCH_FAILED",
-        `activity not recorded, the response goes on: ${(error as Error).message}`,
-        state.keyId,
-      );
-      return state.cookieDue ? this.#sessionCookie(state, now) : undefined;
-    }
-    if (outcome === "gone") {
-      state.destroyed = true;
-      return undefined;
-    }
-    state.touchDue = false;
-    if (this.cookie.persistent) state.cookieDue = true;
-    return state.cookieDue ? this.#sessionCookie(state, now) : undefined;
-  }
-
-  /** The first write of a session (new, or under a new ID after a rotation). */
-  async #create(state: SessionState, changes: ChangeSet, now: number): Promise<string | undefined> {
-    const { set } = changes;
-    if (set.length === 0 && state.principal === undefined && !this.#config.saveUninitialized) {
-      // Nothing to keep: no record and no cookie. A regenerate that dropped everything ends the session it
-      // replaces, so its cookie goes; an invalid cookie may go too.
-      if (state.replaces !== undefined) await this.#endReplaced(state);
-      return state.clearableCookie ? this.#clearingCookie(state) : undefined;
-    }
-    state.times.lastAccessAt = now;
-    // Scheduled before it exists: a crash between the two can yield an "expired" event for a session
-    // that never was (at least once errs that way), never a session without its "expired" event.
-    await this.events?.schedule(state.keyId, now + this.#remainingMs(state.times, now), now);
-    const { replaces } = state;
-    const outcome = await this.store.write(state.keyId, {
-      mode: "create",
-      set: [...timesToFields(state.times), ...identityFields(state), ...set],
-      remove: [],
-      ...this.#lifetime(state, now),
-      ...(replaces === undefined ? {} : { replaces }),
-    });
-    // 256 random bits do not collide; "exists" means the store is not what we think it is.
-    if (outcome !== "written")
-      throw new SessionError(ErrorCodes.SESSION_STATE, `new session could not be created (${outcome})`);
-    state.isNew = false;
-    state.clearableCookie = true;
-    if (replaces !== undefined) {
-      state.replaces = undefined;
-      await this.events?.unschedule(replaces.keyId);
-    }
-    if (changes !== NO_CHANGES) state.storedEncoded = changes.encoded;
-    state.touchDue = false;
-    const previousKeyId = state.previousKeyId;
-    state.previousKeyId = undefined;
-    await this.#publish(
-      previousKeyId === undefined
-        ? { type: "created", keyId: state.keyId, principal: state.principal }
-        : { type: "regenerated", keyId: state.keyId, principal: state.principal, previousKeyId },
-    );
-    return this.#sessionCookie(state, now);
+    return this.#writer.write(state, changes);
   }
 
   async regenerate(session: Session, keepData: boolean): Promise<void> {
@@ -304,11 +177,11 @@ export class SessionManager implements SessionBackend {
       const event: NewSessionEvent = { type: "destroyed", keyId: state.keyId, reason: "logout" };
       if (state.principal !== undefined) event.principal = state.principal;
       if (this.events?.includeData) event.data = Object.fromEntries(state.storedEncoded);
-      await this.#publish(event);
+      await this.#writer.publish(event);
       state.clearableCookie = true;
     } else if (state.replaces !== undefined) {
       // Regenerated in this request, then logged out: the stored session it came from ends.
-      await this.#endReplaced(state, "logout");
+      await this.#writer.endReplaced(state, "logout");
     }
     clearAttributes(session);
     state.destroyed = true;
@@ -319,33 +192,6 @@ export class SessionManager implements SessionBackend {
     const message = error instanceof Error ? error.message : String(error);
     this.#config.report({ code: "SESSION_COMMIT_FAILED", message: `${code}: ${message}` });
   };
-
-  /** A record found corrupt while the request read it is removed; its changes are dropped (rule 8). */
-  async #endCorrupt(state: SessionState): Promise<undefined> {
-    if (state.destroyed) return undefined;
-    state.destroyed = true;
-    const stored = state.isNew ? state.replaces?.keyId : state.keyId;
-    if (stored === undefined) return undefined;
-    diagnose(
-      this.#config,
-      "SESSION_RECORD_CORRUPT",
-      "a stored value does not decode; session removed",
-      stored,
-    );
-    await removeQuietly(this.store, stored);
-    return undefined;
-  }
-
-  /** Deletes the stored record a rotation would have replaced: this request ends that session. */
-  async #endReplaced(state: SessionState, reason?: string): Promise<void> {
-    const replaced = state.replaces;
-    if (replaced === undefined) return;
-    await this.store.remove(replaced.keyId, replaced.indexId);
-    state.replaces = undefined;
-    state.clearableCookie = true;
-    await this.events?.unschedule(replaced.keyId);
-    if (reason !== undefined) await this.#publish({ type: "destroyed", keyId: replaced.keyId, reason });
-  }
 
   /** The principal's live sessions (the index prunes ended ones as it is read). */
   listSessions(principal: string, current?: Session): Promise<PrincipalSession[]> {
@@ -392,34 +238,8 @@ export class SessionManager implements SessionBackend {
     return this.#principals;
   }
 
-  /**
-   * TTL and index entry of a write. With events on, the record outlives its deadline by
-   * events.retainExpired, so the sweeper can still read it for the "expired" event; requests never see
-   * it (deadlines are checked in code).
-   */
-  #lifetime(state: SessionState, now: number): Pick<SessionWrite, "ttlMs" | "index"> {
-    const remainingMs = this.#remainingMs(state.times, now);
-    const indexId = indexIdOf(state);
-    return {
-      ttlMs: remainingMs + (this.events?.retainExpiredMs ?? 0),
-      ...(indexId === undefined ? {} : { index: { indexId, deadline: now + remainingMs } }),
-    };
-  }
-
-  /** Events are published after the write they report; a failure to publish fails the request. */
-  async #publish(event: NewSessionEvent): Promise<void> {
-    if (!this.events) return;
-    if (event.principal === undefined) delete event.principal;
-    await this.events.publish(event, this.#config.now());
-  }
-
   #newTimes(now: number): SessionTimes {
     return { createdAt: now, lastAccessAt: now, absoluteDeadline: now + this.absoluteTimeoutMs };
-  }
-
-  /** Time until the session ends; also its TTL, so Redis drops it no later than the code would. */
-  #remainingMs(times: SessionTimes, now: number): number {
-    return sessionDeadline(times, this.idleTimeoutMs) - now;
   }
 
   #changes(session: Session, state: SessionState): ChangeSet {
@@ -432,16 +252,6 @@ export class SessionManager implements SessionBackend {
     );
   }
 
-  #sessionCookie(state: SessionState, now: number): string {
-    state.cookieDue = this.#config.rolling;
-    const maxAgeMs = this.cookie.persistent ? this.#remainingMs(state.times, now) : undefined;
-    return this.#config.cookies.issue(state.id, state.keyId, maxAgeMs, state.secureRequest);
-  }
-
-  #clearingCookie(state: SessionState): string {
-    return this.#config.cookies.clear(state.secureRequest);
-  }
-
   #assertUsable(state: SessionState): void {
     if (state.destroyed) throw new SessionError(ErrorCodes.SESSION_STATE, "the session was destroyed");
   }
@@ -449,15 +259,6 @@ export class SessionManager implements SessionBackend {
 
 function indexIdOf(state: SessionState): string | undefined {
   return state.principal === undefined ? undefined : principalIndexId(state.principal);
-}
-
-/** Principal and device fields written with a new record. */
-function identityFields(state: SessionState): [string, string][] {
-  const fields: [string, string][] = [];
-  if (state.principal !== undefined) fields.push([MetaField.principal, state.principal]);
-  if (state.device.userAgent !== undefined) fields.push([MetaField.userAgent, state.device.userAgent]);
-  if (state.device.ip !== undefined) fields.push([MetaField.ip, state.device.ip]);
-  return fields;
 }
 
 function clearAttributes(session: Session): void {
