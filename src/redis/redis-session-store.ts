@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { type DiagnosticSink, publishDiagnostic } from "../common/diagnostics.js";
 import { type Duration, toMilliseconds } from "../common/duration.js";
 import { ErrorCodes, SessionConfigError, SessionStoreError } from "../common/errors.js";
@@ -21,6 +20,7 @@ import type { RedisConnection, ReplicaAck } from "./connection/redis-connection.
 import { parseRedisUrl } from "./connection/redis-url.js";
 import { createKeyLayout, DEFAULT_KEY_PREFIX, type KeyLayout } from "./key-layout.js";
 import { escapePart, unescapeStored, unpackRecord, unpackRecordMap } from "./packed-record.js";
+import { checkReady } from "./ready-check.js";
 import { scanKeys } from "./scan-keys.js";
 import {
   inspectSessionScript,
@@ -77,17 +77,6 @@ export interface RedisSessionStoreOptions {
 }
 
 export const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
-/** How long ready() waits for a Redis that is still starting (a container booting beside the app). */
-const READY_TIMEOUT_MS = 5000;
-const READY_RETRY_MS = 100;
-/** Causes that waiting does not cure: ready() reports them at once. */
-const SETTLED_CAUSES = new Set<string>([
-  ErrorCodes.STORE_AUTH,
-  ErrorCodes.STORE_PERMISSION,
-  ErrorCodes.STORE_TLS,
-  ErrorCodes.STORE_READ_ONLY,
-  ErrorCodes.STORE_OUT_OF_MEMORY,
-]);
 
 /**
  * Sessions as one Redis string each (redis/packed-record.ts): a read is one GET, a change is one EVALSHA
@@ -167,26 +156,8 @@ export class RedisSessionStore implements PrincipalIndexStore, AdminStore, Ready
    * namespace that lives 1 s), and the start-up checks pass. Rejects with the error a request would get,
    * its code naming the cause (SESSION_STORE_AUTH, _PERMISSION with the command, _TLS, _UNREACHABLE...).
    */
-  async ready(): Promise<RedisReport> {
-    const connection = await this.#connection;
-    const deadline = Date.now() + Math.max(this.commandTimeoutMs, READY_TIMEOUT_MS);
-    const probe = this.keys.sessionKey(`ready-probe-${randomBytes(8).toString("hex")}`);
-    const ask = <T>(what: string, call: () => Promise<T>) =>
-      withTimeout(`${what} (ready check)`, this.commandTimeoutMs, call, connection.lastError);
-    for (;;) {
-      try {
-        await ask("GET", () => connection.get(probe));
-        const created = ["", "create", "1000", "", "0", "", "1", "$c", "0"];
-        await ask("session write", () => connection.runScript(writeSessionScript, [probe], created));
-        await ask("session delete", () => connection.runScript(removeSessionScript, [probe], [""]));
-        return await verifyRedis(connection, this.commandTimeoutMs);
-      } catch (error) {
-        // A Redis that is still starting may answer soon; a wrong password or a missing permission will not.
-        const settled = error instanceof SessionStoreError && SETTLED_CAUSES.has(error.code);
-        if (settled || !(error instanceof SessionStoreError) || Date.now() >= deadline) throw error;
-        await new Promise((resolve) => setTimeout(resolve, READY_RETRY_MS));
-      }
-    }
+  ready(): Promise<RedisReport> {
+    return this.#connection.then((connection) => checkReady(connection, this.keys, this.commandTimeoutMs));
   }
 
   /** Every session key of this namespace, in batches, from every primary (SCAN may repeat a key). */
