@@ -1,16 +1,22 @@
-// Makes sure redis-server and redis-cli are installed (pretest). With --optional (predemo) a missing
-// Redis is only a warning.
+// Makes sure redis-server and redis-cli (and, for the TLS tests, openssl) are installed (pretest). With
+// --optional (predemo) a missing Redis is only a warning.
 import { spawnSync } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import path from "node:path";
 
-const REQUIRED = ["redis-server", "redis-cli"];
 const optional = process.argv.includes("--optional");
+/** Command -> the Debian package that has it. The TLS test makes its certificates with openssl. */
+const PACKAGES = {
+  "redis-server": "redis-server",
+  "redis-cli": "redis-server",
+  ...(optional ? {} : { openssl: "openssl" }),
+};
+const REQUIRED = Object.keys(PACKAGES);
 
 const HOW_TO_INSTALL = [
-  "Redis 7 (redis-server and redis-cli) must be on PATH for the tests.",
+  "Redis 7 (redis-server and redis-cli) and openssl must be on PATH for the tests.",
   "Install it with one of:",
-  "  Debian/Ubuntu: sudo apt-get update && sudo apt-get install -y redis-server",
+  "  Debian/Ubuntu: sudo apt-get update && sudo apt-get install -y redis-server openssl",
   "  macOS:         brew install redis",
   "  other:         https://redis.io/docs/latest/operate/oss_and_stack/install/",
 ].join("\n");
@@ -44,7 +50,8 @@ function run(command, args) {
 }
 
 function installWithApt() {
-  return run("apt-get", ["update"]) && run("apt-get", ["install", "-y", "redis-server"]);
+  const packages = [...new Set(missing().map((command) => PACKAGES[command]))];
+  return run("apt-get", ["update"]) && run("apt-get", ["install", "-y", ...packages]);
 }
 
 function warnIfOld() {
@@ -64,7 +71,7 @@ function giveUp() {
 
 if (missing().length > 0) {
   if (!canUseApt()) giveUp();
-  console.log(`ensure-redis: ${missing().join(" and ")} not found; installing redis-server with apt-get.`);
+  console.log(`ensure-redis: ${missing().join(" and ")} not found; installing with apt-get.`);
   if (!installWithApt() || missing().length > 0) giveUp();
   warnIfOld();
 }

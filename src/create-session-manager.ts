@@ -4,7 +4,11 @@ import { SessionConfigError } from "./common/errors.js";
 import { RedisEventLog } from "./events/event-log.js";
 import { createPrincipalSessions } from "./principals/principal-sessions.js";
 import type { RedisOption } from "./redis/connection/connect.js";
-import { isRedisBackedStore, RedisSessionStore } from "./redis/redis-session-store.js";
+import {
+  isRedisBackedStore,
+  RedisSessionStore,
+  type RedisSessionStoreOptions,
+} from "./redis/redis-session-store.js";
 import { SessionManager } from "./session/session-manager.js";
 import { resolveSessionConfig, type SessionManagerOptions } from "./session/session-options.js";
 import { isPrincipalIndexStore, type SessionStore } from "./store/session-store.js";
@@ -24,6 +28,8 @@ export interface SessionOptions extends SessionManagerOptions {
   replicaReads?: boolean;
   /** Count a write only once this many replicas have it (WAIT); else 503 SESSION_STORE_NOT_DURABLE. */
   durability?: { replicas: number; timeout?: Duration };
+  /** TLS for a rediss:// URL: ca, cert, key, servername, rejectUnauthorized (node:tls options). */
+  tls?: RedisSessionStoreOptions["tls"];
   /**
    * Session events (created, regenerated, destroyed, expired) in a Redis stream, with an expiry schedule
    * swept by every app instance (no keyspace notifications needed). Needs a Redis store. Off when absent.
@@ -76,6 +82,7 @@ function resolveStore(options: SessionOptions, report: DiagnosticSink): SessionS
     commandTimeout: options.commandTimeout,
     replicaReads: options.replicaReads,
     durability: options.durability,
+    ...(options.tls === undefined ? {} : { tls: options.tls }),
     report,
   });
 }

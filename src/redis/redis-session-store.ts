@@ -1,3 +1,4 @@
+import type { ConnectionOptions as TlsOptions } from "node:tls";
 import { type DiagnosticSink, publishDiagnostic } from "../common/diagnostics.js";
 import { type Duration, toMilliseconds } from "../common/duration.js";
 import { ErrorCodes, SessionConfigError, SessionStoreError } from "../common/errors.js";
@@ -70,6 +71,12 @@ export interface RedisSessionStoreOptions {
    */
   durability?: { replicas: number; timeout?: Duration };
   /**
+   * TLS settings for a rediss:// URL (node:tls options): `ca` for a private CA, `cert` and `key` for
+   * client certificates, `servername` when the certificate names a host other than the URL's,
+   * `rejectUnauthorized` (default true; false only for tests). A client handed in keeps its own.
+   */
+  tls?: TlsOptions;
+  /**
    * Where the store's diagnostics go (connection errors, configuration warnings, replica lag). Default:
    * the `sessionkit:diagnostic` channel; a manager built from options gives its own (onDiagnostic, logger).
    */
@@ -122,6 +129,7 @@ export class RedisSessionStore implements PrincipalIndexStore, AdminStore, Ready
       commandTimeoutMs: this.commandTimeoutMs,
       replicaReads: options.replicaReads ?? false,
       report: this.#report,
+      ...(options.tls === undefined ? {} : { tls: options.tls }),
     });
     this.#verified = connecting.then((connection) => verifyRedis(connection, this.commandTimeoutMs));
     // Every command waits for the start-up checks once: a Redis that cannot serve fails with a clear message.

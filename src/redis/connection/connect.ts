@@ -1,3 +1,4 @@
+import type { ConnectionOptions as TlsOptions } from "node:tls";
 import type { DiagnosticSink } from "../../common/diagnostics.js";
 import { SessionConfigError } from "../../common/errors.js";
 import { createIoredisClients } from "./create-ioredis.js";
@@ -20,6 +21,8 @@ export interface ConnectOptions {
   replicaReads?: boolean;
   /** Where the errors of the clients sessionkit creates go (the channel by default). */
   report?: DiagnosticSink;
+  /** TLS settings for a rediss:// URL: ca, cert, key, servername, rejectUnauthorized (node:tls). */
+  tls?: TlsOptions;
 }
 
 /** Throws a SessionConfigError when `url` is not a Redis URL sessionkit can use. */

@@ -1,3 +1,4 @@
+import type { ConnectionOptions as TlsOptions } from "node:tls";
 import type { ClusterOptions, Redis, RedisOptions } from "ioredis";
 import { type DiagnosticSink, publishDiagnostic } from "../../common/diagnostics.js";
 import { ErrorCodes, SessionConfigError, SessionStoreError } from "../../common/errors.js";
@@ -13,6 +14,8 @@ type Ioredis = { Redis: typeof import("ioredis").Redis; Cluster: typeof import("
 export interface CreateOptions {
   commandTimeoutMs: number;
   replicaReads: boolean;
+  /** TLS settings for rediss:// URLs (CA, client certificate, servername): node:tls options. */
+  tls?: TlsOptions;
   /** Where connection errors go (the channel by default). */
   report?: DiagnosticSink;
 }
@@ -36,7 +39,7 @@ function baseOptions(target: RedisTarget, options: CreateOptions): RedisOptions 
   return {
     username: target.username,
     password: target.password,
-    ...(target.tls ? { tls: {} } : {}),
+    ...(target.tls ? { tls: { ...options.tls } } : {}),
     // Fail fast instead of queueing while disconnected: a request must never wait on an offline queue.
     enableOfflineQueue: false,
     // For the commands ioredis sends itself (the handshake after a connect, QUIT): sessionkit bounds its
@@ -89,6 +92,11 @@ export async function createIoredisClients(
   target: RedisTarget,
   options: CreateOptions,
 ): Promise<Omit<IoredisConnectionOptions, "owned">> {
+  if (options.tls !== undefined && !target.tls) {
+    throw new SessionConfigError(
+      "the tls option needs a rediss:// URL (rediss+sentinel://, rediss+cluster://)",
+    );
+  }
   const { Redis, Cluster } = await loadIoredis();
   const base = baseOptions(target, options);
   switch (target.kind) {
@@ -134,7 +142,7 @@ export async function createIoredisClients(
       return { writer, reader, readsFromReplicas: reader !== undefined };
     }
     case "cluster": {
-      await checkClusterSeeds(Redis, target, options.commandTimeoutMs);
+      await checkClusterSeeds(Redis, target, options);
       const { enableOfflineQueue, retryStrategy: _perNodeRetry, ...nodeOptions } = base;
       const clusterOptions: ClusterOptions = {
         redisOptions: nodeOptions,
@@ -185,10 +193,14 @@ async function checkSentinels(
 async function checkClusterSeeds(
   Redis: Ioredis["Redis"],
   target: RedisTarget & { kind: "cluster" },
-  timeoutMs: number,
+  options: CreateOptions,
 ): Promise<void> {
-  const auth = { username: target.username, password: target.password, ...(target.tls ? { tls: {} } : {}) };
-  await askFirstReachable(Redis, target.nodes, auth, timeoutMs, (ask, node) =>
+  const auth = {
+    username: target.username,
+    password: target.password,
+    ...(target.tls ? { tls: { ...options.tls } } : {}),
+  };
+  await askFirstReachable(Redis, target.nodes, auth, options.commandTimeoutMs, (ask, node) =>
     checkClusterState(formatHostPort(node), ask),
   );
 }
