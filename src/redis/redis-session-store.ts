@@ -2,7 +2,7 @@ import type { ConnectionOptions as TlsOptions } from "node:tls";
 import { type DiagnosticSink, publishDiagnostic } from "../common/diagnostics.js";
 import { type Duration, toMilliseconds } from "../common/duration.js";
 import { ErrorCodes, SessionConfigError, SessionStoreError } from "../common/errors.js";
-import { handleOf } from "../store/key-id.js";
+import { handleOf, slotTagOf } from "../store/key-id.js";
 import type {
   AdminStore,
   IndexedSession,
@@ -381,8 +381,7 @@ export type RedisStoreOptions = RedisSessionStoreOptions;
 
 /** Two sessions share a cluster slot when their keys share a hash tag: the slot tag, or the hash itself. */
 function sameSlot(keyId: string, otherKeyId: string): boolean {
-  const tag = (id: string) => id.slice(0, id.includes(".") ? id.indexOf(".") : id.length);
-  return tag(keyId) === tag(otherKeyId);
+  return slotTagOf(keyId) === slotTagOf(otherKeyId);
 }
 
 /** A record that does not unpack is corrupt: an empty map makes the manager remove it and start afresh. */

@@ -7,10 +7,16 @@ import type { PrincipalDirectory, PrincipalSession } from "./principal-directory
 import type { Session } from "./session.js";
 import { sessionState } from "./session.js";
 import type { NewSessionEvent, SessionEventLog } from "./session-events.js";
-import { generateSessionId, principalIndexId, principalTag, sessionKeyId } from "./session-id.js";
+import { generateSessionId, principalTag, sessionKeyId } from "./session-id.js";
 import { SessionLoader, type SessionRequest } from "./session-loader.js";
 import type { SessionConfig } from "./session-options.js";
-import { isQuietRead, type SessionBackend, type SessionMeta, type SessionState } from "./session-state.js";
+import {
+  indexIdOf,
+  isQuietRead,
+  type SessionBackend,
+  type SessionMeta,
+  type SessionState,
+} from "./session-state.js";
 import { SessionWriter } from "./session-writer.js";
 
 export type { SessionRequest };
@@ -255,10 +261,6 @@ export class SessionManager implements SessionBackend {
   #assertUsable(state: SessionState): void {
     if (state.destroyed) throw new SessionError(ErrorCodes.SESSION_STATE, "the session was destroyed");
   }
-}
-
-function indexIdOf(state: SessionState): string | undefined {
-  return state.principal === undefined ? undefined : principalIndexId(state.principal);
 }
 
 function clearAttributes(session: Session): void {

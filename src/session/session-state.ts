@@ -1,5 +1,6 @@
 import type { SessionTimes } from "../store/record-meta.js";
 import type { Session } from "./session.js";
+import { principalIndexId } from "./session-id.js";
 
 export interface SessionMeta {
   /** What the Redis key holds for this session (a hash of its ID, maybe behind a slot tag); safe to log. */
@@ -152,4 +153,9 @@ export function isQuietRead(state: SessionState): boolean {
     !state.cookieDue &&
     state.storeFailure === undefined
   );
+}
+
+/** The principal index a session is listed in (none for an anonymous one). */
+export function indexIdOf(state: SessionState): string | undefined {
+  return state.principal === undefined ? undefined : principalIndexId(state.principal);
 }

@@ -3,11 +3,10 @@ import { MetaField, type SessionTimes, sessionDeadline } from "../store/record-m
 import type { SessionStore, SessionWrite, WriteOutcome } from "../store/session-store.js";
 import { type ChangeSet, NO_CHANGES } from "./change-set.js";
 import type { NewSessionEvent, SessionEventLog } from "./session-events.js";
-import { principalIndexId } from "./session-id.js";
 import { diagnose, removeQuietly } from "./session-loader.js";
 import type { SessionConfig } from "./session-options.js";
 import { timesToFields } from "./session-record.js";
-import type { SessionState } from "./session-state.js";
+import { indexIdOf, type SessionState } from "./session-state.js";
 
 /**
  * The writes of a commit: a new record (and the one a rotation replaces, in the same script), a change,
@@ -218,10 +217,6 @@ export class SessionWriter {
   clearingCookie(state: SessionState): string {
     return this.#config.cookies.clear(state.secureRequest);
   }
-}
-
-function indexIdOf(state: SessionState): string | undefined {
-  return state.principal === undefined ? undefined : principalIndexId(state.principal);
 }
 
 /** Principal and device fields written with a new record. */

@@ -14,3 +14,12 @@ export function handleOf(keyId: string): string {
 export function keyIdOfHandle(indexId: string, handle: string): string {
   return `${indexId.slice(0, indexId.indexOf("."))}.${handle}`;
 }
+
+/**
+ * What a session's Redis Cluster hash tag holds: its principal's slot tag, or its hash when it has none.
+ * Two sessions with the same tag live in one slot.
+ */
+export function slotTagOf(keyId: string): string {
+  const dot = keyId.indexOf(".");
+  return dot === -1 ? keyId : keyId.slice(0, dot);
+}
