@@ -1,7 +1,7 @@
 /**
- * `npm run soak [-- --seconds 60 --users 40]`: simulated users log in, read, write, log out and revoke
- * against the demo app (Express + sessionkit) on a Redis that is SIGSTOPped and SIGKILLed + restarted
- * (appendfsync always, so what Redis acknowledged survives), and every answer is checked:
+ * `npm run soak [-- --seconds 60 --users 40 --topology standalone|cluster]`: simulated users log in, read,
+ * write, log out and revoke against the demo app (Express + sessionkit) while Redis fails (see Target),
+ * and every answer is checked:
  *   - a read is the user's own session or an explicit 503, never another user's data, never anonymous
  *     for a session that is alive (the user did not log out);
  *   - a write answered 200 is never lost (later reads show it or something newer);
@@ -16,11 +16,16 @@ import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
 import { createDemoApp } from "../../demo/app.js";
 import { session } from "../../src/adapters/express/index.js";
-import { startRedisServer } from "../../tools/redis-harness/redis-server.js";
+import { redisCommand, startRedisServer } from "../../tools/redis-harness/redis-server.js";
+import { startDedicatedTopology } from "../../tools/redis-harness/topologies.js";
 import { Browser, listen, TEST_SECRET } from "../support/browser.js";
 
 const { values } = parseArgs({
-  options: { seconds: { type: "string", default: "60" }, users: { type: "string", default: "40" } },
+  options: {
+    seconds: { type: "string", default: "60" },
+    users: { type: "string", default: "40" },
+    topology: { type: "string", default: "standalone" },
+  },
 });
 const SECONDS = Number(values.seconds);
 const USERS = Number(values.users);
@@ -44,18 +49,77 @@ const violate = (what: string) => {
   if (violations.length < 50) violations.push(what);
 };
 
-const server = await startRedisServer({
-  name: "soak",
-  args: ["--appendonly", "yes", "--appendfsync", "always"],
-});
+/**
+ * Standalone: one server, stopped (SIGSTOP) or killed and restarted with appendfsync always. Cluster: a
+ * 3 + 3 cluster whose primaries are killed (SIGKILL, a replica takes over) and restarted (they come back
+ * as replicas); writes WAIT for one replica (durability), so a failover keeps what was acknowledged.
+ */
+interface Target {
+  url: string;
+  durability?: { replicas: number };
+  stop(): Promise<void>;
+  /** One fault; returns which kind. */
+  fault(): Promise<"stops" | "kills">;
+  /** Every node, to look for keys without a TTL at the end. */
+  ports(): number[];
+}
+
+async function standaloneTarget(): Promise<Target> {
+  const server = await startRedisServer({
+    name: "soak",
+    args: ["--appendonly", "yes", "--appendfsync", "always"],
+  });
+  return {
+    url: server.url,
+    stop: () => server.stop(),
+    ports: () => [server.port],
+    async fault() {
+      if (Math.random() < 0.5) {
+        process.kill(server.pid, "SIGSTOP");
+        await sleep(500 + Math.random() * 1500);
+        process.kill(server.pid, "SIGCONT");
+        return "stops";
+      }
+      await server.kill();
+      await sleep(200 + Math.random() * 800);
+      await server.restart();
+      return "kills";
+    },
+  };
+}
+
+async function clusterTarget(): Promise<Target> {
+  const dedicated = await startDedicatedTopology("cluster", { clusterNodeTimeoutMs: 2000 });
+  const { ports } = dedicated.topology;
+  return {
+    url: `redis+cluster://127.0.0.1:${ports[0]}`,
+    durability: { replicas: 1 },
+    stop: () => dedicated.stop(),
+    ports: () => ports,
+    async fault() {
+      // A node that is a primary now (earlier faults moved the roles around).
+      const roles = await Promise.all(ports.map((port) => redisCommand(port, "ROLE").catch(() => null)));
+      const primaries = ports.filter((_, i) => (roles[i] as unknown[] | null)?.[0] === "master");
+      const victim = dedicated.server(primaries[Math.floor(Math.random() * primaries.length)] as number);
+      await victim.kill();
+      // Long enough for its replica to take over (node timeout 2 s), then back as a replica.
+      await sleep(4000 + Math.random() * 2000);
+      await victim.restart();
+      return "kills";
+    },
+  };
+}
+
+const target = values.topology === "cluster" ? await clusterTarget() : await standaloneTarget();
 const namespace = `soak-${process.pid}`;
 const sessions = session({
-  redis: server.url,
+  redis: target.url,
   secret: TEST_SECRET,
   namespace,
   commandTimeout: COMMAND_TIMEOUT_MS,
   index: { recordDevice: true },
   logger: false,
+  ...(target.durability ? { durability: target.durability } : {}),
 });
 const http = await listen(createServer(createDemoApp(sessions, "soak")));
 const deadline = Date.now() + SECONDS * 1000;
@@ -165,19 +229,9 @@ async function user(n: number): Promise<void> {
 }
 
 async function faults(): Promise<void> {
-  while (Date.now() < deadline - 5000) {
+  while (Date.now() < deadline - 8000) {
     await sleep(3000 + Math.random() * 2000);
-    if (Math.random() < 0.5) {
-      process.kill(server.pid, "SIGSTOP");
-      figures.stops++;
-      await sleep(500 + Math.random() * 1500);
-      process.kill(server.pid, "SIGCONT");
-    } else {
-      await server.kill();
-      figures.kills++;
-      await sleep(200 + Math.random() * 800);
-      await server.restart();
-    }
+    figures[await target.fault()]++;
   }
 }
 
@@ -190,18 +244,25 @@ try {
   await Promise.all([faults(), ...Array.from({ length: USERS }, (_, n) => user(n))]);
   // Let every in-flight write land, then look for keys without a TTL.
   await sleep(500);
-  const redis = new Redis(server.port, "127.0.0.1");
   let withoutTtl = 0;
   let keys = 0;
-  for (const key of await redis.keys(`*${namespace}*`)) {
-    keys++;
-    if ((await redis.pttl(key)) < 0) withoutTtl++;
+  for (const port of target.ports()) {
+    const redis = new Redis(port, "127.0.0.1");
+    // Primaries hold the keys (a replica's copies would count twice).
+    const role = (await redis.call("ROLE")) as unknown[];
+    if (role[0] === "master") {
+      for (const key of await redis.keys(`*${namespace}*`)) {
+        keys++;
+        if ((await redis.pttl(key)) < 0) withoutTtl++;
+      }
+    }
+    redis.disconnect();
   }
-  redis.disconnect();
   if (withoutTtl > 0) violate(`${withoutTtl} of ${keys} keys have no TTL`);
   console.log(
     JSON.stringify(
       {
+        topology: values.topology,
         seconds: Math.round((Date.now() - startedAt) / 1000),
         users: USERS,
         ...figures,
@@ -216,6 +277,6 @@ try {
 } finally {
   await http.close();
   await sessions.close();
-  await server.stop();
+  await target.stop();
 }
 process.exit(violations.length === 0 ? 0 : 1);
