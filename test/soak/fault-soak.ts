@@ -148,6 +148,9 @@ async function user(n: number): Promise<void> {
   // A logout or revoke answered 503 may still have happened (a 503 means "unknown": README, When Redis
   // fails): until a read tells, an anonymous answer is no violation.
   let maybeEnded = false;
+  /** Until when an anonymous answer may still be that 503's logout landing (a cluster client retries a
+   * command redirected during a failover, after the request was answered). */
+  let maybeEndedUntil = 0;
   const history: string[] = [];
   const timed = async (b: Browser, method: string, path: string, json?: unknown) => {
     const response = await timedRequest(b, method, path, json);
@@ -174,7 +177,7 @@ async function user(n: number): Promise<void> {
       if (body.data.user !== undefined && body.data.user !== name)
         violate(`${name} saw ${body.data.user}'s session`);
       const anonymous = body.meta.isNew || body.data.user === undefined;
-      if (anonymous && maybeEnded) {
+      if (anonymous && (maybeEnded || Date.now() < maybeEndedUntil)) {
         loggedIn = false;
         maybeEnded = false;
         figures.endedBy503++;
@@ -198,6 +201,7 @@ async function user(n: number): Promise<void> {
       const logout = await timed(browser, "POST", "/logout");
       if (logout.status !== 303) {
         maybeEnded = true;
+        maybeEndedUntil = Date.now() + 10_000;
         continue;
       }
       figures.logouts++;
@@ -213,6 +217,7 @@ async function user(n: number): Promise<void> {
       const revoke = await timed(other, "POST", "/api/devices/revoke", { all: true, exceptCurrent: true });
       if (revoke.status !== 200) {
         maybeEnded = true;
+        maybeEndedUntil = Date.now() + 10_000;
         continue;
       }
       const mine = await timed(browser, "GET", "/api/session");
