@@ -11,6 +11,7 @@ import {
   newSessionState,
   type SessionBackend,
   type SessionDevice,
+  startTimes,
 } from "./session-state.js";
 
 /** What an adapter knows about the request. */
@@ -101,7 +102,7 @@ export class SessionLoader {
       backend: this.#backend,
       id,
       keyId: sessionKeyId(id),
-      times: { createdAt: now, lastAccessAt: now, absoluteDeadline: now + this.#config.absoluteTimeoutMs },
+      times: startTimes(now, this.#config.absoluteTimeoutMs),
       device: this.#config.recordDevice ? deviceOf(request) : {},
       clearableCookie: invalidCookie,
       secureRequest: request.secure,

@@ -1,5 +1,5 @@
 import { ErrorCodes, SessionConfigError, SessionError } from "../common/errors.js";
-import { idleDeadline, type SessionTimes } from "../store/record-meta.js";
+import { idleDeadline } from "../store/record-meta.js";
 import { isReadyCheckStore, type SessionStore } from "../store/session-store.js";
 import { type ChangeSet, changeSetOf, NO_CHANGES } from "./change-set.js";
 import type { ResolvedCookieOptions } from "./cookies/session-cookie.js";
@@ -16,6 +16,7 @@ import {
   type SessionBackend,
   type SessionMeta,
   type SessionState,
+  startTimes,
 } from "./session-state.js";
 import { SessionWriter } from "./session-writer.js";
 
@@ -167,7 +168,7 @@ export class SessionManager implements SessionBackend {
     state.id = generateSessionId(principal === undefined ? undefined : principalTag(principal));
     state.keyId = sessionKeyId(state.id);
     state.isNew = true;
-    state.times = this.#newTimes(this.#config.now());
+    state.times = startTimes(this.#config.now(), this.absoluteTimeoutMs);
     state.storedEncoded = new Map();
     state.cookieDue = true;
   }
@@ -242,10 +243,6 @@ export class SessionManager implements SessionBackend {
       );
     }
     return this.#principals;
-  }
-
-  #newTimes(now: number): SessionTimes {
-    return { createdAt: now, lastAccessAt: now, absoluteDeadline: now + this.absoluteTimeoutMs };
   }
 
   #changes(session: Session, state: SessionState): ChangeSet {

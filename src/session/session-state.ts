@@ -159,3 +159,8 @@ export function isQuietRead(state: SessionState): boolean {
 export function indexIdOf(state: SessionState): string | undefined {
   return state.principal === undefined ? undefined : principalIndexId(state.principal);
 }
+
+/** The times of a session that starts now: its absolute deadline runs from here. */
+export function startTimes(now: number, absoluteTimeoutMs: number): SessionTimes {
+  return { createdAt: now, lastAccessAt: now, absoluteDeadline: now + absoluteTimeoutMs };
+}

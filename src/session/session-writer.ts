@@ -40,8 +40,8 @@ export class SessionWriter {
     if (set.length === 0 && remove.length === 0 && !state.touchDue) {
       return state.cookieDue ? this.sessionCookie(state, now) : undefined;
     }
-    if (set.length === 0 && remove.length === 0) return this.touch(state, now);
     // Any write records activity: the idle deadline, the TTL and a persistent cookie slide together.
+    const before = state.times.lastAccessAt;
     state.times.lastAccessAt = now;
     if (this.remainingMs(state.times, now) <= 0) {
       // Ended by its deadline, not by this request: the cookie is left alone (rule 16).
@@ -49,12 +49,27 @@ export class SessionWriter {
       state.destroyed = true;
       return undefined;
     }
-    const outcome = await this.store.write(state.keyId, {
-      mode: "update",
-      set: [...set, [MetaField.lastAccessAt, String(now)]],
-      remove,
-      ...this.lifetime(state, now),
-    });
+    let outcome: WriteOutcome;
+    try {
+      outcome = await this.store.write(state.keyId, {
+        mode: "update",
+        set: [...set, [MetaField.lastAccessAt, String(now)]],
+        remove,
+        ...this.lifetime(state, now),
+      });
+    } catch (error) {
+      // A write that only records activity (touchAfter has passed) is not the request's to fail (rule 18):
+      // the response goes out as it is, and the next request tries again.
+      if (set.length > 0 || remove.length > 0) throw error;
+      state.times.lastAccessAt = before;
+      diagnose(
+        this.#config,
+        "SESSION_TOUCH_FAILED",
+        `activity not recorded, the response goes on: ${(error as Error).message}`,
+        state.keyId,
+      );
+      return state.cookieDue ? this.sessionCookie(state, now) : undefined;
+    }
     if (outcome === "gone") {
       // Destroyed (logout elsewhere) or expired while this request ran: do not bring it back.
       diagnose(
@@ -68,46 +83,6 @@ export class SessionWriter {
       return undefined;
     }
     if (changes !== NO_CHANGES) state.storedEncoded = changes.encoded;
-    state.touchDue = false;
-    if (this.cookie.persistent) state.cookieDue = true;
-    return state.cookieDue ? this.sessionCookie(state, now) : undefined;
-  }
-
-  /**
-   * Records the activity of a session the request did not change (touchAfter has passed). A read does not
-   * fail for a write it does not need (rule 18): when the store refuses (full, read-only, an ACL), the
-   * response goes out as it is, the failure is a diagnostic, and the next request tries again.
-   */
-  async touch(state: SessionState, now: number): Promise<string | undefined> {
-    const before = state.times.lastAccessAt;
-    state.times.lastAccessAt = now;
-    if (this.remainingMs(state.times, now) <= 0) {
-      await removeQuietly(this.store, state.keyId);
-      state.destroyed = true;
-      return undefined;
-    }
-    let outcome: WriteOutcome;
-    try {
-      outcome = await this.store.write(state.keyId, {
-        mode: "update",
-        set: [[MetaField.lastAccessAt, String(now)]],
-        remove: [],
-        ...this.lifetime(state, now),
-      });
-    } catch (error) {
-      state.times.lastAccessAt = before;
-      diagnose(
-        this.#config,
-        "SESSION_TOUCH_FAILED",
-        `activity not recorded, the response goes on: ${(error as Error).message}`,
-        state.keyId,
-      );
-      return state.cookieDue ? this.sessionCookie(state, now) : undefined;
-    }
-    if (outcome === "gone") {
-      state.destroyed = true;
-      return undefined;
-    }
     state.touchDue = false;
     if (this.cookie.persistent) state.cookieDue = true;
     return state.cookieDue ? this.sessionCookie(state, now) : undefined;
