@@ -30,7 +30,10 @@ function files(dir) {
 function importsOf(file) {
   const text = readFileSync(file, "utf8");
   const found = [];
-  for (const match of text.matchAll(
+  // `export type {} from "../../index.js"` names nothing and emits no JavaScript: it only makes a
+  // subpath's declarations load the root entry's, so that `declare module "sessionkit"` augments it.
+  const withoutTypeAnchors = text.replace(/(?:^|\n)\s*export type \{\s*\} from\s*["'][^"']+["'];?/g, "\n");
+  for (const match of withoutTypeAnchors.matchAll(
     /(?:^|\n)\s*(?:import|export)[^"';]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g,
   )) {
     const spec = match[1] ?? match[2];

@@ -6,6 +6,10 @@ import { type AdapterHandle, defineAdapter } from "../common/define-adapter.js";
 import { attachSession } from "../node/attach-session.js";
 import { useDictionaryProperties } from "../node/dictionary-mode.js";
 
+// The root entry's declarations load with this subpath's, so `declare module "sessionkit" { interface
+// SessionData {...} }` in a file that imports only this subpath finds the module (TS2664 otherwise).
+export type {} from "../../index.js";
+
 declare global {
   namespace Express {
     interface Request {

@@ -7,6 +7,10 @@ import type { SessionManager } from "../../session/session-manager.js";
 import { commitFailureResponse } from "../common/commit-failure.js";
 import { type AdapterHandle, defineAdapter } from "../common/define-adapter.js";
 
+// The root entry's declarations load with this subpath's, so `declare module "sessionkit" { interface
+// SessionData {...} }` in a file that imports only this subpath finds the module (TS2664 otherwise).
+export type {} from "../../index.js";
+
 /**
  * The context variables the middleware sets: `new Hono<SessionEnv>()` types `c.get("session")`.
  * Combine with your own: `new Hono<{ Variables: SessionEnv["Variables"] & { user: User } }>()`.

@@ -5,6 +5,10 @@ import type { SessionManager } from "../../session/session-manager.js";
 import { type AdapterHandle, defineAdapter } from "../common/define-adapter.js";
 import { attachSession } from "./attach-session.js";
 
+// The root entry's declarations load with this subpath's, so `declare module "sessionkit" { interface
+// SessionData {...} }` in a file that imports only this subpath finds the module (TS2664 otherwise).
+export type {} from "../../index.js";
+
 export interface NodeSessionLoader extends AdapterHandle {
   /**
    * Loads the session of `req` (one Redis round trip) and holds `res` until the session's changes are
