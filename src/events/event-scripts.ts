@@ -2,7 +2,7 @@ import { defineLuaScript } from "../redis/lua-script.js";
 import { LUA_UNPACK_RECORD } from "../redis/packed-record.js";
 import { MetaField } from "../store/record-meta.js";
 
-const { lastAccessAt: A, absoluteDeadline: X } = MetaField;
+const { lastAccessAt: A, absoluteDeadline: X, idleTimeout: I } = MetaField;
 
 /**
  * Claims up to ARGV[3] due entries of one expiry-schedule bucket (KEYS[1]): entries whose score (the
@@ -18,7 +18,7 @@ return due
 
 /**
  * Reads a scheduled session to decide whether it has ended. KEYS[1] = session record; ARGV[1] = now,
- * ARGV[2] = idle timeout (ms). Returns {"missing"}, {"alive", deadline} or {"expired", reason, record}
+ * ARGV[2] = idle timeout (ms) of a session without its own. Returns {"missing"}, {"alive", deadline} or {"expired", reason, record}
  * (the packed record, redis/packed-record.ts; reason "corrupt" and no record when it does not parse).
  * Deadline and reason are store/record-meta.ts's sessionDeadline and expiryOf, in Lua
  * (test/integration/deadline-formula.test.ts runs both on the same records).
@@ -38,7 +38,7 @@ if f == nil then return {'expired', 'corrupt'} end
 local a = tonumber(f['${A}'])
 local x = tonumber(f['${X}'])
 if a == nil or x == nil then return {'expired', 'corrupt'} end
-local idleDeadline = a + tonumber(ARGV[2])
+local idleDeadline = a + (tonumber(f['${I}']) or tonumber(ARGV[2]))
 if math.min(idleDeadline, x) > tonumber(ARGV[1]) then
   return {'alive', tostring(math.min(idleDeadline, x))}
 end

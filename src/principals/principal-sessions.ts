@@ -24,11 +24,15 @@ export function createPrincipalSessions(options: PrincipalSessionsOptions): Prin
       return indexed.map(({ handle, fields }) => {
         const lastAccessAt = Number(fields[MetaField.lastAccessAt]);
         const absoluteDeadline = Number(fields[MetaField.absoluteDeadline]);
+        const ownIdle = fields[MetaField.idleTimeout];
+        const times = ownIdle
+          ? { lastAccessAt, absoluteDeadline, idleTimeoutMs: Number(ownIdle) }
+          : { lastAccessAt, absoluteDeadline };
         const item: PrincipalSession = {
           handle,
           createdAt: Number(fields[MetaField.createdAt]),
           lastAccessAt,
-          idleDeadline: idleDeadline({ lastAccessAt, absoluteDeadline }, idleTimeoutMs),
+          idleDeadline: idleDeadline(times, idleTimeoutMs),
           absoluteDeadline,
           current: handle === currentHandle,
         };

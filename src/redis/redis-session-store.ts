@@ -326,7 +326,8 @@ export class RedisSessionStore implements PrincipalIndexStore, AdminStore, Ready
       this.#explain,
     )) as string[];
     const sessions: IndexedSession[] = [];
-    for (let i = 0; i + 5 < reply.length; i += 6) {
+    const stride = LISTED_FIELDS.length + 1;
+    for (let i = 0; i + stride - 1 < reply.length; i += stride) {
       const fields: StoredFields = {};
       LISTED_FIELDS.forEach((field, n) => {
         const value = reply[i + 1 + n] && unescapeStored(reply[i + 1 + n] as string);

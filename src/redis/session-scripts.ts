@@ -2,10 +2,17 @@ import { MetaField } from "../store/record-meta.js";
 import { defineLuaScript } from "./lua-script.js";
 import { LUA_UNPACK_RECORD } from "./packed-record.js";
 
-const { createdAt: C, lastAccessAt: A, absoluteDeadline: X, userAgent: UA, ip: IP } = MetaField;
+const {
+  createdAt: C,
+  lastAccessAt: A,
+  absoluteDeadline: X,
+  userAgent: UA,
+  ip: IP,
+  idleTimeout: I,
+} = MetaField;
 
 /** The metadata fields the principal list returns per session, in this order. */
-export const LISTED_FIELDS = [C, A, X, UA, IP] as const;
+export const LISTED_FIELDS = [C, A, X, UA, IP, I] as const;
 
 /**
  * Writes a session change into its record (one string, see redis/packed-record.ts): the entries set, the
@@ -99,11 +106,11 @@ for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
   if f then
     local a, x = tonumber(f['${A}']), tonumber(f['${X}'])
     alive = tonumber(f['${C}']) ~= nil and a ~= nil and x ~= nil
-      and math.min(a + tonumber(ARGV[3]), x) > tonumber(ARGV[2])
+      and math.min(a + (tonumber(f['${I}']) or tonumber(ARGV[3])), x) > tonumber(ARGV[2])
   end
   if alive then
     table.insert(out, member)
-    for _, name in ipairs({'${C}', '${A}', '${X}', '${UA}', '${IP}'}) do table.insert(out, f[name] or '') end
+    for _, name in ipairs({${LISTED_FIELDS.map((name) => `'${name}'`).join(", ")}}) do table.insert(out, f[name] or '') end
   else
     redis.call('ZREM', KEYS[1], member)
   end

@@ -5,7 +5,7 @@ import { INVALID_COOKIE, NO_COOKIE, type VerifiedSessionCookie } from "./cookies
 import { Session, sessionState } from "./session.js";
 import { generateSessionId, sessionKeyId } from "./session-id.js";
 import type { SessionConfig } from "./session-options.js";
-import { parseRecord } from "./session-record.js";
+import { type ParsedRecord, parseRecord } from "./session-record.js";
 import {
   loadedSessionState,
   newSessionState,
@@ -91,6 +91,15 @@ export class SessionLoader {
     return session;
   }
 
+  /** The stored record of a session again (reload); null when it is gone, corrupt or past its deadline. */
+  async reread(keyId: string): Promise<ParsedRecord | null> {
+    const fields = await this.#store.load(keyId);
+    if (fields === null) return null;
+    const record = parseRecord(fields, this.#config.seal);
+    if (record === null) return null;
+    return expiryOf(record.times, this.#config.idleTimeoutMs, this.#config.now()) === null ? record : null;
+  }
+
   /**
    * A new anonymous session, not stored until it holds something (or saveUninitialized). `invalidCookie`:
    * the request's cookie is not one of ours, and the response may delete it.
@@ -126,6 +135,7 @@ export class SessionLoader {
       keyId: cookie.keyId,
       times: record.times,
       principal: record.principal,
+      cookieKind: record.cookieKind,
       storedEncoded: record.encodedAttributes,
       touchDue: now - record.times.lastAccessAt >= this.#config.touchAfterMs,
       cookieDue: cookie.signedWithOldSecret || this.#config.rolling,

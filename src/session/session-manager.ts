@@ -5,7 +5,8 @@ import { type ChangeSet, changeSetOf, NO_CHANGES } from "./change-set.js";
 import type { ResolvedCookieOptions } from "./cookies/session-cookie.js";
 import type { PrincipalDirectory, PrincipalSession } from "./principal-directory.js";
 import type { Session } from "./session.js";
-import { sessionState } from "./session.js";
+import { replaceAttributes, sessionState } from "./session.js";
+import { SessionCookie } from "./session-cookie-view.js";
 import type { NewSessionEvent, SessionEventLog } from "./session-events.js";
 import { generateSessionId, principalTag, sessionKeyId } from "./session-id.js";
 import { SessionLoader, type SessionRequest } from "./session-loader.js";
@@ -14,6 +15,7 @@ import {
   indexIdOf,
   isQuietRead,
   type SessionBackend,
+  type SessionCookieView,
   type SessionMeta,
   type SessionState,
   startTimes,
@@ -168,7 +170,10 @@ export class SessionManager implements SessionBackend {
     state.id = generateSessionId(principal === undefined ? undefined : principalTag(principal));
     state.keyId = sessionKeyId(state.id);
     state.isNew = true;
+    const { idleTimeoutMs } = state.times;
     state.times = startTimes(this.#config.now(), this.absoluteTimeoutMs);
+    // "Remember me" chosen before the login carries over to the logged-in session.
+    if (idleTimeoutMs !== undefined) state.times.idleTimeoutMs = idleTimeoutMs;
     state.storedEncoded = new Map();
     state.cookieDue = true;
   }
@@ -223,6 +228,42 @@ export class SessionManager implements SessionBackend {
   async save(session: Session): Promise<void> {
     this.#assertUsable(sessionState(session));
     await this.commit(session);
+  }
+
+  /**
+   * Replaces the session's attributes and times with what the store holds now (express-session's
+   * reload). A session the store does not hold (ended meanwhile, or not saved yet) is an error.
+   */
+  async reload(session: Session): Promise<void> {
+    const state = sessionState(session);
+    this.#assertUsable(state);
+    if (state.storeFailure !== undefined) throw state.storeFailure;
+    const record = state.isNew ? null : await this.#loader.reread(state.keyId);
+    if (record === null) {
+      throw new SessionError(
+        ErrorCodes.SESSION_STATE,
+        "the session is not in the store (it ended, or was never saved): nothing to reload",
+      );
+    }
+    try {
+      replaceAttributes(session, record.encodedAttributes);
+    } catch {
+      state.corrupt = true;
+      clearAttributes(session);
+      throw new SessionError(
+        ErrorCodes.SESSION_STATE,
+        "the stored session does not decode: nothing to reload",
+      );
+    }
+    state.times = record.times;
+    state.principal = record.principal;
+    state.cookieKind = record.cookieKind;
+    state.lifetimeChanged = false;
+    state.storedEncoded = record.encodedAttributes;
+  }
+
+  cookieView(session: Session): SessionCookieView {
+    return new SessionCookie(sessionState(session), this.#config);
   }
 
   meta(session: Session): SessionMeta {

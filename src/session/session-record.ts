@@ -18,11 +18,20 @@ function attributeForField(field: string): string | null {
 }
 
 export function timesToFields(times: SessionTimes): [string, string][] {
-  return [
+  const fields: [string, string][] = [
     [MetaField.createdAt, String(times.createdAt)],
     [MetaField.lastAccessAt, String(times.lastAccessAt)],
     [MetaField.absoluteDeadline, String(times.absoluteDeadline)],
   ];
+  if (times.idleTimeoutMs !== undefined) fields.push([MetaField.idleTimeout, String(times.idleTimeoutMs)]);
+  return fields;
+}
+
+/** How a session's cookie is sent when the session chose (cookie.maxAge): persistent or browser-session. */
+export type CookieKind = "persistent" | "browser-session";
+
+export function cookieKindField(kind: CookieKind): [string, string] {
+  return [MetaField.cookieKind, kind === "persistent" ? "p" : "b"];
 }
 
 /**
@@ -94,6 +103,8 @@ function hexDigit(code: number): number {
 export interface ParsedRecord {
   times: SessionTimes;
   principal: string | undefined;
+  /** Set when the session chose its cookie's kind; otherwise the cookie option decides. */
+  cookieKind: CookieKind | undefined;
   /** Attribute name -> encoded value (its seal checked and removed). */
   encodedAttributes: Map<string, string>;
 }
@@ -107,6 +118,14 @@ export function parseRecord(fields: StoredRecord, seal: ValueSeal): ParsedRecord
   const lastAccessAt = parseTime(fields.get(MetaField.lastAccessAt));
   const absoluteDeadline = parseTime(fields.get(MetaField.absoluteDeadline));
   if (createdAt === null || lastAccessAt === null || absoluteDeadline === null) return null;
+  const times: SessionTimes = { createdAt, lastAccessAt, absoluteDeadline };
+  const ownIdle = fields.get(MetaField.idleTimeout);
+  if (ownIdle !== undefined) {
+    const idleTimeoutMs = parseTime(ownIdle);
+    if (idleTimeoutMs === null || idleTimeoutMs === 0) return null;
+    times.idleTimeoutMs = idleTimeoutMs;
+  }
+  const kind = fields.get(MetaField.cookieKind);
   const encodedAttributes = new Map<string, string>();
   for (const [field, value] of fields) {
     const attribute = attributeForField(field);
@@ -116,8 +135,9 @@ export function parseRecord(fields: StoredRecord, seal: ValueSeal): ParsedRecord
     encodedAttributes.set(attribute, encoded);
   }
   return {
-    times: { createdAt, lastAccessAt, absoluteDeadline },
+    times,
     principal: fields.get(MetaField.principal),
+    cookieKind: kind === "p" ? "persistent" : kind === "b" ? "browser-session" : undefined,
     encodedAttributes,
   };
 }

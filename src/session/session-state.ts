@@ -1,6 +1,7 @@
 import type { SessionTimes } from "../store/record-meta.js";
 import type { Session } from "./session.js";
 import { principalIndexId } from "./session-id.js";
+import type { CookieKind } from "./session-record.js";
 
 export interface SessionMeta {
   /** What the Redis key holds for this session (a hash of its ID, maybe behind a slot tag); safe to log. */
@@ -22,7 +23,22 @@ export interface SessionBackend {
   setPrincipal(session: Session, principal: string): Promise<void>;
   destroy(session: Session): Promise<void>;
   save(session: Session): Promise<void>;
+  reload(session: Session): Promise<void>;
   meta(session: Session): SessionMeta;
+  /** What `session.cookie` reads and sets: this session's cookie and its own lifetime. */
+  cookieView(session: Session): SessionCookieView;
+}
+
+/** `session.cookie`: the session's cookie as express-session apps know it (session/session-cookie-view.ts). */
+export interface SessionCookieView {
+  maxAge: number | null;
+  expires: Date | null;
+  readonly originalMaxAge: number | null;
+  readonly path: string;
+  readonly domain: string | undefined;
+  readonly httpOnly: boolean;
+  readonly secure: boolean;
+  readonly sameSite: "lax" | "strict" | "none";
 }
 
 /** User-Agent and IP of the request that created a session, when index.recordDevice is on. */
@@ -40,6 +56,10 @@ export interface SessionState {
   isNew: boolean;
   times: SessionTimes;
   principal: string | undefined;
+  /** The session chose its cookie's kind (cookie.maxAge); undefined: the cookie option decides. */
+  cookieKind: CookieKind | undefined;
+  /** The session's own lifetime (idle timeout, cookie kind) changed: the next write stores it. */
+  lifetimeChanged: boolean;
   /** The keyId before a regenerate, until the new record is written (for the "regenerated" event). */
   previousKeyId: string | undefined;
   /**
@@ -95,6 +115,8 @@ export function newSessionState(init: {
     isNew: true,
     times: init.times,
     principal: undefined,
+    cookieKind: undefined,
+    lifetimeChanged: false,
     previousKeyId: undefined,
     replaces: undefined,
     device: init.device,
@@ -117,6 +139,7 @@ export function loadedSessionState(init: {
   keyId: string;
   times: SessionTimes;
   principal: string | undefined;
+  cookieKind?: CookieKind;
   storedEncoded: Map<string, string>;
   touchDue: boolean;
   cookieDue: boolean;
@@ -129,6 +152,8 @@ export function loadedSessionState(init: {
     isNew: false,
     times: init.times,
     principal: init.principal,
+    cookieKind: init.cookieKind,
+    lifetimeChanged: false,
     previousKeyId: undefined,
     replaces: undefined,
     device: NO_DEVICE,

@@ -5,7 +5,7 @@ import { type ChangeSet, NO_CHANGES } from "./change-set.js";
 import type { NewSessionEvent, SessionEventLog } from "./session-events.js";
 import { diagnose, removeQuietly } from "./session-loader.js";
 import type { SessionConfig } from "./session-options.js";
-import { timesToFields } from "./session-record.js";
+import { cookieKindField, timesToFields } from "./session-record.js";
 import { indexIdOf, type SessionState } from "./session-state.js";
 
 /**
@@ -49,18 +49,26 @@ export class SessionWriter {
       state.destroyed = true;
       return undefined;
     }
+    const lifetimeChanged = state.lifetimeChanged;
     let outcome: WriteOutcome;
     try {
       outcome = await this.store.write(state.keyId, {
         mode: "update",
-        set: [...set, [MetaField.lastAccessAt, String(now)]],
-        remove,
+        set: [
+          ...set,
+          [MetaField.lastAccessAt, String(now)],
+          ...(lifetimeChanged ? lifetimeFields(state) : []),
+        ],
+        remove:
+          lifetimeChanged && state.times.idleTimeoutMs === undefined
+            ? [...remove, MetaField.idleTimeout]
+            : remove,
         ...this.lifetime(state, now),
       });
     } catch (error) {
       // A write that only records activity (touchAfter has passed) is not the request's to fail (rule 18):
       // the response goes out as it is, and the next request tries again.
-      if (set.length > 0 || remove.length > 0) throw error;
+      if (set.length > 0 || remove.length > 0 || lifetimeChanged) throw error;
       state.times.lastAccessAt = before;
       diagnose(
         this.#config,
@@ -84,7 +92,8 @@ export class SessionWriter {
     }
     if (changes !== NO_CHANGES) state.storedEncoded = changes.encoded;
     state.touchDue = false;
-    if (this.cookie.persistent) state.cookieDue = true;
+    state.lifetimeChanged = false;
+    if (this.#persistentCookie(state)) state.cookieDue = true;
     return state.cookieDue ? this.sessionCookie(state, now) : undefined;
   }
 
@@ -113,6 +122,7 @@ export class SessionWriter {
     if (outcome !== "written")
       throw new SessionError(ErrorCodes.SESSION_STATE, `new session could not be created (${outcome})`);
     state.isNew = false;
+    state.lifetimeChanged = false;
     state.clearableCookie = true;
     if (replaces !== undefined) {
       state.replaces = undefined;
@@ -185,8 +195,13 @@ export class SessionWriter {
 
   sessionCookie(state: SessionState, now: number): string {
     state.cookieDue = this.#config.rolling;
-    const maxAgeMs = this.cookie.persistent ? this.remainingMs(state.times, now) : undefined;
+    const maxAgeMs = this.#persistentCookie(state) ? this.remainingMs(state.times, now) : undefined;
     return this.#config.cookies.issue(state.id, state.keyId, maxAgeMs, state.secureRequest);
+  }
+
+  /** The session's own choice (cookie.maxAge), else the cookie option. */
+  #persistentCookie(state: SessionState): boolean {
+    return state.cookieKind === undefined ? this.cookie.persistent : state.cookieKind === "persistent";
   }
 
   clearingCookie(state: SessionState): string {
@@ -200,5 +215,16 @@ function identityFields(state: SessionState): [string, string][] {
   if (state.principal !== undefined) fields.push([MetaField.principal, state.principal]);
   if (state.device.userAgent !== undefined) fields.push([MetaField.userAgent, state.device.userAgent]);
   if (state.device.ip !== undefined) fields.push([MetaField.ip, state.device.ip]);
+  if (state.cookieKind !== undefined) fields.push(cookieKindField(state.cookieKind));
+  return fields;
+}
+
+/** The session's own lifetime as an update writes it (its idle timeout goes with the times). */
+function lifetimeFields(state: SessionState): [string, string][] {
+  const fields: [string, string][] = [];
+  if (state.times.idleTimeoutMs !== undefined) {
+    fields.push([MetaField.idleTimeout, String(state.times.idleTimeoutMs)]);
+  }
+  if (state.cookieKind !== undefined) fields.push(cookieKindField(state.cookieKind));
   return fields;
 }

@@ -1,7 +1,7 @@
 import { ErrorCodes, SessionError } from "../common/errors.js";
 import { unsharedCopy } from "../common/unshared-copy.js";
 import { LAZY_VALUE_LENGTH } from "./session-record.js";
-import type { SessionMeta, SessionState } from "./session-state.js";
+import type { SessionCookieView, SessionMeta, SessionState } from "./session-state.js";
 
 /**
  * The data of a user's session. Augment it to type your attributes:
@@ -19,6 +19,7 @@ let stateOf: (session: Session) => SessionState;
 let readLongAttribute: (session: Session, name: string) => unknown;
 let forgetLongAttribute: (session: Session, name: string) => void;
 let isUnread: (session: Session, name: string) => boolean;
+let assignStored: (session: Session, attributes: Iterable<[string, string]>) => void;
 
 /**
  * A session: attributes are own properties (`session.userId = 42`, `delete session.cart`), the API lives
@@ -58,6 +59,10 @@ export class Session {
       session.#unread?.delete(name);
     };
     isUnread = (session, name) => session.#unread?.has(name) === true;
+    assignStored = (session, attributes) => {
+      session.#unread = undefined;
+      session.#assignStored(attributes);
+    };
   }
 
   /**
@@ -72,6 +77,11 @@ export class Session {
   ) {
     this.#state = state;
     this.#decode = decode;
+    this.#assignStored(attributes);
+  }
+
+  #assignStored(attributes: Iterable<[string, string]>): void {
+    const decode = this.#decode;
     for (const [name, encoded] of attributes) {
       // Only foreign or corrupt data names an attribute after a method: such a record is no session.
       if (RESERVED_ATTRIBUTES.has(name)) {
@@ -89,12 +99,26 @@ export class Session {
     }
   }
 
+  /** The session ID, as express-session's `req.session.id`. Secret: never log it (meta.keyId is safe). */
+  get id(): string {
+    return this.#state.id;
+  }
+
   /**
    * Gives the session a new ID and removes the old record (call it on login and privilege changes:
-   * session fixation). Data is kept unless `keepData: false`; the deadlines restart.
+   * session fixation). Data is kept unless `keepData: false`; the deadlines restart. With a callback
+   * (express-session's form, which Passport uses), returns the session and calls back once, with the error.
    */
-  regenerate(options: { keepData?: boolean } = {}): Promise<void> {
-    return this.#state.backend.regenerate(this, options.keepData ?? true);
+  regenerate(callback: SessionCallback): this;
+  regenerate(options?: { keepData?: boolean }): Promise<void>;
+  regenerate(options: { keepData?: boolean }, callback: SessionCallback): this;
+  regenerate(
+    first?: { keepData?: boolean } | SessionCallback,
+    callback?: SessionCallback,
+  ): Promise<void> | this {
+    const options = typeof first === "function" ? {} : (first ?? {});
+    const done = typeof first === "function" ? first : callback;
+    return settle(this, () => this.#state.backend.regenerate(this, options.keepData ?? true), done);
   }
 
   /**
@@ -102,28 +126,85 @@ export class Session {
    * worthless), keeps the data, and indexes it under the principal, so the principal's sessions can be
    * listed and revoked.
    */
-  setPrincipal(principal: string): Promise<void> {
-    return this.#state.backend.setPrincipal(this, principal);
+  setPrincipal(principal: string): Promise<void>;
+  setPrincipal(principal: string, callback: SessionCallback): this;
+  setPrincipal(principal: string, callback?: SessionCallback): Promise<void> | this {
+    return settle(this, () => this.#state.backend.setPrincipal(this, principal), callback);
   }
 
   /** Removes the session from the store now; the response clears the cookie. */
-  destroy(): Promise<void> {
-    return this.#state.backend.destroy(this);
+  destroy(): Promise<void>;
+  destroy(callback: SessionCallback): this;
+  destroy(callback?: SessionCallback): Promise<void> | this {
+    return settle(this, () => this.#state.backend.destroy(this), callback);
   }
 
   /** Commits the changes now (the end-of-request commit then writes only later changes). */
-  save(): Promise<void> {
-    return this.#state.backend.save(this);
+  save(): Promise<void>;
+  save(callback: SessionCallback): this;
+  save(callback?: SessionCallback): Promise<void> | this {
+    return settle(this, () => this.#state.backend.save(this), callback);
+  }
+
+  /**
+   * Reads the session again from the store, dropping this request's uncommitted changes. Fails with
+   * SESSION_INVALID_STATE when the store no longer has it (ended meanwhile, or never saved).
+   */
+  reload(): Promise<void>;
+  reload(callback: SessionCallback): this;
+  reload(callback?: SessionCallback): Promise<void> | this {
+    return settle(this, () => this.#state.backend.reload(this), callback);
   }
 
   /** Records activity at the next commit even if touchAfter has not passed. */
-  touch(): void {
+  touch(callback?: SessionCallback): this {
     this.#state.touchDue = true;
+    if (callback !== undefined) process.nextTick(callback);
+    return this;
+  }
+
+  /**
+   * The session's cookie, as express-session apps know it: `maxAge` and `expires` read the time left;
+   * setting `maxAge` gives this session its own idle timeout and a persistent cookie ("remember me"),
+   * never past absoluteTimeout; `maxAge = null` makes its cookie a browser-session cookie.
+   */
+  get cookie(): SessionCookieView {
+    return this.#state.backend.cookieView(this);
   }
 
   get meta(): SessionMeta {
     return this.#state.backend.meta(this);
   }
+}
+
+/** express-session's callback: called once, with the error when the operation failed. */
+export type SessionCallback = (error?: unknown) => void;
+
+/**
+ * The promise of an operation, or, given a callback, the session, calling back once. The callback runs
+ * outside the promise chain (process.nextTick), so an exception it throws is uncaught as in
+ * express-session, not a rejection nobody handles, and it cannot be called twice.
+ */
+function settle<Target>(
+  target: Target,
+  operation: () => Promise<void>,
+  callback: SessionCallback | undefined,
+): Promise<void> | Target {
+  if (callback === undefined) return operation();
+  if (typeof callback !== "function") {
+    throw new SessionError(ErrorCodes.SESSION_STATE, "the callback must be a function");
+  }
+  let running: Promise<void>;
+  try {
+    running = operation();
+  } catch (error) {
+    running = Promise.reject(error);
+  }
+  running.then(
+    () => process.nextTick(callback),
+    (error: unknown) => process.nextTick(callback, error),
+  );
+  return target;
 }
 
 /**
@@ -212,4 +293,13 @@ export function isUntouchedAttribute(session: Session, name: string): boolean {
 
 export function sessionState(session: Session): SessionState {
   return stateOf(session);
+}
+
+/**
+ * Replaces the session's attributes with a stored record's (reload): what the request changed is dropped.
+ * Throws like the constructor when a short value does not decode or names a method.
+ */
+export function replaceAttributes(session: Session, attributes: Iterable<[string, string]>): void {
+  for (const name of Object.keys(session)) delete (session as unknown as Record<string, unknown>)[name];
+  assignStored(session, attributes);
 }

@@ -83,6 +83,7 @@ export class MemoryStore implements PrincipalIndexStore, AdminStore {
       const times = {
         lastAccessAt: Number(fields?.get(MetaField.lastAccessAt)),
         absoluteDeadline: Number(fields?.get(MetaField.absoluteDeadline)),
+        ...ownIdleTimeout(fields?.get(MetaField.idleTimeout)),
       };
       if (fields && sessionDeadline(times, idleTimeoutMs) > now)
         live.push({ handle: member, fields: Object.fromEntries(fields) });
@@ -149,4 +150,9 @@ export class MemoryStore implements PrincipalIndexStore, AdminStore {
 
 export function createMemoryStore(options?: MemoryStoreOptions): MemoryStore {
   return new MemoryStore(options);
+}
+
+/** A session's own idle timeout field as SessionTimes holds it. */
+function ownIdleTimeout(field: string | undefined): { idleTimeoutMs?: number } {
+  return field === undefined ? {} : { idleTimeoutMs: Number(field) };
 }

@@ -15,6 +15,10 @@ export const MetaField = {
   principal: "$p",
   userAgent: "$ua",
   ip: "$ip",
+  /** This session's own idle timeout in ms ("remember me"); absent: the manager's idleTimeout. */
+  idleTimeout: "$i",
+  /** This session's cookie kind: "p" persistent, "b" browser-session; absent: the cookie option. */
+  cookieKind: "$k",
 } as const;
 
 export interface SessionTimes {
@@ -24,13 +28,18 @@ export interface SessionTimes {
   lastAccessAt: number;
   /** Epoch ms after which the session is over, however active it is. */
   absoluteDeadline: number;
+  /** This session's own idle timeout ("remember me"), when it has one. */
+  idleTimeoutMs?: number;
 }
 
-type Deadlines = Pick<SessionTimes, "lastAccessAt" | "absoluteDeadline">;
+type Deadlines = Pick<SessionTimes, "lastAccessAt" | "absoluteDeadline" | "idleTimeoutMs">;
 
-/** Epoch ms when the session is idle past `idleTimeoutMs`. */
+/**
+ * Epoch ms when the session is idle past its own idle timeout, or `idleTimeoutMs` (the manager's) when
+ * it has none.
+ */
 export function idleDeadline(times: Deadlines, idleTimeoutMs: number): number {
-  return times.lastAccessAt + idleTimeoutMs;
+  return times.lastAccessAt + (times.idleTimeoutMs ?? idleTimeoutMs);
 }
 
 /** Epoch ms when the session ends: the earlier of its idle and absolute deadlines. */

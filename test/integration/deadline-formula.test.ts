@@ -27,8 +27,18 @@ describe("deadline formula: TypeScript and Lua agree", () => {
   });
 
   /** Records around every edge: the idle deadline, the absolute one, both equal, both far. */
-  function cases(): { lastAccessAt: number; absoluteDeadline: number; idleTimeoutMs: number; now: number }[] {
-    const out = [];
+  interface Case {
+    lastAccessAt: number;
+    absoluteDeadline: number;
+    /** The manager's idle timeout. */
+    idleTimeoutMs: number;
+    /** The session's own ("remember me"), stored in the record. */
+    ownIdleTimeoutMs?: number;
+    now: number;
+  }
+
+  function cases(): Case[] {
+    const out: Case[] = [];
     const base = 1_790_000_000_000;
     for (const idleTimeoutMs of [1, 1000, 3_600_000]) {
       for (const absoluteOffset of [
@@ -53,6 +63,14 @@ describe("deadline formula: TypeScript and Lua agree", () => {
           base + 2e9,
         ]) {
           out.push({ lastAccessAt, absoluteDeadline, idleTimeoutMs, now });
+          // The same edges with the idle timeout the session's own, and a manager's that would disagree.
+          out.push({
+            lastAccessAt,
+            absoluteDeadline,
+            idleTimeoutMs: 7,
+            ownIdleTimeoutMs: idleTimeoutMs,
+            now,
+          });
         }
       }
     }
@@ -63,22 +81,35 @@ describe("deadline formula: TypeScript and Lua agree", () => {
         lastAccessAt,
         absoluteDeadline: lastAccessAt + Math.floor(Math.random() * 2e6) - 5e5,
         idleTimeoutMs: 1 + Math.floor(Math.random() * 1e6),
+        ...(i % 2 === 0 ? { ownIdleTimeoutMs: 1 + Math.floor(Math.random() * 1e6) } : {}),
         now: lastAccessAt + Math.floor(Math.random() * 2e6) - 5e5,
       });
     }
     return out;
   }
 
+  /** The record's times as store/record-meta.ts reads them. */
+  function timesOf(c: Case) {
+    const { lastAccessAt, absoluteDeadline, ownIdleTimeoutMs } = c;
+    return ownIdleTimeoutMs === undefined
+      ? { lastAccessAt, absoluteDeadline }
+      : { lastAccessAt, absoluteDeadline, idleTimeoutMs: ownIdleTimeoutMs };
+  }
+
+  function metaOf(c: Case): Record<string, string> {
+    return {
+      [MetaField.createdAt]: String(c.lastAccessAt),
+      [MetaField.lastAccessAt]: String(c.lastAccessAt),
+      [MetaField.absoluteDeadline]: String(c.absoluteDeadline),
+      ...(c.ownIdleTimeoutMs === undefined ? {} : { [MetaField.idleTimeout]: String(c.ownIdleTimeoutMs) }),
+    };
+  }
+
   it("the sweeper's expiry check gives the same alive/expired, deadline and reason as expiryOf", async () => {
     const all = cases();
     for (const [n, c] of all.entries()) {
       const key = `${prefix}s:{${n}}`;
-      const record = packRecord({
-        [MetaField.createdAt]: String(c.lastAccessAt),
-        [MetaField.lastAccessAt]: String(c.lastAccessAt),
-        [MetaField.absoluteDeadline]: String(c.absoluteDeadline),
-        user: '"ann"',
-      });
+      const record = packRecord({ ...metaOf(c), user: '"ann"' });
       await redis.set(key, record, "PX", 60_000);
       const lua = (await redis.eval(
         expireIfDueScript.source,
@@ -87,9 +118,12 @@ describe("deadline formula: TypeScript and Lua agree", () => {
         String(c.now),
         String(c.idleTimeoutMs),
       )) as string[];
-      const expiry = expiryOf(c, c.idleTimeoutMs, c.now);
+      const expiry = expiryOf(timesOf(c), c.idleTimeoutMs, c.now);
       if (expiry === null) {
-        expect(lua, JSON.stringify(c)).toEqual(["alive", String(sessionDeadline(c, c.idleTimeoutMs))]);
+        expect(lua, JSON.stringify(c)).toEqual([
+          "alive",
+          String(sessionDeadline(timesOf(c), c.idleTimeoutMs)),
+        ]);
       } else {
         expect(lua.slice(0, 2), JSON.stringify(c)).toEqual(["expired", expiry]);
       }
@@ -101,16 +135,7 @@ describe("deadline formula: TypeScript and Lua agree", () => {
     for (const [n, c] of all.entries()) {
       const index = `${prefix}p:{t${n}}`;
       const sessionPrefix = `${prefix}s:{t${n}}`;
-      await redis.set(
-        `${sessionPrefix}member`,
-        packRecord({
-          [MetaField.createdAt]: String(c.lastAccessAt),
-          [MetaField.lastAccessAt]: String(c.lastAccessAt),
-          [MetaField.absoluteDeadline]: String(c.absoluteDeadline),
-        }),
-        "PX",
-        60_000,
-      );
+      await redis.set(`${sessionPrefix}member`, packRecord(metaOf(c)), "PX", 60_000);
       await redis.zadd(index, 1, "member");
       await redis.pexpire(index, 60_000);
       const listed = (await redis.eval(
@@ -121,7 +146,7 @@ describe("deadline formula: TypeScript and Lua agree", () => {
         String(c.now),
         String(c.idleTimeoutMs),
       )) as string[];
-      const alive = sessionDeadline(c, c.idleTimeoutMs) > c.now;
+      const alive = sessionDeadline(timesOf(c), c.idleTimeoutMs) > c.now;
       expect(listed[0] === "member", JSON.stringify(c)).toBe(alive);
     }
   });

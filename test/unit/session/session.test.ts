@@ -110,3 +110,105 @@ describe("reserved attribute names", () => {
     await manager.close();
   });
 });
+
+describe("express-session's callback forms, id and reload", () => {
+  /** Resolves with the arguments of the callback's first call; fails if it is called twice. */
+  function callback() {
+    let calls = 0;
+    let resolve: (args: unknown[]) => void = () => {};
+    const called = new Promise<unknown[]>((r) => {
+      resolve = r;
+    });
+    const fn = (...args: unknown[]) => {
+      calls++;
+      resolve(args);
+    };
+    return { fn, called, calls: () => calls };
+  }
+
+  it("regenerate(cb), save(cb), destroy(cb) call back once without an error and return the session", async () => {
+    const { manager, store } = managerOnMemory();
+    const session = (await manager.load({ cookieHeader: undefined, secure: false })) as Session &
+      Record<string, unknown>;
+    session.user = "ann";
+    const before = session.id;
+    const regenerated = callback();
+    expect(session.regenerate(regenerated.fn)).toBe(session);
+    expect(await regenerated.called).toEqual([]);
+    expect(session.id).not.toBe(before);
+    const saved = callback();
+    expect(session.save(saved.fn)).toBe(session);
+    expect(await saved.called).toEqual([]);
+    expect(await snapshot(store)).toHaveLength(1);
+    const destroyed = callback();
+    expect(session.destroy(destroyed.fn)).toBe(session);
+    expect(await destroyed.called).toEqual([]);
+    expect(await snapshot(store)).toEqual([]);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(regenerated.calls() + saved.calls() + destroyed.calls()).toBe(3);
+  });
+
+  it("an error reaches the callback (once), not a rejection", async () => {
+    const { manager } = managerOnMemory();
+    const session = await manager.load({ cookieHeader: undefined, secure: false });
+    await session.destroy();
+    const saved = callback();
+    session.save(saved.fn);
+    const [error] = await saved.called;
+    expect(error).toBeInstanceOf(SessionError);
+    expect((error as SessionError).code).toBe(ErrorCodes.SESSION_STATE);
+    const reloaded = callback();
+    session.reload(reloaded.fn);
+    expect((await reloaded.called)[0]).toBeInstanceOf(SessionError);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(saved.calls() + reloaded.calls()).toBe(2);
+  });
+
+  it("a callback that throws is an uncaught exception (as with express-session), called once", async () => {
+    const { manager } = managerOnMemory();
+    const session = await manager.load({ cookieHeader: undefined, secure: false });
+    const uncaught = new Promise<unknown>((resolve) => process.once("uncaughtException", resolve));
+    let calls = 0;
+    session.save(() => {
+      calls++;
+      throw new Error("thrown by the app's callback");
+    });
+    expect(((await uncaught) as Error).message).toBe("thrown by the app's callback");
+    await new Promise((r) => setTimeout(r, 10));
+    expect(calls).toBe(1);
+  });
+
+  it("touch(cb) returns the session and calls back", async () => {
+    const { manager } = managerOnMemory();
+    const session = await manager.load({ cookieHeader: undefined, secure: false });
+    const touched = callback();
+    expect(session.touch(touched.fn)).toBe(session);
+    expect(await touched.called).toEqual([]);
+  });
+
+  it("reload() drops the request's uncommitted changes and reads what the store holds now", async () => {
+    const { manager } = managerOnMemory();
+    const first = (await manager.load({ cookieHeader: undefined, secure: false })) as Session &
+      Record<string, unknown>;
+    first.cart = ["apple"];
+    const cookie = cookieOf(await manager.commit(first));
+    const tab = (await manager.load({ cookieHeader: cookie, secure: false })) as Session &
+      Record<string, unknown>;
+    const other = (await manager.load({ cookieHeader: cookie, secure: false })) as Session &
+      Record<string, unknown>;
+    other.cart = ["apple", "pear"];
+    await manager.commit(other);
+    tab.draft = "unsaved";
+    await tab.reload();
+    expect({ ...tab }).toEqual({ cart: ["apple", "pear"] });
+    expect(tab.id).toBe(other.id);
+    // Nothing changed since the reload: the commit writes nothing.
+    expect(await manager.commit(tab)).toBeUndefined();
+  });
+
+  it("reload() of a session the store does not hold fails with SESSION_INVALID_STATE", async () => {
+    const { manager } = managerOnMemory();
+    const fresh = await manager.load({ cookieHeader: undefined, secure: false });
+    await expect(fresh.reload()).rejects.toMatchObject({ code: ErrorCodes.SESSION_STATE });
+  });
+});

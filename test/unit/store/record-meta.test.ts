@@ -8,6 +8,14 @@ describe("session deadlines", () => {
     expect(idleDeadline({ lastAccessAt: 5_000, absoluteDeadline: 100_000 }, IDLE)).toBe(6_000);
   });
 
+  it("a session's own idle timeout (remember me) replaces the manager's", () => {
+    const times = { lastAccessAt: 5_000, absoluteDeadline: 100_000, idleTimeoutMs: 50_000 };
+    expect(idleDeadline(times, IDLE)).toBe(55_000);
+    expect(sessionDeadline({ ...times, idleTimeoutMs: 500_000 }, IDLE)).toBe(100_000);
+    expect(expiryOf(times, IDLE, 54_999)).toBeNull();
+    expect(expiryOf(times, IDLE, 55_000)).toBe("idle");
+  });
+
   it("sessionDeadline is the earlier of the idle and the absolute deadline", () => {
     expect(sessionDeadline({ lastAccessAt: 5_000, absoluteDeadline: 100_000 }, IDLE)).toBe(6_000);
     expect(sessionDeadline({ lastAccessAt: 5_000, absoluteDeadline: 5_500 }, IDLE)).toBe(5_500);
@@ -48,6 +56,8 @@ describe("session deadlines", () => {
       principal: "$p",
       userAgent: "$ua",
       ip: "$ip",
+      idleTimeout: "$i",
+      cookieKind: "$k",
     });
   });
 });
