@@ -8,6 +8,7 @@ const expected = {
   "sessionkit/hono": "session",
   "sessionkit/koa": "session",
   "sessionkit/express-session": "RedisStore",
+  "sessionkit/admin": "createSessionAdmin",
 };
 for (const [specifier, name] of Object.entries(expected)) {
   const loaded = require(specifier);

@@ -6,6 +6,7 @@ export type { Histogram, HistogramBucket } from "./histogram.js";
 export { foldKeyPattern } from "./key-pattern.js";
 export type { ScanPacing, ScanProgress } from "./paced-scan.js";
 export type { PurgeReport } from "./purge.js";
+export { formatBytes } from "./redis-facts.js";
 export {
   type AdminListedSession,
   createSessionAdmin,

@@ -1,4 +1,6 @@
+import Table from "cli-table3";
 import { type Command, Option } from "commander";
+import pc from "picocolors";
 import { createSessionAdmin, type SessionAdmin } from "../admin/index.js";
 import { SessionConfigError, SessionError, SessionStoreError } from "../common/errors.js";
 import { validateRedisUrl } from "../redis/connection/connect.js";
@@ -52,13 +54,19 @@ export function withSecretOption(command: Command): Command {
 export function withPacingOptions(command: Command): Command {
   return command
     .option("--count <n>", "SCAN COUNT: keys Redis looks at per call", positiveInteger("--count"), 1000)
-    .option("--rate <keys/s>", "at most this many keys per second (0: no limit)", wholeNumber("--rate"), 50_000);
+    .option(
+      "--rate <keys/s>",
+      "at most this many keys per second (0: no limit)",
+      wholeNumber("--rate"),
+      50_000,
+    );
 }
 
 export function positiveInteger(name: string) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n <= 0) throw new CliError(`${name} must be a whole number > 0, got "${value}"`, Exit.usage);
+    if (!Number.isInteger(n) || n <= 0)
+      throw new CliError(`${name} must be a whole number > 0, got "${value}"`, Exit.usage);
     return n;
   };
 }
@@ -66,7 +74,8 @@ export function positiveInteger(name: string) {
 export function wholeNumber(name: string) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new CliError(`${name} must be a whole number >= 0, got "${value}"`, Exit.usage);
+    if (!Number.isInteger(n) || n < 0)
+      throw new CliError(`${name} must be a whole number >= 0, got "${value}"`, Exit.usage);
     return n;
   };
 }
@@ -97,7 +106,10 @@ export function shownUrl(options: SharedOptions): string {
 }
 
 /** Runs a command's body with its admin, closes it, and turns every failure into a CliError. */
-export async function withAdmin<T>(options: SharedOptions, body: (admin: SessionAdmin) => Promise<T>): Promise<T> {
+export async function withAdmin<T>(
+  options: SharedOptions,
+  body: (admin: SessionAdmin) => Promise<T>,
+): Promise<T> {
   const admin = openAdmin(options);
   try {
     return await body(admin);
@@ -115,11 +127,24 @@ export function asCliError(error: unknown, options: SharedOptions): CliError {
   }
   if (error instanceof SessionConfigError) return new CliError(error.message, Exit.usage, error.code);
   if (error instanceof SessionError) return new CliError(error.message, Exit.failed, error.code);
-  if (error instanceof Error && error.name === "AbortError") return new CliError("interrupted", Exit.interrupted);
+  if (error instanceof Error && error.name === "AbortError")
+    return new CliError("interrupted", Exit.interrupted);
   return new CliError(error instanceof Error ? error.message : String(error), Exit.failed);
 }
 
 /** Writes the result: one JSON document with --json, else the human rendering. */
 export function output(options: SharedOptions, value: unknown, human: () => string): void {
   process.stdout.write(options.json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
+}
+
+/** A table for humans: coloured borders and headings only on a terminal that wants colours. */
+export function table(
+  head: string[],
+  extra: Omit<Table.TableConstructorOptions, "head" | "style"> = {},
+): Table.Table {
+  return new Table({
+    head,
+    ...extra,
+    style: pc.isColorSupported ? { head: ["cyan"] } : { head: [], border: [] },
+  });
 }

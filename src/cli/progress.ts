@@ -22,7 +22,9 @@ export function scanProgress(label: string): { onProgress?: (progress: ScanProgr
     onProgress(progress) {
       const payload = {
         scanned: progress.scanned.toLocaleString("en"),
-        rate: Math.round(progress.scanned / ((performance.now() - startedAt) / 1000 || 1)).toLocaleString("en"),
+        rate: Math.round(progress.scanned / ((performance.now() - startedAt) / 1000 || 1)).toLocaleString(
+          "en",
+        ),
       };
       if (!started) {
         bar.start(progress.nodes, progress.nodesDone, payload);
@@ -38,6 +40,8 @@ export function scanProgress(label: string): { onProgress?: (progress: ScanProgr
 /** An AbortSignal that fires on Ctrl-C, so a long scan stops between two batches. */
 export function interruptSignal(): AbortSignal {
   const controller = new AbortController();
-  process.once("SIGINT", () => controller.abort(Object.assign(new Error("interrupted"), { name: "AbortError" })));
+  process.once("SIGINT", () =>
+    controller.abort(Object.assign(new Error("interrupted"), { name: "AbortError" })),
+  );
   return controller.signal;
 }
