@@ -128,6 +128,14 @@ export class SessionManager implements SessionBackend {
     return result;
   }
 
+  /**
+   * The commit of a request whose handler dropped its session (`req.session = null`, cookie-session's
+   * and koa-session's logout): the session is destroyed, then committed (the cookie is cleared).
+   */
+  commitEnded(session: Session): Promise<string | undefined> {
+    return this.destroy(session).then(() => this.commit(session));
+  }
+
   async #commitNow(session: Session, known?: ChangeSet): Promise<string | undefined> {
     const state = sessionState(session);
     if (state.corrupt) return this.#writer.endCorrupt(state);
@@ -226,8 +234,11 @@ export class SessionManager implements SessionBackend {
   }
 
   async save(session: Session): Promise<void> {
-    this.#assertUsable(sessionState(session));
-    await this.commit(session);
+    const state = sessionState(session);
+    this.#assertUsable(state);
+    // Only the adapter can send the cookie this write calls for (a new session, a new ID after a login):
+    // the end-of-request commit issues it again.
+    if ((await this.commit(session)) !== undefined) state.cookieDue = true;
   }
 
   /**

@@ -120,6 +120,19 @@ export function describeAdapterContract(
       }
     });
 
+    it("a login saved by the handler (Passport's save(cb)) still sends its new cookie", async () => {
+      const client = running.client();
+      await client.post("/set?cart=1");
+      const before = client.cookies.get("sid");
+      const login = await client.post("/login?user=saver&save=1");
+      expect(login.setCookies).toHaveLength(1);
+      expect(client.cookies.get("sid")).not.toBe(before);
+      expect((await client.get("/session")).json<SessionBody>()).toEqual({
+        data: { cart: "1", user: "saver" },
+        isNew: false,
+      });
+    });
+
     it("logs in by setPrincipal: indexed under the user, with the device's User-Agent", async () => {
       const user = `p-${harness.name}-${transportName}`;
       const client = running.client();

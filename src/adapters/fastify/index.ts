@@ -59,7 +59,9 @@ export function session(options: SessionOptions | SessionManager): FastifySessio
           }
           // onSend runs again for an error reply sent from a later onSend hook: commit once.
           (request as LoadedRequest)[LOADED] = null;
-          const committing = manager.commitUnlessQuiet(current);
+          // `request.session = null` logs the session out.
+          const committing =
+            request.session == null ? manager.commitEnded(current) : manager.commitUnlessQuiet(current);
           // A read that changed nothing: the reply goes on in this tick.
           if (committing === null) done(null, payload);
           else commitOnSend(committing, reply, payload).then((sent) => done(null, sent), done);

@@ -56,7 +56,10 @@ export function session<Data = SessionData>(
         await next();
         let setCookie: string | undefined;
         try {
-          setCookie = await manager.commit(current);
+          // c.set("session", null) logs the session out.
+          setCookie = await (c.get("session") == null
+            ? manager.commitEnded(current)
+            : manager.commit(current));
         } catch (error) {
           await replaceWithFailure(c, error);
           return;

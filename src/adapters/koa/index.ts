@@ -11,7 +11,10 @@ export type {} from "../../index.js";
 
 declare module "koa" {
   interface DefaultContext {
-    /** The request's session (sessionkit). Type attributes by augmenting `SessionData` in "sessionkit". */
+    /**
+     * The request's session (sessionkit). Type attributes by augmenting `SessionData` in "sessionkit".
+     * `ctx.session = null` destroys it (koa-session's logout).
+     */
     session: SessionWithData;
   }
 }
@@ -42,19 +45,28 @@ export function session(options: SessionOptions | SessionManager): KoaSessionMid
     } catch (error) {
       // The handler's error wins over a commit failure: it says what went wrong first.
       // A commit failure here is reported by the manager; the handler's error is the answer.
-      const setCookie = await manager.commit(current).catch(() => undefined);
+      const setCookie = await commitOf(manager, ctx, current).catch(() => undefined);
       if (setCookie !== undefined) carryCookie(error, setCookie);
       throw error;
     }
     let setCookie: string | undefined;
     try {
-      setCookie = await manager.commit(current);
+      setCookie = await commitOf(manager, ctx, current);
     } catch (error) {
       replaceWithFailure(ctx, error);
       return;
     }
     if (setCookie !== undefined) ctx.append("Set-Cookie", setCookie);
   });
+}
+
+/** koa-session's documented logout, `ctx.session = null`, destroys the session. */
+function commitOf(
+  manager: SessionManager,
+  ctx: Context,
+  current: SessionWithData,
+): Promise<string | undefined> {
+  return ctx.session == null ? manager.commitEnded(current) : manager.commit(current);
 }
 
 /** Adds the cookie to `err.headers`, the only headers Koa's ctx.onerror keeps. */

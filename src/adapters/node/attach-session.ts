@@ -9,7 +9,7 @@ import { commitBeforeResponse } from "./commit-before-response.js";
  * records it: Express's req.ip parses X-Forwarded-For against "trust proxy" on every read, a cost most
  * requests need not pay. Prototype getters, not an object literal with getters (which V8 builds slowly).
  */
-class NodeSessionRequest implements SessionRequest {
+export class NodeSessionRequest implements SessionRequest {
   readonly cookieHeader: string | undefined;
   readonly #req: IncomingMessage;
 

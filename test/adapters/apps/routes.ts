@@ -12,7 +12,7 @@ export const MAX_DELAY_MS = 2000;
 /**
  * The contract app, written once and mounted by every framework's app:
  *   GET  /session            { data, isNew }
- *   POST /login?user=U       regenerate, set user, (wait delay=MS), 303 -> /session
+ *   POST /login?user=U       regenerate, set user, (wait delay=MS), (save() if save=1), 303 -> /session
  *   POST /principal?user=U   setPrincipal(U), set user, 303 -> /session
  *   POST /logout             destroy, 303 -> /session
  *   POST /set?delay=MS&k=v   wait (between load and change), set each k, { data }
@@ -40,6 +40,7 @@ export async function contractRoute(
       await session.regenerate();
       data.user = searchParams.get("user") ?? "someone";
       await pause();
+      if (searchParams.get("save") === "1") await session.save();
       return { status: 303, location: "/session" };
     case "POST /principal":
       await session.setPrincipal(searchParams.get("user") ?? "someone");
