@@ -1,8 +1,8 @@
 import express, { type Request, type Response } from "express";
 import type { ExpressSessionMiddleware } from "../src/adapters/express/index.js";
+import { createSessionAdmin, type SessionAdmin } from "../src/admin/index.js";
 import type { SessionEvent } from "../src/session/session-events.js";
 import type { SessionManager } from "../src/session/session-manager.js";
-import { type AdminStore, isAdminStore } from "../src/store/session-store.js";
 
 declare module "../src/index.js" {
   interface SessionData {
@@ -39,8 +39,8 @@ export function createDemoApp(
   storeLabel: string,
   events?: EventFeed,
 ): express.Express {
-  const store = sessions.manager.store;
-  const admin = isAdminStore(store) ? store : undefined;
+  // The admin API over the app's own store: its connection, its timeouts (rule 20: no client of our own).
+  const admin = createSessionAdmin({ store: sessions.manager.store });
   const app = express();
   app.disable("x-powered-by");
   app.use(express.json({ limit: "64kb" }));
@@ -142,13 +142,10 @@ export function createDemoApp(
   return app;
 }
 
-/** The record's location and remaining TTL come from the store's admin view (rule 20: no client of our own). */
-async function describe(req: Request, admin: AdminStore | undefined) {
+/** The record's location and remaining TTL come from the admin API (rule 20: no client of our own). */
+async function describe(req: Request, admin: SessionAdmin) {
   const meta = req.session.meta;
-  const stored =
-    meta.isNew || admin === undefined
-      ? { location: "(not stored yet)", ttlMs: -2 }
-      : await admin.inspect(meta.keyId);
+  const stored = meta.isNew ? { location: "(not stored yet)", ttlMs: -2 } : await admin.locate(meta.keyId);
   return {
     data: { ...req.session },
     meta: {
