@@ -9,8 +9,14 @@ import {
   RedisSessionStore,
   type RedisSessionStoreOptions,
 } from "./redis/redis-session-store.js";
+import { warnAboutForeignOptions } from "./session/foreign-options.js";
 import { SessionManager } from "./session/session-manager.js";
-import { resolveSessionConfig, type SessionManagerOptions } from "./session/session-options.js";
+import {
+  COOKIE_OPTION_NAMES,
+  MANAGER_OPTION_NAMES,
+  resolveSessionConfig,
+  type SessionManagerOptions,
+} from "./session/session-options.js";
 import { isPrincipalIndexStore, type SessionStore } from "./store/session-store.js";
 
 export interface SessionOptions extends SessionManagerOptions {
@@ -46,6 +52,21 @@ export interface SessionOptions extends SessionManagerOptions {
   };
 }
 
+const OPTION_NAMES: ReadonlySet<string> = new Set(
+  Object.keys({
+    ...MANAGER_OPTION_NAMES,
+    redis: true,
+    store: true,
+    namespace: true,
+    keyPrefix: true,
+    commandTimeout: true,
+    replicaReads: true,
+    durability: true,
+    tls: true,
+    events: true,
+  } satisfies Record<keyof SessionOptions, true>),
+);
+
 /** The sweeper never runs more often than this, whatever events.sweepInterval says. */
 const MIN_SWEEP_INTERVAL_MS = 50;
 
@@ -56,6 +77,7 @@ const MIN_SWEEP_INTERVAL_MS = 50;
  */
 export function createSessionManager(options: SessionOptions): SessionManager {
   const config = resolveSessionConfig(options);
+  warnAboutForeignOptions(options, OPTION_NAMES, COOKIE_OPTION_NAMES, config.report);
   const store = resolveStore(options, config.report);
   const events = options.events ? openEventLog(store, options.events, config.idleTimeoutMs) : undefined;
   const principals = isPrincipalIndexStore(store)
@@ -71,7 +93,15 @@ export function createSessionManager(options: SessionOptions): SessionManager {
 function resolveStore(options: SessionOptions, report: DiagnosticSink): SessionStore {
   if (options.store && options.redis !== undefined)
     throw new SessionConfigError("give either redis or store, not both");
-  if (options.store) return options.store;
+  if (options.store) {
+    const store = options.store as Partial<SessionStore>;
+    if (typeof store.load !== "function" || typeof store.write !== "function") {
+      throw new SessionConfigError(
+        "store must be a sessionkit store (createMemoryStore(), RedisSessionStore); for Redis pass redis: url. An express-session store (connect-redis) is not one: keep it with express-session, or move its sessions with sessionkit/express-session",
+      );
+    }
+    return options.store;
+  }
   if (options.redis === undefined) {
     throw new SessionConfigError("redis (a URL or a client) or store is required");
   }

@@ -29,6 +29,7 @@ export type DiagnosticCode =
   | "SESSION_TOUCH_FAILED"
   | "SESSION_REPLICA_LAG"
   | "SESSION_REDIS_CONFIG_WARNING"
+  | "SESSION_CONFIG_WARNING"
   | "SESSION_REDIS_CONNECTION_ERROR";
 
 export const diagnosticChannel = channel("sessionkit:diagnostic");
@@ -58,6 +59,7 @@ const LOG_LEVELS: Partial<Record<DiagnosticCode, "warn" | "error">> = {
   SESSION_TOUCH_FAILED: "warn",
   SESSION_ROTATION_INCOMPLETE: "warn",
   SESSION_REDIS_CONFIG_WARNING: "warn",
+  SESSION_CONFIG_WARNING: "warn",
   SESSION_REPLICA_LAG: "warn",
   SESSION_RECORD_CORRUPT: "warn",
 };

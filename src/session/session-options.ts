@@ -38,8 +38,12 @@ export interface SessionCookieOptions {
 
 /** The options of the session layer itself; the store, Redis and events are create-session-manager.ts's. */
 export interface SessionManagerOptions {
-  /** Signs the cookie. A list rotates keys: the first signs, all verify, old-key cookies are re-issued. */
-  secret: string | readonly string[];
+  /**
+   * Signs the cookie. A list rotates keys: the first signs, all verify, old-key cookies are re-issued.
+   * Entries after the first that are undefined or "" are skipped: `[KEY, process.env.OLD_KEY]` works
+   * whether or not OLD_KEY is set.
+   */
+  secret: string | readonly (string | undefined)[];
   /** A session unused for this long ends. Default "1d". */
   idleTimeout?: Duration;
   /** A session ends this long after it was created (or regenerated), however active. Default "14d". */
@@ -87,6 +91,37 @@ export interface SessionManagerOptions {
   /** Clock, for tests. Default Date.now. */
   now?: () => number;
 }
+
+/** The option names, for the warning about options sessionkit does not take (foreign-options.ts). */
+export const MANAGER_OPTION_NAMES: Readonly<Record<keyof SessionManagerOptions, true>> = {
+  secret: true,
+  idleTimeout: true,
+  absoluteTimeout: true,
+  touchAfter: true,
+  failurePolicy: true,
+  saveUninitialized: true,
+  rolling: true,
+  cookie: true,
+  codec: true,
+  maxSessionBytes: true,
+  maxAttributes: true,
+  onDiagnostic: true,
+  logger: true,
+  index: true,
+  now: true,
+};
+
+export const COOKIE_OPTION_NAMES: ReadonlySet<string> = new Set(
+  Object.keys({
+    name: true,
+    path: true,
+    domain: true,
+    secure: true,
+    httpOnly: true,
+    sameSite: true,
+    persistent: true,
+  } satisfies Record<keyof SessionCookieOptions, true>),
+);
 
 /** SessionManagerOptions with every default applied and every value checked. */
 export interface SessionConfig {

@@ -32,7 +32,7 @@ export class CookieIssuer {
   readonly #signer: CookieSigner;
   readonly #verified = new VerifiedCookies();
 
-  constructor(options: ResolvedCookieOptions, secret: string | readonly string[]) {
+  constructor(options: ResolvedCookieOptions, secret: string | readonly (string | undefined)[]) {
     this.options = options;
     this.#signer = new CookieSigner(secret);
   }

@@ -17,25 +17,30 @@ const MIN_DISTINCT_CHARACTERS = 8;
 export class CookieSigner {
   /** The secrets as HMAC keys, made once: a string key is converted again on every createHmac. */
   readonly #keys: readonly KeyObject[];
-  constructor(secret: string | readonly string[]) {
+  constructor(secret: string | readonly (string | undefined)[]) {
     if (typeof secret !== "string" && !Array.isArray(secret)) {
       throw new SessionConfigError("secret is required: a string, or a list whose first entry signs");
     }
-    const secrets: string[] = typeof secret === "string" ? [secret] : [...secret];
-    if (secrets.length === 0) throw new SessionConfigError("secret must be a string or a non-empty list");
-    for (const s of secrets) {
-      // A placeholder ("                " or "xxxxxxxx...") is as guessable as no secret.
-      if (
-        typeof s !== "string" ||
-        s.length < MIN_SECRET_LENGTH ||
-        new Set(s.trim()).size < MIN_DISTINCT_CHARACTERS
-      ) {
+    const listed: unknown[] = typeof secret === "string" ? [secret] : [...secret];
+    if (listed.length === 0) throw new SessionConfigError("secret must be a string or a non-empty list");
+    // `[KEY, process.env.OLD_KEY]` without OLD_KEY set: an old key that is absent simply verifies nothing.
+    // The first entry signs and must be there.
+    const secrets = listed.filter((s, n) => n === 0 || (s !== undefined && s !== null && s !== ""));
+    secrets.forEach((s, n) => {
+      const which = typeof secret === "string" ? "secret" : `secret[${listed.indexOf(s)}]`;
+      if (typeof s !== "string") {
         throw new SessionConfigError(
-          `each secret must be a string of at least ${MIN_SECRET_LENGTH} characters, not a placeholder (a random one: openssl rand -base64 48)`,
+          `${which} is ${s === undefined ? "undefined" : typeof s}: ${n === 0 ? "the first secret signs every cookie and must be a string (is its environment variable set?)" : "each secret must be a string"}`,
         );
       }
-    }
-    this.#keys = secrets.map((s) => createSecretKey(Buffer.from(s, "utf8")));
+      // A placeholder ("                " or "xxxxxxxx...") is as guessable as no secret.
+      if (s.length < MIN_SECRET_LENGTH || new Set(s.trim()).size < MIN_DISTINCT_CHARACTERS) {
+        throw new SessionConfigError(
+          `${which} must be a string of at least ${MIN_SECRET_LENGTH} characters, not a placeholder (a random one: openssl rand -base64 48)`,
+        );
+      }
+    });
+    this.#keys = (secrets as string[]).map((s) => createSecretKey(Buffer.from(s, "utf8")));
   }
 
   sign(value: string): string {
