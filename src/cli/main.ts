@@ -17,14 +17,11 @@ import { ttlAuditCommand } from "./commands/ttl-audit.js";
  * used, 2 on a usage error. With --json stdout carries one JSON document and nothing else.
  */
 function program(): Command {
-  const version = (
-    JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
-  ).version;
   const root = new Command("sessionkit")
     .description(
       "operate the Redis behind sessionkit: doctor, stats, ttl-audit, inspect, sessions, revoke, events, purge",
     )
-    .version(version)
+    .version(packageVersion())
     .showHelpAfterError("(add --help for usage)");
   for (const command of [
     doctorCommand(),
@@ -39,6 +36,16 @@ function program(): Command {
     root.addCommand(command.exitOverride().showHelpAfterError("(add --help for usage)"));
   }
   return root.exitOverride();
+}
+
+/** The installed package's version (dist/cli/main.js -> package.json); "unknown" where there is none. */
+function packageVersion(): string {
+  try {
+    const manifest = readFileSync(new URL("../../package.json", import.meta.url), "utf8");
+    return (JSON.parse(manifest) as { version: string }).version;
+  } catch {
+    return "unknown";
+  }
 }
 
 /** Node prints process warnings on stderr; the start-up check's are doctor's to report, not noise. */
