@@ -234,14 +234,17 @@ function exampleName(block: Block): string {
 }
 
 async function startApp(file: string, port: number): Promise<ChildProcess> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    REDIS_URL: inject("redis").standalone.url,
+    SESSION_KEY: "a-test-only-secret-of-at-least-32-characters",
+  };
+  // The Express example lists it for rotation; a new app has none, and must start without it.
+  delete env.OLD_SESSION_KEY;
   const app = spawn(process.execPath, [file], {
     cwd: path.dirname(file),
-    env: {
-      ...process.env,
-      PORT: String(port),
-      REDIS_URL: inject("redis").standalone.url,
-      SESSION_KEY: "a-test-only-secret-of-at-least-32-characters",
-    },
+    env,
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
