@@ -1,4 +1,5 @@
 import { Redis } from "ioredis";
+import { Valkey } from "iovalkey";
 import { createClient } from "redis";
 import { inject } from "vitest";
 import { RedisStore } from "../../src/redis/redis-session-store.js";
@@ -52,3 +53,19 @@ describeStoreContract("RedisStore on an app's node-redis client", async () => {
     },
   };
 });
+
+describeStoreContract(
+  "RedisStore on an app's iovalkey client (the ioredis fork for Valkey; Redis serves here)",
+  async () => {
+    const client = new Valkey(standalone.port, "127.0.0.1");
+    const store = new RedisStore({ redis: client, namespace: testNamespace("contract-iovalkey") });
+    return {
+      store,
+      pttl: (k) => client.pttl(store.keys.sessionKey(k)),
+      close: async () => {
+        await store.close();
+        client.disconnect();
+      },
+    };
+  },
+);

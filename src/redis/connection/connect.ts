@@ -12,8 +12,13 @@ import { isNodeRedisClient, type NodeRedisClient, nodeRedisConnection } from "./
 import type { RedisConnection } from "./redis-connection.js";
 import { parseRedisUrl } from "./redis-url.js";
 
-/** A Redis URL (see redis-url.ts for the schemes), or a client the app already has (ioredis or node-redis). */
-export type RedisOption = string | IoredisClient | NodeRedisClient;
+/**
+ * A Redis URL (see redis-url.ts for the schemes), or a client the app already has: ioredis, iovalkey
+ * (ioredis's fork for Valkey: the same API, its types declared apart) or node-redis.
+ */
+export type RedisOption = string | IoredisClient | IovalkeyClient | NodeRedisClient;
+
+type IovalkeyClient = import("iovalkey").Redis | import("iovalkey").Cluster;
 
 export interface ConnectOptions {
   commandTimeoutMs: number;

@@ -20,18 +20,31 @@ export interface CreateOptions {
   report?: DiagnosticSink;
 }
 
-async function loadIoredis(): Promise<Ioredis> {
-  try {
-    const { Redis, Cluster } = await import("ioredis");
-    return { Redis, Cluster };
-  } catch (error) {
-    // A 503 like any store that cannot serve, with the fix in its message (ready() reports it at start-up).
-    throw new SessionStoreError(
-      ErrorCodes.STORE_UNAVAILABLE,
-      `a Redis URL needs the ioredis package: npm install ioredis (${(error as Error).message})`,
-      error,
-    );
+/**
+ * ioredis, or iovalkey (its fork for Valkey, the same API) when only that is installed. Both are
+ * optional peers: an app that passes its own client needs neither.
+ */
+export async function loadIoredis(
+  importers: readonly (() => Promise<Ioredis>)[] = [
+    () => import("ioredis"),
+    // The same classes; its option types are declared separately (a copy), hence the cast.
+    () => import("iovalkey") as unknown as Promise<Ioredis>,
+  ],
+): Promise<Ioredis> {
+  const failures: string[] = [];
+  for (const importer of importers) {
+    try {
+      const { Redis, Cluster } = await importer();
+      return { Redis, Cluster };
+    } catch (error) {
+      failures.push((error as Error).message);
+    }
   }
+  // A 503 like any store that cannot serve, with the fix in its message (ready() reports it at start-up).
+  throw new SessionStoreError(
+    ErrorCodes.STORE_UNAVAILABLE,
+    `a Redis URL needs the ioredis package (or iovalkey): npm install ioredis (${failures.join("; ")})`,
+  );
 }
 
 /** Client settings for DESIGN rule 9: fail fast while disconnected, bounded commands, endless reconnects. */
