@@ -102,7 +102,8 @@ async function paceTo(startedAt: number, done: number, rate: number, signal?: Ab
 /**
  * Sends one command per key of a batch to the batch's node at once (the client writes them together:
  * one round trip for the batch, not one per key) and answers the replies in key order. A reply that is
- * an error (the key moved in a resharding, a permission) is returned as the Error, not thrown.
+ * an error (the key moved in a resharding, a permission) is returned as the Error, not thrown. One
+ * deadline bounds the whole batch: a timer per key would cost more than the command.
  */
 export function perKey(
   batch: ScanBatch,
@@ -110,11 +111,18 @@ export function perKey(
   timeoutMs: number,
   explain: () => unknown,
 ): Promise<unknown[]> {
-  return Promise.all(
-    batch.keys.map((key) =>
-      withTimeout(command(key)[0] as string, timeoutMs, () => batch.node.call(command(key)), explain).catch(
-        (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+  const name = `${command("")[0]} (${batch.keys.length} keys)`;
+  return withTimeout(
+    name,
+    timeoutMs,
+    () =>
+      Promise.all(
+        batch.keys.map((key) =>
+          batch.node
+            .call(command(key))
+            .catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))),
+        ),
       ),
-    ),
+    explain,
   );
 }

@@ -70,15 +70,11 @@ export async function collectStats(
   for await (const batch of pacedScan(connection, keys.sessionKeyPattern, timeoutMs, options)) {
     const node = perNode.get(batch.node.address) ?? { sessions: 0, sampled: 0, sampledBytes: 0 };
     perNode.set(batch.node.address, node);
-    const facts = await Promise.all(
-      batch.keys.map((key) =>
-        withTimeout(
-          "session stats",
-          timeoutMs,
-          () => callScriptOn(batch.node, sessionFactsScript, [key]),
-          explain,
-        ),
-      ),
+    const facts = await withTimeout(
+      `session stats (${batch.keys.length} keys)`,
+      timeoutMs,
+      () => Promise.all(batch.keys.map((key) => callScriptOn(batch.node, sessionFactsScript, [key]))),
+      explain,
     );
     const at = now();
     for (const reply of facts as [number, number, string][]) {

@@ -109,7 +109,7 @@ export function ioredisConnection(options: IoredisConnectionOptions): RedisConne
       const nodes: Redis[] = isIoredisCluster(writer) ? writer.nodes("master") : [writer];
       return nodes.map(
         (node): RedisNodeHandle => ({
-          address: `${node.options.host}:${node.options.port}`,
+          address: addressOf(node),
           call: (args) => node.call(args[0] as string, ...args.slice(1)),
         }),
       );
@@ -120,6 +120,16 @@ export function ioredisConnection(options: IoredisConnectionOptions): RedisConne
       await Promise.all(clients.map(quitBounded));
     },
   };
+}
+
+/**
+ * host:port of a node, for messages. A client that Sentinel leads has no node in its options (they say
+ * localhost:6379, ioredis's default): its socket knows which primary Sentinel gave it.
+ */
+function addressOf(node: Redis): string {
+  const socket = (node as unknown as { stream?: { remoteAddress?: string; remotePort?: number } }).stream;
+  if (node.options.sentinels && socket?.remoteAddress) return `${socket.remoteAddress}:${socket.remotePort}`;
+  return `${node.options.host}:${node.options.port}`;
 }
 
 function readyOnce(client: IoredisClient): Promise<void> {
