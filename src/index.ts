@@ -24,7 +24,13 @@ export {
 } from "./redis/redis-session-store.js";
 export type { RedisReport } from "./redis/verify-redis.js";
 export type { PrincipalSession } from "./session/principal-directory.js";
-export { RESERVED_ATTRIBUTES, Session, type SessionData, type SessionWithData } from "./session/session.js";
+export {
+  RESERVED_ATTRIBUTES,
+  Session,
+  type SessionCallback,
+  type SessionData,
+  type SessionWithData,
+} from "./session/session.js";
 export type {
   ConsumeOptions,
   SessionEvent,
@@ -35,7 +41,7 @@ export type {
 } from "./session/session-events.js";
 export { SessionManager, type SessionRequest } from "./session/session-manager.js";
 export type { SessionCookieOptions } from "./session/session-options.js";
-export type { SessionMeta } from "./session/session-state.js";
+export type { SessionCookieView, SessionMeta } from "./session/session-state.js";
 export { createMemoryStore, MemoryStore, type MemoryStoreOptions } from "./store/memory-store.js";
 export {
   type AdminStore,

@@ -1,0 +1,2 @@
+// Types only (express-session-types.d.ts): nothing runs.
+export {};
