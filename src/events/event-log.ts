@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { LuaScript, RedisConnection } from "../redis/connection/redis-connection.js";
 import { SCHEDULE_BUCKETS } from "../redis/key-layout.js";
 import { unpackRecord } from "../redis/packed-record.js";
@@ -74,6 +75,26 @@ export class RedisEventLog implements SessionEventLog {
 
   close(): void {
     clearInterval(this.#sweeper);
+  }
+
+  /**
+   * Runs what publishing and the schedule run, on probe keys of the namespace (each with a TTL), so a
+   * missing ACL permission (XADD, ZRANGEBYSCORE...) fails ready() at start-up instead of the first login:
+   * Redis checks every command a script calls against the user. Nothing reaches the real stream, and the
+   * probe entry in the schedule is removed at once (its deadline is far ahead: no sweeper claims it).
+   */
+  async ready(): Promise<void> {
+    const probe = `ready-probe-${randomBytes(8).toString("hex")}`;
+    const stream = `${this.#keys.eventsKey}-${probe}`;
+    await this.#script("XADD", appendEventScript, stream, ["1", "1000", "probe", "1"]);
+    await this.#script("expiry schedule", scheduleScript, this.#keys.scheduleKey(0), [
+      String(Number.MAX_SAFE_INTEGER),
+      probe,
+      "1000",
+    ]);
+    await this.#run("ZREM", this.#keys.scheduleKey(0), ["ZREM", this.#keys.scheduleKey(0), probe]);
+    await this.#script("expiry sweep", claimDueScript, this.#keys.scheduleKey(0), ["0", "0", "1"]);
+    await this.#script("expiry check", expireIfDueScript, this.#keys.sessionKey(probe), ["0", "1"]);
   }
 
   async publish(event: NewSessionEvent, now = Date.now()): Promise<void> {

@@ -19,7 +19,7 @@ const CAUSES: [RegExp, StoreErrorCode, string][] = [
   [
     /can't run this command or subcommand/,
     ErrorCodes.STORE_PERMISSION,
-    "the Redis user may not run a command inside sessionkit's scripts (GET SET DEL TYPE PTTL PEXPIRE ZADD ZREM ZRANGE ZSCORE: see the README's ACL)",
+    "the Redis user may not run a command inside sessionkit's scripts (GET SET DEL TYPE PTTL PEXPIRE ZADD ZREM ZRANGE ZSCORE; with events also XADD ZRANGEBYSCORE: see the README's ACL)",
   ],
   [
     /^OOM\b|OOM command not allowed/,

@@ -81,6 +81,8 @@ export interface SessionEventLog {
   consume(options: ConsumeOptions): Subscription;
   /** Every event from now on, to this process. */
   subscribe(handler: (event: SessionEvent) => void, options?: SubscribeOptions): Subscription;
+  /** Resolves once Redis runs every command publishing and the expiry schedule need (ACL included). */
+  ready(): Promise<void>;
   /** Stops this instance's sweeper. */
   close(): void;
 }

@@ -88,6 +88,7 @@ export class SessionManager implements SessionBackend {
    */
   async ready(): Promise<void> {
     if (isReadyCheckStore(this.store)) await this.store.ready();
+    await this.events?.ready();
   }
 
   /** The request's session: its cookie's, or a fresh anonymous one (session/session-loader.ts). */

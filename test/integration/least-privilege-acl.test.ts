@@ -1,5 +1,6 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createSessionManager } from "../../src/create-session-manager.js";
 import { RedisSessionStore } from "../../src/redis/redis-session-store.js";
 import { redisCommand } from "../../tools/redis-harness/redis-server.js";
 import { describeStoreContract } from "../contracts/session-store.contract.js";
@@ -52,7 +53,15 @@ beforeAll(async () => {
   await setUser(user, SESSION_COMMANDS);
 });
 afterAll(async () => {
-  for (const name of [user, `${user}-no-evalsha`, `${user}-no-set`, `${user}-no-get`])
+  for (const name of [
+    user,
+    `${user}-no-evalsha`,
+    `${user}-no-set`,
+    `${user}-no-get`,
+    `${user}-events`,
+    `${user}-events-no-xadd`,
+    `${user}-events-no-zrangebyscore`,
+  ])
     await redisCommand(standalone.port, "ACL", "DELUSER", name).catch(() => {});
 });
 
@@ -97,6 +106,55 @@ describe("ready() under an ACL without a command sessionkit needs", () => {
       } finally {
         await store.close();
       }
+    }
+  });
+});
+
+/** What the README's ACL adds for events. */
+const EVENT_COMMANDS = [
+  "+xadd",
+  "+xread",
+  "+xreadgroup",
+  "+xack",
+  "+xautoclaim",
+  "+xgroup",
+  "+xrevrange",
+  "+zrangebyscore",
+];
+
+describe("ready() with events on", () => {
+  /** ready() of a manager with events, as `name`: null when it resolved, else the error. */
+  async function readyAs(name: string, rules: string[]): Promise<unknown> {
+    await setUser(name, rules);
+    const manager = createSessionManager({
+      redis: `redis://${name}:${password}@127.0.0.1:${standalone.port}`,
+      namespace: testNamespace("acl-events"),
+      secret: "acl-events-secret-0123456789-abcdefghijklmnop",
+      events: { sweepInterval: false },
+      logger: false,
+    });
+    try {
+      return await manager.ready().then(
+        () => null,
+        (error: unknown) => error,
+      );
+    } finally {
+      await manager.close();
+    }
+  }
+
+  it("passes with the README's session and event commands", async () => {
+    expect(await readyAs(`${user}-events`, [...SESSION_COMMANDS, ...EVENT_COMMANDS])).toBeNull();
+  });
+
+  it("fails at start-up, not at the first login, without a command publishing or the schedule needs", async () => {
+    for (const missing of ["xadd", "zrangebyscore"]) {
+      const rules = [...SESSION_COMMANDS, ...EVENT_COMMANDS.filter((c) => c !== `+${missing}`)];
+      const error = await readyAs(`${user}-events-no-${missing}`, rules);
+      expect(error, missing).toMatchObject({
+        code: "SESSION_STORE_PERMISSION",
+        message: expect.stringMatching(/with events also XADD ZRANGEBYSCORE/),
+      });
     }
   });
 });
