@@ -15,14 +15,27 @@ const LOOKS_LIKE_ID = [
   /^(?=.*\d)[A-Za-z0-9_-]{10,}$/, // mixed letters and digits: ids like a8Zk2q9Xw1
 ];
 
+/**
+ * Inside a Redis Cluster hash tag (`{...}`) shorter IDs are folded too: sessionkit's 7-character slot
+ * tags (`s:{Ab3dE5g}<hash>`) would otherwise make one pattern per user.
+ */
+const LOOKS_LIKE_TAG = [/^(?=.*\d)[A-Za-z0-9_-]{4,}$/, /^(?=.*[a-z])(?=.*[A-Z])[A-Za-z0-9_-]{6,}$/];
+
 export function foldKeyPattern(key: string): string {
   // A UUID contains "-" but no separator of ours, so it is one segment.
   const parts = key.split(SEPARATORS);
   let folded = "";
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i] as string;
-    if (i % 2 === 1) folded += part;
-    else folded += part !== "" && LOOKS_LIKE_ID.some((re) => re.test(part)) ? "*" : part;
+    if (i % 2 === 1 || part === "") {
+      folded += part;
+      continue;
+    }
+    const inTag = (parts[i - 1] ?? "").endsWith("{") && (parts[i + 1] ?? "").startsWith("}");
+    const looksLikeId = (inTag ? [...LOOKS_LIKE_ID, ...LOOKS_LIKE_TAG] : LOOKS_LIKE_ID).some((re) =>
+      re.test(part),
+    );
+    folded += looksLikeId ? "*" : part;
   }
   return folded;
 }

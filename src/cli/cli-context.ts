@@ -45,7 +45,8 @@ export function withSharedOptions(command: Command): Command {
 
 export function withSecretOption(command: Command): Command {
   return command.addOption(
-    new Option("--secret <secret...>", "the app's cookie secret(s), to read a cookie value")
+    // Not variadic: `--secret S <cookie>` must not take the cookie for a second secret. Repeat it instead.
+    new Option("--secret <secret>", "the app's cookie secret, to read a cookie value (repeat for old ones)")
       .env("SESSIONKIT_SECRET")
       .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]),
   );

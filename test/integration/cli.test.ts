@@ -112,7 +112,17 @@ describe("sessionkit CLI on standalone Redis", () => {
     const cookie = users[0]?.cookies.get("sid") as string;
     const id = cookie.slice(0, cookie.lastIndexOf("."));
     const env = { SESSIONKIT_SECRET: TEST_SECRET };
-    const byCookie = await sessionkit(["inspect", cookie, "--json", ...shared()], env);
+    // The secret on the command line, an old one first: every given secret verifies.
+    const byCookie = await sessionkit([
+      "inspect",
+      "--secret",
+      "x".repeat(8) + "0123456789abcdefghijklmnopqrstuv",
+      "--secret",
+      TEST_SECRET,
+      cookie,
+      "--json",
+      ...shared(),
+    ]);
     expect(byCookie.code).toBe(0);
     const session = json<{
       key: string;
