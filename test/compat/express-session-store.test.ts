@@ -387,3 +387,26 @@ describe("express-session's callbacks", () => {
     expect((child as { stdout?: string }).stdout).toContain("uncaughtException thrown by the app's callback");
   });
 });
+
+describe("the express-session store says why it cannot serve", () => {
+  it("a wrong password: logged (once per cause), and onDiagnostic hears it", async () => {
+    const logged: string[] = [];
+    const heard: string[] = [];
+    const store = new RedisStore({
+      redis: `redis://nobody:wrong-password@127.0.0.1:${standalone.port}`,
+      namespace: testNamespace("compat-logger"),
+      logger: { warn: (line) => logged.push(line), error: (line) => logged.push(line) },
+      onDiagnostic: (diagnostic) => heard.push(diagnostic.code),
+    });
+    try {
+      const error = await new Promise<unknown>((resolve) => store.get("some-id", (e) => resolve(e)));
+      expect(error).toMatchObject({ code: "SESSION_STORE_AUTH" });
+      expect(heard).toContain("SESSION_REDIS_CONNECTION_ERROR");
+      expect(logged.length).toBeGreaterThanOrEqual(1);
+      expect(logged.join("\n")).toMatch(/SESSION_REDIS_CONNECTION_ERROR.*(WRONGPASS|password)/i);
+      expect(logged.join("\n")).not.toContain("wrong-password");
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { publishDiagnostic } from "../../common/diagnostics.js";
+import { createDiagnosticReporter, type DiagnosticSink } from "../../common/diagnostics.js";
 import { SessionCodecError, SessionStoreError } from "../../common/errors.js";
 import { connectRedis } from "../../redis/connection/connect.js";
 import type { LuaScript, RedisConnection } from "../../redis/connection/redis-connection.js";
@@ -54,6 +54,7 @@ export class RedisStore extends EventEmitter {
   readonly #scanCount: number;
   readonly #tombstoneTtlMs: number;
   readonly #connection: Promise<RedisConnection>;
+  readonly #report: DiagnosticSink;
 
   constructor(options: RedisStoreOptions) {
     super();
@@ -66,7 +67,12 @@ export class RedisStore extends EventEmitter {
     this.#scanCount = resolved.scanCount;
     this.commandTimeoutMs = resolved.commandTimeoutMs;
     this.#tombstoneTtlMs = resolved.tombstoneTtlMs;
-    this.#connection = connectRedis(resolved.redis, { commandTimeoutMs: this.commandTimeoutMs });
+    this.#report = createDiagnosticReporter({ onDiagnostic: options.onDiagnostic, logger: options.logger });
+    // The connection's errors (a wrong password, a DNS typo) are logged, not only published.
+    this.#connection = connectRedis(resolved.redis, {
+      commandTimeoutMs: this.commandTimeoutMs,
+      report: this.#report,
+    });
     // A bad client surfaces on first use as well; this keeps it from being an unhandled rejection.
     this.#connection.catch(() => {});
   }
@@ -225,7 +231,7 @@ export class RedisStore extends EventEmitter {
       String(Math.ceil(ttlMs)),
     ]);
     if (Number(written) === 0) {
-      publishDiagnostic({
+      this.#report({
         code: "SESSION_GONE_BEFORE_COMMIT",
         message: "session was destroyed before this save; save dropped",
         keyId,
@@ -311,7 +317,7 @@ export class RedisStore extends EventEmitter {
     const session = typeof raw === "string" ? await this.#decode(raw) : null;
     if (session !== null) return { raw: raw as string, session };
     if (options.removeBad) {
-      publishDiagnostic({
+      this.#report({
         code: "SESSION_RECORD_CORRUPT",
         message: "session record does not decode; removed",
         keyId: options.keyId,

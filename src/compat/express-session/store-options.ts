@@ -1,3 +1,4 @@
+import type { Diagnostic, Logger } from "../../common/diagnostics.js";
 import { type Duration, toMilliseconds } from "../../common/duration.js";
 import { SessionConfigError } from "../../common/errors.js";
 import { type RedisOption, validateRedisUrl } from "../../redis/connection/connect.js";
@@ -45,6 +46,13 @@ export interface RedisStoreSettings {
   commandTimeout?: Duration;
   /** How long a destroyed ID refuses late writes. Default "5m" (Node's default request timeout). */
   tombstoneTtl?: Duration;
+  /**
+   * Where the diagnostics that say the deployment is wrong (Redis unreachable or refusing) are logged,
+   * one line per cause per minute. Default console; false: nothing is logged.
+   */
+  logger?: Logger | false;
+  /** Called for every diagnostic of this store, also published on the `sessionkit:diagnostic` channel. */
+  onDiagnostic?: (diagnostic: Diagnostic) => void;
 }
 
 const DEFAULT_LEGACY_PREFIX = "sess:";
