@@ -5,7 +5,7 @@ import { type Duration, toMilliseconds } from "../common/duration.js";
 import { SessionConfigError } from "../common/errors.js";
 import { RedisEventLog } from "../events/event-log.js";
 import { createPrincipalSessions } from "../principals/principal-sessions.js";
-import { connectRedis, type RedisOption } from "../redis/connection/connect.js";
+import { connectRedis, type RedisOption, validateRedisUrl } from "../redis/connection/connect.js";
 import type { RedisConnection } from "../redis/connection/redis-connection.js";
 import { createKeyLayout, DEFAULT_KEY_PREFIX, type KeyLayout } from "../redis/key-layout.js";
 import {
@@ -66,7 +66,8 @@ export class SessionAdmin {
   readonly keys: KeyLayout | undefined;
   readonly commandTimeoutMs: number;
   readonly #options: SessionAdminOptions;
-  readonly #store: SessionStore;
+  /** The app's store, or one of our own built on first use (doctor and scans never need it). */
+  #store: SessionStore | undefined;
   readonly #ownsStore: boolean;
   readonly #codec: ValueCodec;
   #raw: Promise<RedisConnection> | undefined;
@@ -90,15 +91,7 @@ export class SessionAdmin {
         "commandTimeout",
       );
       this.keys = createKeyLayout(options.keyPrefix ?? DEFAULT_KEY_PREFIX, options.namespace ?? "default");
-      this.#store = new RedisSessionStore({
-        redis: options.redis as RedisOption,
-        namespace: options.namespace,
-        keyPrefix: options.keyPrefix,
-        commandTimeout: this.commandTimeoutMs,
-        ...(options.tls === undefined ? {} : { tls: options.tls }),
-        // The start-up check's warnings are doctor's to report, not diagnostics of a tool.
-        report: () => {},
-      });
+      if (typeof options.redis === "string") validateRedisUrl(options.redis); // a typo fails here, not later
       this.#ownsStore = true;
     }
     this.namespace = this.keys?.namespacePrefix.split(":")[1] ?? options.namespace ?? "default";
@@ -123,15 +116,30 @@ export class SessionAdmin {
     return this.#raw;
   }
 
-  #redisStore() {
-    if (!isRedisBackedStore(this.#store)) {
-      throw new SessionConfigError("this needs a Redis store (the admin was given a store without Redis)");
-    }
+  #sessionStore(): SessionStore {
+    this.#store ??= new RedisSessionStore({
+      redis: this.#options.redis as RedisOption,
+      namespace: this.#options.namespace,
+      keyPrefix: this.#options.keyPrefix,
+      commandTimeout: this.commandTimeoutMs,
+      ...(this.#options.tls === undefined ? {} : { tls: this.#options.tls }),
+      // The start-up check's findings are doctor's to report, not diagnostics of a tool.
+      report: () => {},
+    });
     return this.#store;
   }
 
+  #redisStore() {
+    const store = this.#sessionStore();
+    if (!isRedisBackedStore(store)) {
+      throw new SessionConfigError("this needs a Redis store (the admin was given a store without Redis)");
+    }
+    return store;
+  }
+
   #layout(): KeyLayout {
-    return this.#redisStore().redis.keys;
+    if (this.keys === undefined) return this.#redisStore().redis.keys; // throws: no Redis
+    return this.keys;
   }
 
   async doctor(options: DoctorOptions = {}): Promise<DoctorReport> {
@@ -242,7 +250,7 @@ export class SessionAdmin {
       if (revoked > 0) return revoked;
     }
     // No principal (or its index lost the entry): delete the record itself and say so in the stream.
-    await this.#store.remove(keyId, principal ? principalIndexId(principal) : undefined);
+    await this.#sessionStore().remove(keyId, principal ? principalIndexId(principal) : undefined);
     const events = await this.#eventLog();
     if (events) {
       await events.unschedule(keyId);
@@ -259,12 +267,13 @@ export class SessionAdmin {
   async close(): Promise<void> {
     const raw = this.#options.store === undefined ? this.#raw : undefined;
     if (raw) await (await raw.catch(() => undefined))?.close();
-    if (this.#ownsStore) await this.#store.close();
+    if (this.#ownsStore) await this.#store?.close();
   }
 
   #adminStore(): AdminStore {
-    if (!isAdminStore(this.#store)) throw new SessionConfigError("this store cannot be inspected");
-    return this.#store;
+    const store = this.#sessionStore();
+    if (!isAdminStore(store)) throw new SessionConfigError("this store cannot be inspected");
+    return store;
   }
 
   async #principals(withEvents: boolean) {

@@ -1,7 +1,11 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createSessionAdmin, foldKeyPattern, type SessionAdmin } from "../../src/admin/index.js";
-import { redisCommand } from "../../tools/redis-harness/redis-server.js";
+import {
+  type RedisServerHandle,
+  redisCommand,
+  startRedisServer,
+} from "../../tools/redis-harness/redis-server.js";
 import { type Browser, TEST_SECRET } from "../support/browser.js";
 import { type DemoFixture, startDemoFixture } from "../support/demo-fixture.js";
 import { standaloneAndCluster, type TopologyCase } from "../support/shared-topologies.js";
@@ -228,6 +232,50 @@ describe("admin API: scans are cancellable and paced", () => {
       for (let i = 0; i < 500; i += 100) {
         await redisCommand(port, "DEL", ...Array.from({ length: 100 }, (_, j) => `${prefix}:${i + j}`));
       }
+    }
+  });
+});
+
+describe("admin API: doctor's verdicts on a Redis that will hurt sessions", () => {
+  const { replicated } = inject("redis");
+  let risky: RedisServerHandle;
+  beforeAll(async () => {
+    risky = await startRedisServer({
+      name: "doctor-risky",
+      args: ["--maxmemory", "64mb", "--maxmemory-policy", "allkeys-lru", "--save", ""],
+    });
+  });
+  afterAll(() => risky?.stop());
+
+  it("warns about allkeys-* and fails on a key of ours without a TTL (rule 1)", async () => {
+    await redisCommand(risky.port, "SET", "sk:default:s:{immortal}", "x");
+    await redisCommand(risky.port, "SET", "legacy:cache:12345", "x");
+    const admin = createSessionAdmin({ redis: `redis://127.0.0.1:${risky.port}` });
+    try {
+      const { checks } = await admin.doctor({ pings: 2 });
+      const byName = new Map(checks.map((c) => [c.name, c]));
+      expect(byName.get("maxmemory")).toMatchObject({ status: "warn", message: /allkeys-lru.*volatile-lru/ });
+      expect(byName.get("keys_without_ttl")).toMatchObject({
+        status: "fail",
+        message: /1 of them are sessionkit's.*2 of 2 sampled keys have no TTL/,
+      });
+    } finally {
+      await admin.close();
+    }
+  });
+
+  it("fails the topology check when given a replica", async () => {
+    const admin = createSessionAdmin({ redis: `redis://127.0.0.1:${replicated.replica}` });
+    try {
+      const { checks } = await admin.doctor({ pings: 2 });
+      expect(checks.find((c) => c.name === "topology")).toMatchObject({
+        status: "fail",
+        message: new RegExp(
+          `127.0.0.1:${replicated.replica} is a slave \\(of 127.0.0.1:${replicated.primary}\\)`,
+        ),
+      });
+    } finally {
+      await admin.close();
     }
   });
 });

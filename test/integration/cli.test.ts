@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { findFreePort, redisCommand } from "../../tools/redis-harness/redis-server.js";
-import { type Browser, TEST_SECRET } from "../support/browser.js";
+import { type Browser, OLD_TEST_SECRET, TEST_SECRET } from "../support/browser.js";
 import { type DemoFixture, startDemoFixture } from "../support/demo-fixture.js";
 
 const { standalone, cluster } = inject("redis");
@@ -116,7 +116,7 @@ describe("sessionkit CLI on standalone Redis", () => {
     const byCookie = await sessionkit([
       "inspect",
       "--secret",
-      "x".repeat(8) + "0123456789abcdefghijklmnopqrstuv",
+      OLD_TEST_SECRET,
       "--secret",
       TEST_SECRET,
       cookie,
