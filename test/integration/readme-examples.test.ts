@@ -17,8 +17,9 @@ import { findFreePort } from "../../tools/redis-harness/redis-server.js";
 
 /**
  * The README as a new user meets it: every TypeScript code block is typechecked strictly against the
- * packed tarball (what `npm install sessionkit` gives, not src/), once as an ES module and once as
- * CommonJS with module/moduleResolution nodenext, each block on its own, as a file of its own would be
+ * packed tarball (what `npm install sessionkit` gives, not src/), as an ES module, as CommonJS with
+ * module/moduleResolution nodenext and as CommonJS with node10 resolution (the typesVersions fallback the
+ * README promises), each block on its own, as a file of its own would be
  * (an augmentation in one block must not hide a missing one in another). Blocks tagged `run` (the
  * framework examples) are then started with node against Redis, and a login, a read and a logout are
  * made over HTTP.
@@ -77,13 +78,20 @@ const parsed = new Map<string, ts.SourceFile>();
 /**
  * One program for `file`. Declarations of other packages are not checked (skipLibCheck, as most apps
  * compile: @types/koa and hono's websocket helper do not typecheck on their own), except sessionkit's
- * own, which `libCheck` checks.
+ * own, which `libCheck` checks. `node10`: a CommonJS project on TypeScript's old resolution, which
+ * finds subpaths through the package's typesVersions.
  */
-function typecheck(dir: string, block: Block, libCheck = false): string[] {
+function typecheck(
+  dir: string,
+  block: Block,
+  libCheck = false,
+  resolution: "nodenext" | "node10" = "nodenext",
+): string[] {
   const options: ts.CompilerOptions = {
     strict: true,
-    module: ts.ModuleKind.NodeNext,
-    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    module: resolution === "node10" ? ts.ModuleKind.CommonJS : ts.ModuleKind.NodeNext,
+    moduleResolution:
+      resolution === "node10" ? ts.ModuleResolutionKind.Node10 : ts.ModuleResolutionKind.NodeNext,
     target: ts.ScriptTarget.ES2022,
     lib: ["lib.es2023.d.ts"],
     types: ["node"],
@@ -121,7 +129,7 @@ function typecheck(dir: string, block: Block, libCheck = false): string[] {
       diagnostic.file.fileName === file
         ? `README.md:${block.line + line}`
         : `${path.relative(work, diagnostic.file.fileName)}:${line + 1}`;
-    return `${where} (${path.basename(dir)}): TS${diagnostic.code}: ${message}`;
+    return `${where} (${path.basename(dir)}, ${resolution}): TS${diagnostic.code}: ${message}`;
   });
 }
 
@@ -194,6 +202,13 @@ describe("README.md code blocks", () => {
     const problems = blocks
       .filter((block) => !block.flags.has("esm-only"))
       .flatMap((block) => typecheck(path.join(work, "cjs"), block));
+    expect(problems).toEqual([]);
+  }, 120_000);
+
+  it("every TypeScript block typechecks as CommonJS with moduleResolution node10 (typesVersions)", () => {
+    const problems = blocks
+      .filter((block) => !block.flags.has("esm-only"))
+      .flatMap((block) => typecheck(path.join(work, "cjs"), block, false, "node10"));
     expect(problems).toEqual([]);
   }, 120_000);
 
