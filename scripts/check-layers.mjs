@@ -10,7 +10,8 @@ const LAYERS = [
   ["store"],
   ["session"],
   ["redis"],
-  ["events", "principals"],
+  // interop: foreign sessions (Rails, Django) over the connection handling of redis/.
+  ["events", "principals", "interop"],
   ["create-session-manager.ts"],
   // admin is what the CLI, the dashboard and the metrics read sessions through (DESIGN rule 20).
   ["admin"],

@@ -1,0 +1,78 @@
+import { SessionCodecError } from "../../common/errors.js";
+import { ForeignTime } from "../foreign-value.js";
+import { type MIvar, type MNode, symbol } from "./marshal-node.js";
+
+/**
+ * Ruby's Time#_dump (time.c time_mdump): two little-endian 32-bit words holding the UTC broken-down
+ * time and microseconds, then ivars for what does not fit: nano_num/nano_den (nanoseconds below the
+ * microsecond), submicro (the same digits in BCD, for old readers), offset (seconds east of UTC) and zone.
+ */
+export function readRubyTime(bytes: Uint8Array, ivars: MIvar[] | undefined): ForeignTime | undefined {
+  if (bytes.length !== 8) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, 8);
+  const p = view.getUint32(0, true);
+  const s = view.getUint32(4, true);
+  // Before Ruby 1.8 p was seconds and s microseconds; every Rails-era writer sets the top bit.
+  if ((p & 0x80000000) === 0) return undefined;
+  const utc = ((p >>> 30) & 1) === 1;
+  const year = ((p >>> 14) & 0xffff) + 1900;
+  const month = (p >>> 10) & 0xf;
+  const day = (p >>> 5) & 0x1f;
+  const hour = p & 0x1f;
+  const minute = (s >>> 26) & 0x3f;
+  const second = (s >>> 20) & 0x3f;
+  const usec = s & 0xfffff;
+  let nanoNum = 0;
+  let nanoDen = 1;
+  let offset: number | null = null;
+  for (const [key, value] of ivars ?? []) {
+    const name = new TextDecoder("latin1").decode(key.name);
+    if (name === "nano_num" && value.k === "int") nanoNum = value.value;
+    else if (name === "nano_den" && value.k === "int") nanoDen = value.value;
+    else if (name === "offset" && value.k === "int") offset = value.value;
+    else if (name === "year" || name === "nano_num" || name === "nano_den" || name === "offset")
+      return undefined;
+  }
+  if (nanoDen <= 0 || month > 11 || usec > 999_999) return undefined;
+  const ms = Date.UTC(year, month, day, hour, minute, second);
+  if (!Number.isFinite(ms)) return undefined;
+  const subNanos = Math.floor(nanoNum / nanoDen);
+  const epochNs = BigInt(ms) * 1_000_000n + BigInt(usec) * 1000n + BigInt(subNanos);
+  return new ForeignTime(epochNs, utc ? null : offset);
+}
+
+/** A Time in Ruby's _dump format; UTC unless the value has an offset (a fixed-offset Time then). */
+export function writeRubyTime(time: ForeignTime): MNode {
+  const ns = time.epochNanoseconds;
+  const msPart = ns >= 0n ? ns / 1_000_000n : -((-ns + 999_999n) / 1_000_000n);
+  const date = new Date(Number(msPart));
+  const withinMs = Number(ns - msPart * 1_000_000n);
+  const usec = date.getUTCMilliseconds() * 1000 + Math.floor(withinMs / 1000);
+  const subNanos = withinMs % 1000;
+  const year = date.getUTCFullYear() - 1900;
+  if (Number.isNaN(date.getTime()) || year < 0 || year > 0xffff)
+    throw new SessionCodecError("a Time outside the years 1900-67435 cannot be written as Ruby Marshal");
+  const utc = time.utcOffsetSeconds === null;
+  const p =
+    (0x80000000 |
+      ((utc ? 1 : 0) << 30) |
+      (year << 14) |
+      (date.getUTCMonth() << 10) |
+      (date.getUTCDate() << 5) |
+      date.getUTCHours()) >>>
+    0;
+  const s = ((date.getUTCMinutes() << 26) | (date.getUTCSeconds() << 20) | usec) >>> 0;
+  const bytes = new Uint8Array(8);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(0, p, true);
+  view.setUint32(4, s, true);
+  const ivars: MIvar[] = [];
+  if (subNanos !== 0) {
+    ivars.push([symbol("nano_num"), { k: "int", value: subNanos }]);
+    ivars.push([symbol("nano_den"), { k: "int", value: 1 }]);
+  }
+  if (!utc) ivars.push([symbol("offset"), { k: "int", value: time.utcOffsetSeconds as number }]);
+  const node: MNode = { k: "userdef", className: symbol("Time"), bytes };
+  if (ivars.length > 0) node.ivars = ivars;
+  return node;
+}
