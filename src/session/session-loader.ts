@@ -1,4 +1,5 @@
 import type { Diagnostic } from "../common/diagnostics.js";
+import { handleOf } from "../store/key-id.js";
 import { expiryOf } from "../store/record-meta.js";
 import type { SessionStore, StoredRecord } from "../store/session-store.js";
 import { INVALID_COOKIE, NO_COOKIE, type VerifiedSessionCookie } from "./cookies/cookie-issuer.js";
@@ -13,6 +14,7 @@ import {
   type SessionDevice,
   startTimes,
 } from "./session-state.js";
+import { type LoadTrace, loadChannel, noteCommand } from "./session-tracing.js";
 
 /** What an adapter knows about the request. */
 export interface SessionRequest {
@@ -53,41 +55,61 @@ export class SessionLoader {
     this.#sweeperEndsExpired = sweeperEndsExpired;
   }
 
-  async load(request: SessionRequest): Promise<Session> {
+  load(request: SessionRequest): Promise<Session> {
+    if (!loadChannel.hasSubscribers) return this.#load(request, undefined);
+    const trace: LoadTrace = { handle: undefined, outcome: undefined, commands: [] };
+    return loadChannel.tracePromise(() => this.#load(request, trace), trace);
+  }
+
+  async #load(request: SessionRequest, trace: LoadTrace | undefined): Promise<Session> {
     const cookie = this.#config.cookies.verify(request.cookieHeader);
-    if (cookie === NO_COOKIE) return this.fresh(request, false);
+    if (cookie === NO_COOKIE) {
+      if (trace) trace.outcome = "none";
+      return this.fresh(request, false);
+    }
     if (cookie === INVALID_COOKIE) {
       diagnose(this.#config, "SESSION_COOKIE_INVALID", "session cookie is not signed by any secret");
+      if (trace) trace.outcome = "invalid_cookie";
       return this.fresh(request, true);
     }
     const { keyId } = cookie;
+    if (trace) trace.handle = handleOf(keyId);
     let fields: StoredRecord | null;
     try {
+      noteCommand(trace, "session read");
       fields = await this.#store.load(keyId);
     } catch (error) {
-      return this.#storeFailed(error, request);
+      return this.#storeFailed(error, request, trace);
     }
     if (fields === null) {
       diagnose(this.#config, "SESSION_NOT_FOUND", "no session for this cookie (expired or ended)", keyId);
+      if (trace) trace.outcome = "gone";
       return this.fresh(request, false);
     }
     const now = this.#config.now();
     const session = this.#loaded(fields, cookie, request, now);
     if (session === null) {
       diagnose(this.#config, "SESSION_RECORD_CORRUPT", "session record does not decode; removed", keyId);
+      noteCommand(trace, "session delete");
       await removeQuietly(this.#store, keyId);
+      if (trace) trace.outcome = "corrupt";
       return this.fresh(request, false);
     }
     const expiry = expiryOf(sessionState(session).times, this.#config.idleTimeoutMs, now);
     if (expiry !== null) {
       const code = expiry === "idle" ? "SESSION_EXPIRED_IDLE" : "SESSION_EXPIRED_ABSOLUTE";
       diagnose(this.#config, code, `session passed its ${expiry} deadline`, keyId);
-      if (!this.#sweeperEndsExpired) await removeQuietly(this.#store, keyId);
+      if (!this.#sweeperEndsExpired) {
+        noteCommand(trace, "session delete");
+        await removeQuietly(this.#store, keyId);
+      }
+      if (trace) trace.outcome = "expired";
       return this.fresh(request, false);
     }
     if (cookie.signedWithOldSecret) {
       diagnose(this.#config, "SESSION_COOKIE_RENEWED", "cookie signed by an older secret; re-issued", keyId);
     }
+    if (trace) trace.outcome = "found";
     return session;
   }
 
@@ -149,8 +171,9 @@ export class SessionLoader {
     }
   }
 
-  #storeFailed(error: unknown, request: SessionRequest): Session {
+  #storeFailed(error: unknown, request: SessionRequest, trace: LoadTrace | undefined): Session {
     if (this.#config.failurePolicy === "closed") throw error;
+    if (trace) trace.outcome = "failed_open";
     diagnose(
       this.#config,
       "SESSION_STORE_FAILED_OPEN",

@@ -1,4 +1,5 @@
 import { ErrorCodes, SessionConfigError, SessionError } from "../common/errors.js";
+import { handleOf } from "../store/key-id.js";
 import { idleDeadline } from "../store/record-meta.js";
 import { isReadyCheckStore, type SessionStore } from "../store/session-store.js";
 import { type ChangeSet, changeSetOf, NO_CHANGES } from "./change-set.js";
@@ -20,6 +21,7 @@ import {
   type SessionState,
   startTimes,
 } from "./session-state.js";
+import { type CommitTrace, commitChannel } from "./session-tracing.js";
 import { SessionWriter } from "./session-writer.js";
 
 export type { SessionRequest };
@@ -137,10 +139,29 @@ export class SessionManager implements SessionBackend {
     return this.destroy(session).then(() => this.commit(session));
   }
 
-  async #commitNow(session: Session, known?: ChangeSet): Promise<string | undefined> {
+  #commitNow(session: Session, known?: ChangeSet): Promise<string | undefined> {
+    if (!commitChannel.hasSubscribers) return this.#commitUntraced(session, known);
+    const state = sessionState(session);
+    // An anonymous visitor who stored nothing: no store command, no span on every such request.
+    if (this.#nothingToCreate(session, state)) return this.#commitUntraced(session, known);
+    const trace: CommitTrace = { handle: handleOf(state.keyId), kind: "none", commands: [] };
+    return commitChannel.tracePromise(async () => {
+      state.trace = trace;
+      try {
+        return await this.#commitUntraced(session, known);
+      } finally {
+        state.trace = undefined;
+      }
+    }, trace);
+  }
+
+  async #commitUntraced(session: Session, known?: ChangeSet): Promise<string | undefined> {
     const state = sessionState(session);
     if (state.corrupt) return this.#writer.endCorrupt(state);
-    if (state.destroyed) return state.clearableCookie ? this.#writer.clearingCookie(state) : undefined;
+    if (state.destroyed) {
+      if (state.trace) state.trace.kind = "destroy";
+      return state.clearableCookie ? this.#writer.clearingCookie(state) : undefined;
+    }
     const changes = known ?? this.#changes(session, state);
     return this.#writer.write(state, changes);
   }
@@ -305,6 +326,18 @@ export class SessionManager implements SessionBackend {
       this.#config.codec,
       this.#config.seal,
       this.#config.limits,
+    );
+  }
+
+  #nothingToCreate(session: Session, state: SessionState): boolean {
+    return (
+      state.isNew &&
+      state.replaces === undefined &&
+      state.principal === undefined &&
+      !state.corrupt &&
+      !state.destroyed &&
+      !this.#config.saveUninitialized &&
+      Object.keys(session).length === 0
     );
   }
 

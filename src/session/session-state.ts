@@ -2,6 +2,7 @@ import type { SessionTimes } from "../store/record-meta.js";
 import type { Session } from "./session.js";
 import { principalIndexId } from "./session-id.js";
 import type { CookieKind } from "./session-record.js";
+import type { CommitTrace } from "./session-tracing.js";
 
 export interface SessionMeta {
   /** What the Redis key holds for this session (a hash of its ID, maybe behind a slot tag); safe to log. */
@@ -92,6 +93,8 @@ export interface SessionState {
   secureRequest: boolean;
   /** Serialises commits: save() and the end-of-request commit never overlap (undefined: none yet). */
   commitChain: Promise<unknown> | undefined;
+  /** The `sessionkit:commit` trace of the commit running now, when a subscriber listens. */
+  trace: CommitTrace | undefined;
 }
 
 /** The device of a loaded session: none (shared: the device is recorded at creation, never read back). */
@@ -129,6 +132,7 @@ export function newSessionState(init: {
     storeFailure: init.storeFailure,
     secureRequest: init.secureRequest,
     commitChain: undefined,
+    trace: undefined,
   };
 }
 
@@ -166,6 +170,7 @@ export function loadedSessionState(init: {
     storeFailure: undefined,
     secureRequest: init.secureRequest,
     commitChain: undefined,
+    trace: undefined,
   };
 }
 

@@ -7,6 +7,7 @@ import { diagnose, removeQuietly } from "./session-loader.js";
 import type { SessionConfig } from "./session-options.js";
 import { cookieKindField, timesToFields } from "./session-record.js";
 import { indexIdOf, type SessionState } from "./session-state.js";
+import { type CommitTrace, noteCommand } from "./session-tracing.js";
 
 /**
  * The writes of a commit: a new record (and the one a rotation replaces, in the same script), a change,
@@ -45,11 +46,16 @@ export class SessionWriter {
     state.times.lastAccessAt = now;
     if (this.remainingMs(state.times, now) <= 0) {
       // Ended by its deadline, not by this request: the cookie is left alone (rule 16).
+      noteCommand(state.trace, "session delete");
       await removeQuietly(this.store, state.keyId);
       state.destroyed = true;
       return undefined;
     }
     const lifetimeChanged = state.lifetimeChanged;
+    if (state.trace) {
+      state.trace.kind = set.length > 0 || remove.length > 0 || lifetimeChanged ? "update" : "touch";
+      state.trace.commands.push("session write");
+    }
     let outcome: WriteOutcome;
     try {
       outcome = await this.store.write(state.keyId, {
@@ -107,10 +113,13 @@ export class SessionWriter {
       return state.clearableCookie ? this.clearingCookie(state) : undefined;
     }
     state.times.lastAccessAt = now;
+    if (state.trace) state.trace.kind = state.replaces === undefined ? "create" : "rotate";
+    if (this.events) noteCommand(state.trace, "expiry schedule");
     // Scheduled before it exists: a crash between the two can yield an "expired" event for a session
     // that never was (at least once errs that way), never a session without its "expired" event.
     await this.events?.schedule(state.keyId, now + this.remainingMs(state.times, now), now);
     const { replaces } = state;
+    noteCommand(state.trace, "session write");
     const outcome = await this.store.write(state.keyId, {
       mode: "create",
       set: [...timesToFields(state.times), ...identityFields(state), ...set],
@@ -126,6 +135,7 @@ export class SessionWriter {
     state.clearableCookie = true;
     if (replaces !== undefined) {
       state.replaces = undefined;
+      if (this.events) noteCommand(state.trace, "expiry unschedule");
       await this.events?.unschedule(replaces.keyId);
     }
     if (changes !== NO_CHANGES) state.storedEncoded = changes.encoded;
@@ -136,6 +146,7 @@ export class SessionWriter {
       previousKeyId === undefined
         ? { type: "created", keyId: state.keyId, principal: state.principal }
         : { type: "regenerated", keyId: state.keyId, principal: state.principal, previousKeyId },
+      state.trace,
     );
     return this.sessionCookie(state, now);
   }
@@ -152,6 +163,8 @@ export class SessionWriter {
       "a stored value does not decode; session removed",
       stored,
     );
+    if (state.trace) state.trace.kind = "destroy";
+    noteCommand(state.trace, "session delete");
     await removeQuietly(this.store, stored);
     return undefined;
   }
@@ -160,11 +173,17 @@ export class SessionWriter {
   async endReplaced(state: SessionState, reason?: string): Promise<void> {
     const replaced = state.replaces;
     if (replaced === undefined) return;
+    if (state.trace) {
+      state.trace.kind = "destroy";
+      state.trace.commands.push("session delete", ...(this.events ? ["expiry unschedule"] : []));
+    }
     await this.store.remove(replaced.keyId, replaced.indexId);
     state.replaces = undefined;
     state.clearableCookie = true;
     await this.events?.unschedule(replaced.keyId);
-    if (reason !== undefined) await this.publish({ type: "destroyed", keyId: replaced.keyId, reason });
+    if (reason !== undefined) {
+      await this.publish({ type: "destroyed", keyId: replaced.keyId, reason }, state.trace);
+    }
   }
 
   /**
@@ -182,8 +201,9 @@ export class SessionWriter {
   }
 
   /** Events are published after the write they report; a failure to publish fails the request. */
-  async publish(event: NewSessionEvent): Promise<void> {
+  async publish(event: NewSessionEvent, trace?: CommitTrace): Promise<void> {
     if (!this.events) return;
+    noteCommand(trace, "event publish");
     if (event.principal === undefined) delete event.principal;
     await this.events.publish(event, this.#config.now());
   }
