@@ -73,11 +73,15 @@ export async function collectStats(
     const facts = await withTimeout(
       `session stats (${batch.keys.length} keys)`,
       timeoutMs,
-      () => Promise.all(batch.keys.map((key) => callScriptOn(batch.node, sessionFactsScript, [key]))),
+      () =>
+        Promise.all(
+          batch.keys.map((key) => callScriptOn(batch.node, sessionFactsScript, [key]).catch(movedAway)),
+        ),
       explain,
     );
     const at = now();
-    for (const reply of facts as [number, number, string][]) {
+    for (const reply of facts as ([number, number, string] | null)[]) {
+      if (reply === null) continue;
       const [ttl, size, lastAccess] = reply;
       if (Number(ttl) === -2) continue; // gone between SCAN and now
       node.sessions++;
@@ -121,6 +125,16 @@ export async function collectStats(
     events: await eventStreamStats(connection, keys, timeoutMs),
     elapsedMs: Math.round(performance.now() - startedAt),
   };
+}
+
+/**
+ * A key that moved to another node while the scan ran (a resharding) answers MOVED or ASK: it is skipped
+ * here (that node's scan counts it if it comes later: counts during a resharding are approximate). Any
+ * other error (a permission, an outage) is the scan's failure.
+ */
+function movedAway(error: unknown): null {
+  if (error instanceof Error && /^(MOVED|ASK)\b/.test(error.message)) return null;
+  throw error;
 }
 
 /** Keys matching a pattern on every primary (SCAN only, no per-key command). */

@@ -293,7 +293,7 @@ describe("sessionkit CLI on the 3+3 cluster", () => {
   });
   afterAll(() => demo?.close());
 
-  it("doctor reports cluster_state ok and stats counts sessions on every primary exactly", async () => {
+  it("doctor reports cluster_state ok and stats counts the sessions of every primary exactly", async () => {
     const url = `redis+cluster://127.0.0.1:${cluster.primaries[0]}`;
     const [doctor, stats] = await Promise.all([
       sessionkit(["doctor", "--json", "--redis", url, "--namespace", demo.namespace]),
