@@ -4,7 +4,7 @@ export type { CheckStatus, DoctorCheck, DoctorOptions, DoctorReport } from "./do
 export type { EventTailOptions } from "./event-tail.js";
 export type { Histogram, HistogramBucket } from "./histogram.js";
 export { foldKeyPattern } from "./key-pattern.js";
-export type { ScanPacing, ScanProgress } from "./paced-scan.js";
+export type { ScanPacing, ScanPosition, ScanProgress } from "./paced-scan.js";
 export type { PurgeReport } from "./purge.js";
 export { formatBytes } from "./redis-facts.js";
 export {

@@ -1,3 +1,4 @@
+import { SessionConfigError } from "../common/errors.js";
 import type { RedisConnection, RedisNodeHandle } from "../redis/connection/redis-connection.js";
 import { withTimeout } from "../redis/with-timeout.js";
 
@@ -15,6 +16,18 @@ export interface ScanPacing {
   signal?: AbortSignal;
   /** Called after every batch (not per key) with the running totals. */
   onProgress?: (progress: ScanProgress) => void;
+  /** Go on from where a stopped scan was (its last progress's `resume`), instead of from the start. */
+  resume?: ScanPosition;
+}
+
+/**
+ * Where a scan goes on: a primary (host:port) and its SCAN cursor. SCAN guarantees that a key present for
+ * the whole scan is returned, also when the scan is continued later from a cursor, so a long audit that
+ * was stopped loses nothing by going on from here (primaries are scanned in address order).
+ */
+export interface ScanPosition {
+  node: string;
+  cursor: string;
 }
 
 export interface ScanProgress {
@@ -23,9 +36,8 @@ export interface ScanProgress {
   /** Primaries done, and how many there are. */
   nodesDone: number;
   nodes: number;
-  /** The node being scanned and its cursor: where a scan that stops here would go on. */
-  node: string;
-  cursor: string;
+  /** Where a scan that stops here would go on (`ScanPacing.resume`); null when it is complete. */
+  resume: ScanPosition | null;
 }
 
 /** One batch of keys from one primary: every key of it lives on `node`, so per-key commands go there. */
@@ -49,16 +61,21 @@ export async function* pacedScan(
 ): AsyncGenerator<ScanBatch> {
   const count = String(pacing.count ?? DEFAULT_SCAN_COUNT);
   const rate = pacing.rate ?? 0;
-  const primaries = await withTimeout(
-    "topology discovery",
-    timeoutMs,
-    () => connection.primaries(),
-    connection.lastError,
-  );
+  const primaries = (
+    await withTimeout("topology discovery", timeoutMs, () => connection.primaries(), connection.lastError)
+  ).sort((a, b) => a.address.localeCompare(b.address));
+  const first =
+    pacing.resume === undefined ? 0 : primaries.findIndex((n) => n.address === pacing.resume?.node);
+  if (first === -1) {
+    throw new SessionConfigError(
+      `cannot resume at ${pacing.resume?.node}: not a primary now (${primaries.map((n) => n.address).join(", ")})`,
+    );
+  }
   const startedAt = performance.now();
   let scanned = 0;
-  for (const [index, node] of primaries.entries()) {
-    let cursor = "0";
+  for (let index = first; index < primaries.length; index++) {
+    const node = primaries[index] as RedisNodeHandle;
+    let cursor = index === first && pacing.resume !== undefined ? pacing.resume.cursor : "0";
     do {
       pacing.signal?.throwIfAborted();
       const [next, keys] = (await withTimeout(
@@ -70,12 +87,17 @@ export async function* pacedScan(
       cursor = String(next);
       scanned += keys.length;
       if (keys.length > 0) yield { node, keys };
+      const following = primaries[index + 1];
       pacing.onProgress?.({
         scanned,
         nodesDone: cursor === "0" ? index + 1 : index,
         nodes: primaries.length,
-        node: node.address,
-        cursor,
+        resume:
+          cursor !== "0"
+            ? { node: node.address, cursor }
+            : following === undefined
+              ? null
+              : { node: following.address, cursor: "0" },
       });
       if (rate > 0) await paceTo(startedAt, scanned, rate, pacing.signal);
     } while (cursor !== "0");

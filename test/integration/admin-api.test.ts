@@ -1,6 +1,11 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createSessionAdmin, foldKeyPattern, type SessionAdmin } from "../../src/admin/index.js";
+import {
+  createSessionAdmin,
+  foldKeyPattern,
+  type ScanPosition,
+  type SessionAdmin,
+} from "../../src/admin/index.js";
 import {
   type RedisServerHandle,
   redisCommand,
@@ -235,6 +240,32 @@ describe("admin API: scans are cancellable and paced", () => {
       expect(paced.withoutTtl).toBe(500);
       // 500 keys at 2000 keys/s: about 250 ms, less the last batch, which is not waited for.
       expect(performance.now() - started).toBeGreaterThanOrEqual(150);
+      // A --fix stopped after 3 batches goes on from its last position and leaves nothing behind.
+      const stop = new AbortController();
+      let position: ScanPosition | null = null;
+      let seen = 0;
+      const stopped = admin.auditTtls({
+        match: `${prefix}:*`,
+        count: 20,
+        fixTtlMs: 60_000,
+        signal: stop.signal,
+        onProgress: (progress) => {
+          position = progress.resume;
+          seen = progress.scanned;
+          if (seen >= 60) stop.abort(new Error("stop"));
+        },
+      });
+      await expect(stopped).rejects.toThrow("stop");
+      expect(position).not.toBeNull();
+      const rest = await admin.auditTtls({
+        match: `${prefix}:*`,
+        fixTtlMs: 60_000,
+        resume: position as unknown as ScanPosition,
+      });
+      expect(rest.withoutTtl).toBe(rest.fixed);
+      expect(seen + rest.scanned).toBeGreaterThanOrEqual(500);
+      expect(rest.scanned).toBeLessThan(500);
+      expect((await admin.auditTtls({ match: `${prefix}:*` })).withoutTtl).toBe(0);
     } finally {
       await admin.close();
       for (let i = 0; i < 500; i += 100) {

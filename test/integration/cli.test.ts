@@ -213,8 +213,9 @@ describe("sessionkit CLI on standalone Redis", () => {
       sessionkit(["frobnicate"]),
       sessionkit(["purge", ...shared()]),
       sessionkit(["ttl-audit", "--fix", ...shared()]),
+      sessionkit(["ttl-audit", "--resume", "somewhere", ...shared()]),
     ]);
-    expect(runs.map((r) => r.code)).toEqual([2, 2, 2, 2, 2]);
+    expect(runs.map((r) => r.code)).toEqual([2, 2, 2, 2, 2, 2]);
     expect(runs[0]?.stderr).toMatch(/--redis <url> or set REDIS_URL/);
     expect(runs[3]?.stderr).toMatch(/--yes/);
     for (const run of runs) expect(run.stderr).not.toMatch(/\n\s+at /);

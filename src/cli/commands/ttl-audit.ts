@@ -1,7 +1,7 @@
 import { createInterface } from "node:readline/promises";
 import { Command } from "commander";
 import pc from "picocolors";
-import { formatBytes } from "../../admin/index.js";
+import { formatBytes, type ScanPosition } from "../../admin/index.js";
 import { toMilliseconds } from "../../common/duration.js";
 import {
   CliError,
@@ -24,6 +24,7 @@ interface TtlAuditCommandOptions extends SharedOptions {
   ttl?: string;
   dryRun?: boolean;
   yes?: boolean;
+  resume?: ScanPosition;
 }
 
 export function ttlAuditCommand(): Command {
@@ -39,6 +40,11 @@ export function ttlAuditCommand(): Command {
     .option("--ttl <duration>", 'the TTL --fix sets, e.g. "14d"')
     .option("--dry-run", "only report (the default without --fix)")
     .option("--yes", "do not ask before --fix on a terminal")
+    .option(
+      "--resume <node@cursor>",
+      "go on where a stopped run said it stopped (scanned keys are not seen again)",
+      resumeOf,
+    )
     .action(async (options: TtlAuditCommandOptions) => {
       const fixTtlMs = fixTtlOf(options);
       if (fixTtlMs !== undefined && !options.yes && process.stdin.isTTY && process.stderr.isTTY) {
@@ -47,6 +53,7 @@ export function ttlAuditCommand(): Command {
         );
       }
       const progress = scanProgress(fixTtlMs === undefined ? "ttl-audit" : "ttl-audit --fix");
+      let position: ScanPosition | null | undefined;
       const report = await withAdmin(options, (admin) =>
         admin.auditTtls({
           match: options.match,
@@ -54,9 +61,20 @@ export function ttlAuditCommand(): Command {
           rate: options.rate,
           signal: interruptSignal(),
           ...(fixTtlMs === undefined ? {} : { fixTtlMs }),
-          ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
+          ...(options.resume === undefined ? {} : { resume: options.resume }),
+          onProgress: (p) => {
+            position = p.resume;
+            progress.onProgress?.(p);
+          },
         }),
-      ).finally(() => progress.stop());
+      )
+        .catch((error: unknown) => {
+          // Stopped (Ctrl-C, an outage): say where to go on, so a long --fix need not start again.
+          if (position)
+            process.stderr.write(`to go on from here: --resume ${position.node}@${position.cursor}\n`);
+          throw error;
+        })
+        .finally(() => progress.stop());
       output(options, report, () => {
         const head = `${report.scanned.toLocaleString("en")} keys scanned in ${report.elapsedMs} ms, ${report.withoutTtl.toLocaleString("en")} without a TTL${
           report.dryRun ? "" : `, ${report.fixed.toLocaleString("en")} given a TTL of ${options.ttl}`
@@ -90,6 +108,18 @@ function fixTtlOf(options: TtlAuditCommandOptions): number | undefined {
   }
   if (ms <= 0) throw new CliError("--ttl must be longer than 0", Exit.usage);
   return ms;
+}
+
+function resumeOf(value: string): ScanPosition {
+  const at = value.lastIndexOf("@");
+  const cursor = value.slice(at + 1);
+  if (at <= 0 || !/^\d+$/.test(cursor)) {
+    throw new CliError(
+      `--resume takes host:port@cursor as a stopped run printed it, got "${value}"`,
+      Exit.usage,
+    );
+  }
+  return { node: value.slice(0, at), cursor };
 }
 
 async function confirm(question: string): Promise<void> {
