@@ -206,7 +206,7 @@ class Reader {
         {
           const className = this.symbolValue(depth);
           const node = this.register({ k: "object", className, ivars: [] as MIvar[] });
-          node.ivars.push(...this.ivars(depth));
+          for (const ivar of this.ivars(depth)) node.ivars.push(ivar);
           return node;
         }
       case 0x75 /* u */:
@@ -227,7 +227,7 @@ class Reader {
         {
           const className = this.symbolValue(depth);
           const node = this.register({ k: "struct", className, members: [] as MIvar[] });
-          node.members.push(...this.ivars(depth));
+          for (const ivar of this.ivars(depth)) node.members.push(ivar);
           return node;
         }
       case 0x43 /* C */:
