@@ -9,6 +9,7 @@ const expected = {
   "sessionkit/koa": "session",
   "sessionkit/express-session": "RedisStore",
   "sessionkit/admin": "createSessionAdmin",
+  "sessionkit/metrics": "registerMetrics",
 };
 for (const [specifier, name] of Object.entries(expected)) {
   const loaded = require(specifier);

@@ -57,7 +57,7 @@ export class SessionLoader {
 
   load(request: SessionRequest): Promise<Session> {
     if (!loadChannel.hasSubscribers) return this.#load(request, undefined);
-    const trace: LoadTrace = { handle: undefined, outcome: undefined, commands: [] };
+    const trace: LoadTrace = { manager: this.#backend, handle: undefined, outcome: undefined, commands: [] };
     return loadChannel.tracePromise(() => this.#load(request, trace), trace);
   }
 
@@ -173,7 +173,10 @@ export class SessionLoader {
 
   #storeFailed(error: unknown, request: SessionRequest, trace: LoadTrace | undefined): Session {
     if (this.#config.failurePolicy === "closed") throw error;
-    if (trace) trace.outcome = "failed_open";
+    if (trace) {
+      trace.outcome = "failed_open";
+      trace.storeError = error;
+    }
     diagnose(
       this.#config,
       "SESSION_STORE_FAILED_OPEN",

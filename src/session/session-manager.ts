@@ -144,7 +144,7 @@ export class SessionManager implements SessionBackend {
     const state = sessionState(session);
     // An anonymous visitor who stored nothing: no store command, no span on every such request.
     if (this.#nothingToCreate(session, state)) return this.#commitUntraced(session, known);
-    const trace: CommitTrace = { handle: handleOf(state.keyId), kind: "none", commands: [] };
+    const trace: CommitTrace = { manager: this, handle: handleOf(state.keyId), kind: "none", commands: [] };
     return commitChannel.tracePromise(async () => {
       state.trace = trace;
       try {

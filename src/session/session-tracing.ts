@@ -23,6 +23,8 @@ export type CommitKind = "create" | "rotate" | "update" | "touch" | "destroy" | 
  * cookie.
  */
 export interface LoadTrace {
+  /** The SessionManager doing the work: compare by identity to tell the managers of one process apart. */
+  manager: object;
   /** The session's handle (store/key-id.ts), when the cookie named one. */
   handle: string | undefined;
   outcome: LoadOutcome | undefined;
@@ -30,10 +32,14 @@ export interface LoadTrace {
   commands: string[];
   /** Set by the channel on the error event. */
   error?: unknown;
+  /** With outcome "failed_open": the store's failure that the fail-open policy answered anonymously. */
+  storeError?: unknown;
 }
 
 /** The context object of a `sessionkit:commit` trace. */
 export interface CommitTrace {
+  /** The SessionManager doing the work (see LoadTrace.manager). */
+  manager: object;
   handle: string;
   kind: CommitKind;
   /** The store operations sent, in order ("session write", "event publish", ...). */
