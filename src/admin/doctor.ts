@@ -4,6 +4,7 @@ import type { KeyLayout } from "../redis/key-layout.js";
 import { checkReady } from "../redis/ready-check.js";
 import { checkClusterState, maxmemoryWarning } from "../redis/verify-redis.js";
 import { withTimeout } from "../redis/with-timeout.js";
+import { probeAcl } from "./acl-probe.js";
 import { foldKeyPattern } from "./key-pattern.js";
 import { perKey } from "./paced-scan.js";
 import {
@@ -79,7 +80,7 @@ export async function runDoctor(
   await each(add, "maxmemory", () => maxmemoryCheck(ask, primaries));
   await each(add, "persistence", () => persistenceCheck(ask, primaries));
   await each(add, "evicted_keys", () => evictionCheck(ask, primaries));
-  await each(add, "acl", () => aclCheck(connection, keys, timeoutMs));
+  await each(add, "acl", () => aclCheck(connection, primaries[0] as RedisNodeHandle, keys, timeoutMs));
   await each(add, "latency", () => latencyCheck(ask, primaries, options.pings ?? 20));
   await each(add, "keys_without_ttl", () =>
     ttlSampleCheck(connection, ask, primaries, keys, timeoutMs, options.ttlSample ?? 1000),
@@ -226,14 +227,43 @@ async function evictionCheck(ask: NodeAsk, primaries: RedisNodeHandle[]): Promis
       ];
 }
 
-async function aclCheck(connection: RedisConnection, keys: KeyLayout, timeoutMs: number): Promise<Verdict> {
+async function aclCheck(
+  connection: RedisConnection,
+  primary: RedisNodeHandle,
+  keys: KeyLayout,
+  timeoutMs: number,
+): Promise<Verdict> {
+  const { missing } = await probeAcl(connection, primary, keys, timeoutMs);
+  const named = (commands: string[]) =>
+    commands
+      .sort()
+      .map((c) => `+${c}`)
+      .join(" ");
+  const why: Record<string, string> = {
+    events: "the events option needs",
+    "start-up check": "the start-up check needs (it is a note without them)",
+    "replica reads, durability": "replicaReads and durability need",
+  };
+  const optional = [...missing]
+    .filter(([need]) => need !== "sessions")
+    .map(([need, commands]) => `${why[need] ?? need} ${named(commands)}`)
+    .join("; ");
+  const required = missing.get("sessions");
+  if (required) {
+    return [
+      "fail",
+      `the Redis user may not run ${named(required)}: every session request needs them (README "Redis ACL")${optional ? `; ${optional}` : ""}`,
+    ];
+  }
   try {
+    // End to end: the request path's own scripts, on a probe key that lives 1 s.
     await checkReady(connection, keys, timeoutMs);
   } catch (error) {
     // A configuration problem (replica, cluster state) is reported by its own check: the commands ran.
     if (!(error instanceof SessionConfigError)) return ["fail", messageOf(error)];
   }
-  return ["ok", "every command of the request path is allowed (GET, the write and delete scripts)"];
+  if (optional) return ["warn", `sessions work; ${optional}`];
+  return ["ok", "every command sessionkit sends is allowed, and the request path's scripts run"];
 }
 
 async function latencyCheck(ask: NodeAsk, primaries: RedisNodeHandle[], pings: number): Promise<Verdict> {

@@ -303,6 +303,26 @@ describe("admin API: doctor's verdicts on a Redis that will hurt sessions", () =
     }
   });
 
+  it("names each command the Redis user may not run: the request path's fail, the events' warn", async () => {
+    const user = `doctor-acl-${process.pid}`;
+    const allowed = ["+get", "+set", "+del", "+type", "+pttl", "+zadd", "+zrem", "+zrange", "+zscore"];
+    const more = ["+evalsha", "+eval", "+scan", "+ping", "+info", "+role", "+config|get", "+wait"];
+    await redisCommand(risky.port, "ACL", "SETUSER", user, "on", ">pw", "~sk:*", ...allowed, ...more);
+    const admin = createSessionAdmin({ redis: `redis://${user}:pw@127.0.0.1:${risky.port}` });
+    try {
+      const { checks } = await admin.doctor({ pings: 2 });
+      expect(checks.find((c) => c.name === "acl")).toEqual({
+        name: "acl",
+        status: "fail",
+        message: expect.stringMatching(
+          /may not run \+pexpire: every session request needs them.*the events option needs \+xack \+xadd \+xautoclaim \+xgroup \+xread \+xreadgroup \+xrevrange \+zrangebyscore$/,
+        ),
+      });
+    } finally {
+      await admin.close();
+    }
+  });
+
   it("fails the topology check when given a replica", async () => {
     const admin = createSessionAdmin({ redis: `redis://127.0.0.1:${replicated.replica}` });
     try {
