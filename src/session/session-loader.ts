@@ -113,6 +113,37 @@ export class SessionLoader {
     return session;
   }
 
+  /**
+   * The session stored under a known ID (an import's derived ID: the browser has no cookie for it yet, so
+   * the response sends one); null when there is none or it ended. Store failures are thrown.
+   */
+  async loadById(request: SessionRequest, id: string): Promise<Session | null> {
+    const keyId = sessionKeyId(id);
+    const fields = await this.#store.load(keyId);
+    if (fields === null) return null;
+    const now = this.#config.now();
+    const session = this.#loaded(fields, { id, keyId, signedWithOldSecret: true }, request, now);
+    if (session === null) return null;
+    return expiryOf(sessionState(session).times, this.#config.idleTimeoutMs, now) === null ? session : null;
+  }
+
+  /** A new session under a given ID (an import), not stored until the commit. */
+  freshWithId(request: SessionRequest, id: string, absoluteDeadline: number): Session {
+    const now = this.#config.now();
+    const times = startTimes(now, this.#config.absoluteTimeoutMs);
+    times.absoluteDeadline = Math.min(times.absoluteDeadline, absoluteDeadline);
+    const state = newSessionState({
+      backend: this.#backend,
+      id,
+      keyId: sessionKeyId(id),
+      times,
+      device: this.#config.recordDevice ? deviceOf(request) : {},
+      clearableCookie: false,
+      secureRequest: request.secure,
+    });
+    return new Session(state, [], this.#decode);
+  }
+
   /** The stored record of a session again (reload); null when it is gone, corrupt or past its deadline. */
   async reread(keyId: string): Promise<ParsedRecord | null> {
     const fields = await this.#store.load(keyId);

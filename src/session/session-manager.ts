@@ -4,6 +4,7 @@ import { idleDeadline } from "../store/record-meta.js";
 import { isReadyCheckStore, type SessionStore } from "../store/session-store.js";
 import { type ChangeSet, changeSetOf, NO_CHANGES } from "./change-set.js";
 import type { ResolvedCookieOptions } from "./cookies/session-cookie.js";
+import { Migration, type SetCookie } from "./migration.js";
 import type { PrincipalDirectory, PrincipalSession } from "./principal-directory.js";
 import type { Session } from "./session.js";
 import { replaceAttributes, sessionState } from "./session.js";
@@ -57,6 +58,7 @@ export class SessionManager implements SessionBackend {
   readonly #principals: PrincipalDirectory | undefined;
   readonly #loader: SessionLoader;
   readonly #writer: SessionWriter;
+  readonly #migration: Migration | undefined;
 
   constructor(config: SessionConfig, services: SessionServices) {
     if (services === undefined) {
@@ -72,6 +74,7 @@ export class SessionManager implements SessionBackend {
     this.failurePolicy = config.failurePolicy;
     this.cookie = config.cookies.options;
     this.#loader = new SessionLoader(config, services.store, this, services.events !== undefined);
+    this.#migration = config.migration && new Migration(config.migration, config, this.#loader);
     this.#writer = new SessionWriter(config, services.store, services.events);
   }
 
@@ -95,14 +98,14 @@ export class SessionManager implements SessionBackend {
 
   /** The request's session: its cookie's, or a fresh anonymous one (session/session-loader.ts). */
   load(request: SessionRequest): Promise<Session> {
-    return this.#loader.load(request);
+    return this.#migration === undefined ? this.#loader.load(request) : this.#migration.load(request);
   }
 
   /**
    * Writes what changed and returns the Set-Cookie header value the response must carry, if any.
    * Throws a SessionStoreError when Redis fails: the adapter must not send the handler's response then.
    */
-  commit(session: Session): Promise<string | undefined> {
+  commit(session: Session): Promise<SetCookie | undefined> {
     return this.commitUnlessQuiet(session) ?? NOTHING_TO_COMMIT;
   }
 
@@ -112,8 +115,18 @@ export class SessionManager implements SessionBackend {
    * commit()'s promise. Never throws: a value that cannot be encoded is a rejected promise, like any
    * failed commit (a synchronous throw would leave a held response held for ever).
    */
-  commitUnlessQuiet(session: Session): Promise<string | undefined> | null {
+  commitUnlessQuiet(session: Session): Promise<SetCookie | undefined> | null {
     const state = sessionState(session);
+    const migration = state.migration;
+    if (migration === undefined || this.#migration === undefined) return this.#commitPlain(session, state);
+    return this.#migration.commit(
+      session,
+      migration,
+      () => this.#commitPlain(session, state) ?? NOTHING_TO_COMMIT,
+    );
+  }
+
+  #commitPlain(session: Session, state: SessionState): Promise<string | undefined> | null {
     let known: ChangeSet | undefined;
     if (state.commitChain === undefined && isQuietRead(state)) {
       try {
@@ -135,7 +148,7 @@ export class SessionManager implements SessionBackend {
    * The commit of a request whose handler dropped its session (`req.session = null`, cookie-session's
    * and koa-session's logout): the session is destroyed, then committed (the cookie is cleared).
    */
-  commitEnded(session: Session): Promise<string | undefined> {
+  commitEnded(session: Session): Promise<SetCookie | undefined> {
     return this.destroy(session).then(() => this.commit(session));
   }
 
@@ -259,8 +272,11 @@ export class SessionManager implements SessionBackend {
     const state = sessionState(session);
     this.#assertUsable(state);
     // Only the adapter can send the cookie this write calls for (a new session, a new ID after a login):
-    // the end-of-request commit issues it again.
-    if ((await this.commit(session)) !== undefined) state.cookieDue = true;
+    // the end-of-request commit issues it again (a migration's legacy cookies wait in its state).
+    const setCookie = await this.commit(session);
+    if (setCookie === undefined) return;
+    if (state.migration) state.migration.pending.push(...[setCookie].flat());
+    else state.cookieDue = true;
   }
 
   /**

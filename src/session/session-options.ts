@@ -11,6 +11,7 @@ import { SessionConfigError } from "../common/errors.js";
 import type { SessionLimits } from "./change-set.js";
 import { CookieIssuer } from "./cookies/cookie-issuer.js";
 import { resolveCookieOptions } from "./cookies/session-cookie.js";
+import type { MigrationOptions } from "./legacy-source.js";
 import { ValueSeal } from "./session-record.js";
 
 export interface SessionCookieOptions {
@@ -88,6 +89,11 @@ export interface SessionManagerOptions {
     /** Record the User-Agent and IP address of the request that created the session. Default false. */
     recordDevice?: boolean;
   };
+  /**
+   * A staged move from another session store: `{ from: cookieSession({...}), stage: "legacy-primary" }`
+   * (sources in sessionkit/migrate). Off when absent.
+   */
+  migrate?: MigrationOptions;
   /** Clock, for tests. Default Date.now. */
   now?: () => number;
 }
@@ -108,6 +114,7 @@ export const MANAGER_OPTION_NAMES: Readonly<Record<keyof SessionManagerOptions, 
   onDiagnostic: true,
   logger: true,
   index: true,
+  migrate: true,
   now: true,
 };
 
@@ -138,6 +145,7 @@ export interface SessionConfig {
   limits: SessionLimits;
   /** Publishes a diagnostic, hands it to onDiagnostic, logs it when it says something is wrong. */
   report: DiagnosticSink;
+  migration: MigrationOptions | undefined;
   now: () => number;
 }
 
@@ -190,6 +198,7 @@ export function resolveSessionConfig(options: SessionManagerOptions): SessionCon
       maxAttributes: positiveInteger(options.maxAttributes, DEFAULT_MAX_ATTRIBUTES, "maxAttributes"),
     },
     report: createDiagnosticReporter({ onDiagnostic: options.onDiagnostic, logger: options.logger }),
+    migration: resolveMigration(options.migrate),
     now: options.now ?? Date.now,
   };
 }
@@ -199,4 +208,22 @@ function positiveInteger(value: number | undefined, fallback: number, name: stri
   if (!Number.isInteger(value) || value <= 0)
     throw new SessionConfigError(`${name} must be a whole number > 0`);
   return value;
+}
+
+const STAGES = new Set(["legacy-primary", "sessionkit-primary", "sessionkit-only"]);
+
+function resolveMigration(migrate: MigrationOptions | undefined): MigrationOptions | undefined {
+  if (migrate === undefined) return undefined;
+  const { from, stage } = migrate;
+  if (from === null || typeof from !== "object" || typeof from.read !== "function") {
+    throw new SessionConfigError(
+      "migrate.from must be a legacy source (sessionkit/migrate: cookieSession(...), ...)",
+    );
+  }
+  if (!STAGES.has(stage)) {
+    throw new SessionConfigError(
+      `migrate.stage must be "legacy-primary", "sessionkit-primary" or "sessionkit-only", got ${JSON.stringify(stage)}`,
+    );
+  }
+  return { from, stage };
 }

@@ -1,4 +1,5 @@
 import type { SessionTimes } from "../store/record-meta.js";
+import type { MigrationState } from "./migration.js";
 import type { Session } from "./session.js";
 import { principalIndexId } from "./session-id.js";
 import type { CookieKind } from "./session-record.js";
@@ -95,6 +96,8 @@ export interface SessionState {
   commitChain: Promise<unknown> | undefined;
   /** The `sessionkit:commit` trace of the commit running now, when a subscriber listens. */
   trace: CommitTrace | undefined;
+  /** The legacy side of a session while a migration runs (session/migration.ts). */
+  migration?: MigrationState;
 }
 
 /** The device of a loaded session: none (shared: the device is recorded at creation, never read back). */

@@ -127,8 +127,10 @@ export class SessionWriter {
       ...this.lifetime(state, now),
       ...(replaces === undefined ? {} : { replaces }),
     });
+    // An import's ID is derived from its legacy session: "exists" is the same import by a parallel request.
+    const sameImport = outcome === "exists" && state.migration?.imported === true;
     // 256 random bits do not collide; "exists" means the store is not what we think it is.
-    if (outcome !== "written")
+    if (outcome !== "written" && !sameImport)
       throw new SessionError(ErrorCodes.SESSION_STATE, `new session could not be created (${outcome})`);
     state.isNew = false;
     state.lifetimeChanged = false;

@@ -69,7 +69,7 @@ describe("session records in Redis at server defaults", () => {
   it("keeps both of two overlapping requests that change different attributes, and removes what is deleted", async () => {
     const created = await manager.load({ cookieHeader: undefined, secure: false });
     Object.assign(created, { cart, note: "x", gone: "soon" });
-    const cookieHeader = (await manager.commit(created))?.split(";")[0];
+    const cookieHeader = ((await manager.commit(created)) as string | undefined)?.split(";")[0];
     const request = () => manager.load({ cookieHeader, secure: false });
     const [first, second] = await Promise.all([request(), request()]);
     Object.assign(first as object, { theme: "dark" });

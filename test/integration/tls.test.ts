@@ -120,7 +120,7 @@ describe("TLS", () => {
       expect(error).toBeNull();
       const session = await manager.load({ cookieHeader: undefined, secure: true });
       (session as unknown as Record<string, unknown>).user = "ann";
-      const cookie = (await manager.commit(session))?.split(";")[0];
+      const cookie = ((await manager.commit(session)) as string | undefined)?.split(";")[0];
       const again = (await manager.load({ cookieHeader: cookie, secure: true })) as unknown as {
         user?: string;
       };

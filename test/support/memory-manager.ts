@@ -27,7 +27,8 @@ export function countingManager(store = createMemoryStore(), name = "counting") 
 }
 
 /** The `name=value` pair of a Set-Cookie header value: what the browser sends back. */
-export const cookieOf = (setCookie: string | undefined) => (setCookie ?? "").split(";")[0] as string;
+export const cookieOf = (setCookie: string | string[] | undefined) =>
+  ([setCookie].flat()[0] ?? "").split(";")[0] as string;
 
 /** A loaded session seen as its attributes. */
 export async function loadAttributes(manager: SessionManager, cookieHeader: string | undefined) {

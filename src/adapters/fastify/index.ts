@@ -2,6 +2,7 @@ import { Readable } from "node:stream";
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import fastifyPlugin from "fastify-plugin";
 import type { SessionOptions } from "../../create-session-manager.js";
+import type { SetCookie } from "../../session/migration.js";
 import type { Session, SessionWithData } from "../../session/session.js";
 import type { SessionManager, SessionRequest } from "../../session/session-manager.js";
 import { commitFailureResponse } from "../common/commit-failure.js";
@@ -98,11 +99,11 @@ class FastifySessionRequest implements SessionRequest {
 }
 
 async function commitOnSend(
-  committing: Promise<string | undefined>,
+  committing: Promise<SetCookie | undefined>,
   reply: FastifyReply,
   payload: unknown,
 ): Promise<unknown> {
-  let setCookie: string | undefined;
+  let setCookie: SetCookie | undefined;
   try {
     setCookie = await committing;
   } catch (error) {

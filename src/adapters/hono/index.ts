@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { SessionStoreError } from "../../common/errors.js";
 import type { SessionOptions } from "../../create-session-manager.js";
+import type { SetCookie } from "../../session/migration.js";
 import type { SessionData, SessionWithData } from "../../session/session.js";
 import type { SessionManager } from "../../session/session-manager.js";
 import { commitFailureResponse } from "../common/commit-failure.js";
@@ -54,7 +55,7 @@ export function session<Data = SessionData>(
         }
         c.set("session", current as SessionWithData<Data>);
         await next();
-        let setCookie: string | undefined;
+        let setCookie: SetCookie | undefined;
         try {
           // c.set("session", null) logs the session out.
           setCookie = await (c.get("session") == null
@@ -65,7 +66,9 @@ export function session<Data = SessionData>(
           return;
         }
         // c.header copies a finalized response whose headers are immutable (Response.redirect, fetch).
-        if (setCookie !== undefined) c.header("set-cookie", setCookie, { append: true });
+        if (setCookie !== undefined) {
+          for (const value of [setCookie].flat()) c.header("set-cookie", value, { append: true });
+        }
       },
   );
 }

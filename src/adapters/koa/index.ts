@@ -1,5 +1,6 @@
 import type { Context, Middleware, Next } from "koa";
 import type { SessionOptions } from "../../create-session-manager.js";
+import type { SetCookie } from "../../session/migration.js";
 import type { SessionWithData } from "../../session/session.js";
 import type { SessionManager } from "../../session/session-manager.js";
 import { commitFailureResponse } from "../common/commit-failure.js";
@@ -49,7 +50,7 @@ export function session(options: SessionOptions | SessionManager): KoaSessionMid
       if (setCookie !== undefined) carryCookie(error, setCookie);
       throw error;
     }
-    let setCookie: string | undefined;
+    let setCookie: SetCookie | undefined;
     try {
       setCookie = await commitOf(manager, ctx, current);
     } catch (error) {
@@ -65,17 +66,17 @@ function commitOf(
   manager: SessionManager,
   ctx: Context,
   current: SessionWithData,
-): Promise<string | undefined> {
+): Promise<SetCookie | undefined> {
   return ctx.session == null ? manager.commitEnded(current) : manager.commit(current);
 }
 
 /** Adds the cookie to `err.headers`, the only headers Koa's ctx.onerror keeps. */
-function carryCookie(error: unknown, setCookie: string): void {
+function carryCookie(error: unknown, setCookie: SetCookie): void {
   if (error === null || typeof error !== "object") return;
   const carrier = error as { headers?: Record<string, string | string[]> };
   const headers = { ...carrier.headers };
   const existing = headers["Set-Cookie"] ?? [];
-  headers["Set-Cookie"] = [...(Array.isArray(existing) ? existing : [existing]), setCookie];
+  headers["Set-Cookie"] = [...(Array.isArray(existing) ? existing : [existing]), setCookie].flat();
   carrier.headers = headers;
 }
 

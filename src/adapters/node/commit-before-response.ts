@@ -1,4 +1,5 @@
 import type { ServerResponse } from "node:http";
+import type { SetCookie } from "../../session/migration.js";
 import { commitFailureResponse } from "../common/commit-failure.js";
 import { useDictionaryProperties } from "./dictionary-mode.js";
 
@@ -8,7 +9,7 @@ type Method = (this: ServerResponse, ...args: unknown[]) => unknown;
 /** The state of one held response, reached from the shared interceptors through `this[HOLD]`. */
 interface Hold {
   /** null: known at once that nothing is to be written (a read that changed nothing). */
-  commit: () => Promise<string | undefined> | null;
+  commit: () => Promise<SetCookie | undefined> | null;
   /** The calls made while held, replayed in order once the commit has landed. */
   queued: [ResponseMethod, unknown[]][];
   committing: boolean;
@@ -37,7 +38,7 @@ const HOLD = Symbol("sessionkit.heldResponse");
  */
 export function commitBeforeResponse(
   res: ServerResponse,
-  commit: () => Promise<string | undefined> | null,
+  commit: () => Promise<SetCookie | undefined> | null,
 ): void {
   const held = res as HeldResponse;
   const methods = res as unknown as Record<ResponseMethod, Method>;
@@ -116,7 +117,7 @@ const NOTHING_TO_COMMIT: Promise<undefined> = Promise.resolve(undefined);
  * replay() after a commit, where a call of the handler's that throws (writeHead(42)) would otherwise be
  * an unhandled rejection and end the process: the response is failed instead.
  */
-function replayCaught(res: HeldResponse, hold: Hold, setCookie: string | undefined): void {
+function replayCaught(res: HeldResponse, hold: Hold, setCookie: SetCookie | undefined): void {
   try {
     replay(res, hold, setCookie);
   } catch (error) {
@@ -129,7 +130,7 @@ function replayCaught(res: HeldResponse, hold: Hold, setCookie: string | undefin
 }
 
 /** Releases the response and makes the calls it held, with the commit's Set-Cookie header first. */
-function replay(res: HeldResponse, hold: Hold, setCookie: string | undefined): void {
+function replay(res: HeldResponse, hold: Hold, setCookie: SetCookie | undefined): void {
   release(res, hold);
   if (setCookie !== undefined && !res.headersSent) appendSetCookie(res, setCookie);
   for (const [method, queuedArgs] of hold.queued) (res[method] as unknown as Method).apply(res, queuedArgs);
@@ -154,10 +155,14 @@ function restore(
   else methods[name] = own;
 }
 
-export function appendSetCookie(res: ServerResponse, setCookie: string): void {
+export function appendSetCookie(res: ServerResponse, setCookie: SetCookie): void {
   const existing = res.getHeader("Set-Cookie");
   if (existing === undefined) res.setHeader("Set-Cookie", setCookie);
-  else res.setHeader("Set-Cookie", [...(Array.isArray(existing) ? existing : [String(existing)]), setCookie]);
+  else
+    res.setHeader(
+      "Set-Cookie",
+      [...(Array.isArray(existing) ? existing : [String(existing)]), setCookie].flat(),
+    );
 }
 
 function sendCommitFailure(res: ServerResponse, error: unknown): void {

@@ -37,6 +37,11 @@ export class CookieIssuer {
     this.#signer = new CookieSigner(secret);
   }
 
+  /** The sessionkit session ID an import of legacy session `identity` from `source` gets (CookieSigner.deriveId). */
+  importedId(source: string, identity: string): string {
+    return this.#signer.deriveId(`${source}\0${identity}`);
+  }
+
   verify(cookieHeader: string | undefined): VerifiedSessionCookie | typeof NO_COOKIE | typeof INVALID_COOKIE {
     const value = readCookie(cookieHeader, this.options.name);
     if (value === undefined) return NO_COOKIE;

@@ -43,6 +43,17 @@ export class CookieSigner {
     this.#keys = (secrets as string[]).map((s) => createSecretKey(Buffer.from(s, "utf8")));
   }
 
+  /**
+   * A session ID derived from `input` under the signing secret: 32 bytes of HMAC-SHA256 as base64url, the
+   * shape of a random ID. Imports use it so that every request carrying one legacy session (and the bulk
+   * converter) name the same sessionkit session; as secret as the legacy session's own ID.
+   */
+  deriveId(input: string): string {
+    return createHmac("sha256", this.#keys[0] as KeyObject)
+      .update(`sessionkit-import\0${input}`)
+      .digest("base64url");
+  }
+
   sign(value: string): string {
     return `${value}.${mac(value, this.#keys[0] as KeyObject)}`;
   }

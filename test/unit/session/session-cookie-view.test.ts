@@ -35,7 +35,8 @@ function setUp(options: { persistent?: boolean } = {}) {
   return { manager, store, browser, request, advance: (ms: number) => (now += ms), now: () => now };
 }
 
-const maxAgeOf = (setCookie: string | undefined) => Number(/Max-Age=(\d+)/.exec(setCookie ?? "")?.[1]);
+const maxAgeOf = (setCookie: string | string[] | undefined) =>
+  Number(/Max-Age=(\d+)/.exec(String(setCookie ?? ""))?.[1]);
 
 describe("session.cookie: express-session's cookie, on sessionkit's deadlines", () => {
   it("maxAge and expires read the time left until the session's deadline", async () => {
