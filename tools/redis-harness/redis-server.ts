@@ -6,6 +6,8 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
+import tls from "node:tls";
+import type { TestCertificates } from "./tls.js";
 
 export const REDIS_HOST = "127.0.0.1";
 /** One file per spawned server, named by its pid; shared by every harness process on the machine. */
@@ -37,9 +39,15 @@ interface Parsed {
   next: number;
 }
 
+/** Client TLS options of the harness's TLS-only servers, by port: redisCommand speaks TLS to them. */
+const tlsClientOptions = new Map<number, tls.ConnectionOptions>();
+
 export function redisCommand(port: number, ...args: string[]): Promise<string | number | null | unknown[]> {
   return new Promise((resolve, reject) => {
-    const socket = net.createConnection({ host: REDIS_HOST, port });
+    const tlsOptions = tlsClientOptions.get(port);
+    const socket = tlsOptions
+      ? tls.connect({ ...tlsOptions, host: REDIS_HOST, port })
+      : net.createConnection({ host: REDIS_HOST, port });
     let buffered = Buffer.alloc(0);
     const fail = (err: Error) => {
       socket.destroy();
@@ -379,6 +387,13 @@ export interface StartRedisServerOptions {
   name?: string;
   /** Config file passed as the first argument (Redis only accepts it there), e.g. for Sentinel. */
   configFile?: string;
+  /**
+   * TLS only: `--port 0 --tls-port <port>` with these certificates, `tls-replication` and `tls-cluster`
+   * on (replicas, Sentinel and the cluster bus speak TLS too, presenting the same certificate), clients
+   * must present a certificate of the CA unless `authClients` says otherwise. `port` and `url`
+   * (rediss://) are then the TLS port's; the harness's own commands (redisCommand) use TLS to it.
+   */
+  tls?: { certificates: TestCertificates; authClients?: "yes" | "no" | "optional" };
 }
 
 export interface RedisServerHandle {
@@ -402,10 +417,27 @@ function spawnError(err: Error): Error {
   return (err as NodeJS.ErrnoException).code === "ENOENT" ? new Error(REDIS_SERVER_MISSING) : err;
 }
 
-function buildArgv(port: number, dir: string, args: string[], configFile: string | undefined): string[] {
+function buildArgv(
+  port: number,
+  dir: string,
+  args: string[],
+  configFile: string | undefined,
+  tlsOptions: StartRedisServerOptions["tls"],
+): string[] {
+  const ports = tlsOptions
+    ? [
+        ...["--port", "0", "--tls-port", String(port)],
+        ...["--tls-cert-file", tlsOptions.certificates.certFile],
+        ...["--tls-key-file", tlsOptions.certificates.keyFile],
+        ...["--tls-ca-cert-file", tlsOptions.certificates.caFile],
+        ...["--tls-auth-clients", tlsOptions.authClients ?? "yes"],
+        ...["--tls-replication", "yes", "--tls-cluster", "yes"],
+      ]
+    : ["--port", String(port)];
   const common = [
     ...(configFile === undefined ? [] : [configFile]),
-    ...["--port", String(port), "--bind", REDIS_HOST, "--save", "", "--appendonly", "no"],
+    ...ports,
+    ...["--bind", REDIS_HOST, "--save", "", "--appendonly", "no"],
     ...["--dir", dir, "--logfile", path.join(dir, "redis.log"), "--daemonize", "no"],
     // Diskless sync waits 5 s by default for more replicas before streaming the RDB.
     ...["--repl-diskless-sync-delay", "0"],
@@ -434,8 +466,13 @@ class RedisServer implements RedisServerHandle {
     private readonly argv: string[],
     private readonly name: string,
     private readonly ownsDir: boolean,
+    tlsOptions?: StartRedisServerOptions["tls"],
   ) {
-    this.url = `redis://${REDIS_HOST}:${port}`;
+    this.url = `${tlsOptions ? "rediss" : "redis"}://${REDIS_HOST}:${port}`;
+    if (tlsOptions) {
+      const { ca, cert, key, servername } = tlsOptions.certificates;
+      tlsClientOptions.set(port, { ca, cert, key, servername });
+    }
   }
 
   get pid(): number {
@@ -567,8 +604,8 @@ export async function startRedisServer(opts: StartRedisServerOptions = {}): Prom
   const dir = opts.dir ?? (await createTempDir());
   for (let attempt = 1; ; attempt++) {
     const port = opts.port ?? (await findFreePort({ withBusPort: args.includes("--cluster-enabled") }));
-    const argv = buildArgv(port, dir, args, opts.configFile);
-    const server = new RedisServer(port, dir, argv, opts.name ?? `redis-${port}`, ownsDir);
+    const argv = buildArgv(port, dir, args, opts.configFile, opts.tls);
+    const server = new RedisServer(port, dir, argv, opts.name ?? `redis-${port}`, ownsDir, opts.tls);
     try {
       await server.launch();
       return server;

@@ -15,6 +15,7 @@ import {
   sweepStaleServers,
   waitFor,
 } from "./redis-server.js";
+import type { TestCertificates } from "./tls.js";
 
 /** Plain ports only: vitest passes this to the test workers as JSON. */
 export interface Topologies {
@@ -56,17 +57,22 @@ export interface DedicatedTopology<T> {
 
 /**
  * One topology for a single test file that breaks it on purpose (kills a primary, forces a failover),
- * so the shared topologies of the run stay intact.
+ * or that needs TLS, so the shared topologies of the run stay intact.
+ *
+ * With `tls`, every node (Sentinel too) listens on a TLS port only and speaks TLS to the others
+ * (replication, the cluster bus, Sentinel's links), presenting the certificate and asking clients for
+ * one of the same CA (startRedisServer's `tls`); the ports returned are the TLS ports.
  */
 export async function startDedicatedTopology<K extends "replicated" | "sentinel" | "cluster">(
   kind: K,
-  options: { clusterNodeTimeoutMs?: number } = {},
+  options: { clusterNodeTimeoutMs?: number; tls?: TestCertificates } = {},
 ): Promise<DedicatedTopology<Topologies[K]>> {
   const root = await createTempDir();
   const starting: Promise<RedisServerHandle>[] = [];
   const servers = new Map<number, RedisServerHandle>();
+  const tls = options.tls && { certificates: options.tls };
   const startNode: StartNode = (name, opts = {}) => {
-    const server = startRedisServer({ ...opts, name, dir: path.join(root, name) });
+    const server = startRedisServer({ ...opts, name, dir: path.join(root, name), ...(tls ? { tls } : {}) });
     starting.push(server);
     void server.then(
       (handle) => servers.set(handle.port, handle),
@@ -85,7 +91,7 @@ export async function startDedicatedTopology<K extends "replicated" | "sentinel"
         ? await startPrimaryAndReplica(startNode, "replicated")
         : kind === "sentinel"
           ? await startSentinel(startNode, root)
-          : await startCluster(startNode, options.clusterNodeTimeoutMs)
+          : await startCluster(startNode, options.clusterNodeTimeoutMs, options.tls)
     ) as Topologies[K];
     return {
       topology,
@@ -232,6 +238,7 @@ const execFileAsync = promisify(execFile);
 async function startCluster(
   startNode: StartNode,
   nodeTimeoutMs = DEFAULT_CLUSTER_NODE_TIMEOUT_MS,
+  tls?: TestCertificates,
 ): Promise<Topologies["cluster"]> {
   const nodes = await Promise.all(
     Array.from({ length: CLUSTER_SIZE }, (_, i) =>
@@ -239,7 +246,7 @@ async function startCluster(
     ),
   );
   const ports = nodes.map((node) => node.port);
-  await createCluster(ports);
+  await createCluster(ports, tls);
   await waitForCluster("cluster_state:ok on every node", ports, clusterStateOk);
   // Written before the slower convergence checks: the replicas' new offsets then spread with the same gossip.
   const warmKeys = await writeWarmKeys(ports);
@@ -252,8 +259,11 @@ async function startCluster(
   return { ports, primaries, replicas };
 }
 
-async function createCluster(ports: number[]): Promise<void> {
-  const args = ["--cluster", "create", ...ports.map((port) => `${REDIS_HOST}:${port}`)];
+async function createCluster(ports: number[], tls?: TestCertificates): Promise<void> {
+  const args = tls
+    ? ["--tls", "--cacert", tls.caFile, "--cert", tls.certFile, "--key", tls.keyFile, "--sni", tls.servername]
+    : [];
+  args.push("--cluster", "create", ...ports.map((port) => `${REDIS_HOST}:${port}`));
   args.push("--cluster-replicas", "1", "--cluster-yes");
   try {
     await execFileAsync("redis-cli", args, { timeout: STEP_TIMEOUT_MS });

@@ -76,10 +76,11 @@ function baseOptions(target: RedisTarget, options: CreateOptions): RedisOptions 
 function reportErrors<T extends { on(event: "error", listener: (error: Error) => void): unknown }>(
   client: T,
   report: DiagnosticSink = publishDiagnostic,
+  explain: (error: Error) => Error = (error) => error,
 ): T {
   // Without a listener ioredis prints "Unhandled error event" on every failed reconnect attempt.
   client.on("error", (error: Error) =>
-    report({ code: "SESSION_REDIS_CONNECTION_ERROR", message: error.message }),
+    report({ code: "SESSION_REDIS_CONNECTION_ERROR", message: explain(error).message }),
   );
   return client;
 }
@@ -96,8 +97,8 @@ function tuneNodeClient(client: Redis, options: CreateOptions): Redis {
 }
 
 /** A standalone or Sentinel client of sessionkit's: tuned, and its errors reported. */
-function nodeClient(client: Redis, options: CreateOptions): Redis {
-  return reportErrors(tuneNodeClient(client, options), options.report);
+function nodeClient(client: Redis, options: CreateOptions, explain?: (error: Error) => Error): Redis {
+  return reportErrors(tuneNodeClient(client, options), options.report, explain);
 }
 
 /** Creates the ioredis client(s) a URL names. Sentinel targets are checked first (see checkSentinels). */
@@ -139,23 +140,36 @@ export async function createIoredisClients(
       return { writer, reader, readsFromReplicas: reader !== undefined };
     }
     case "sentinel": {
-      await checkSentinels(Redis, target.sentinels, target.masterName, options.commandTimeoutMs);
+      // rediss+sentinel:// is TLS to the Sentinels too (ioredis's sentinelTLS), with the same tls option.
+      const sentinelTls = target.tls ? { tls: { ...options.tls } } : {};
+      const probe = (check?: Check) =>
+        askFirstReachable(Redis, target.sentinels, sentinelTls, options.commandTimeoutMs, check);
+      const hidden = new HiddenCause(await checkSentinels(probe, target.masterName), () => probe());
       const sentinelOptions: RedisOptions = {
         ...base,
         sentinels: target.sentinels,
         name: target.masterName,
         db: target.db,
         enableTLSForSentinelMode: target.tls,
+        ...(target.tls ? { sentinelTLS: sentinelTls.tls } : {}),
         sentinelRetryStrategy: (attempt: number) => Math.min(attempt * 100, 1000),
       };
-      const writer = nodeClient(new Redis(sentinelOptions), options);
+      const writer = nodeClient(new Redis(sentinelOptions), options, hidden.explain);
       const reader = options.replicaReads
-        ? nodeClient(new Redis({ ...sentinelOptions, role: "slave" }), options)
+        ? nodeClient(new Redis({ ...sentinelOptions, role: "slave" }), options, hidden.explain)
         : undefined;
-      return { writer, reader, readsFromReplicas: reader !== undefined };
+      return { writer, reader, readsFromReplicas: reader !== undefined, explainError: hidden.explain };
     }
     case "cluster": {
-      await checkClusterSeeds(Redis, target, options);
+      const auth = {
+        username: target.username,
+        password: target.password,
+        ...(target.tls ? { tls: { ...options.tls } } : {}),
+      };
+      const probe = (check?: Check) =>
+        askFirstReachable(Redis, target.nodes, auth, options.commandTimeoutMs, check);
+      const firstCause = await probe((ask, node) => checkClusterState(formatHostPort(node), ask));
+      const hidden = new HiddenCause(firstCause, () => probe());
       const { enableOfflineQueue, retryStrategy: _perNodeRetry, ...nodeOptions } = base;
       const clusterOptions: ClusterOptions = {
         redisOptions: nodeOptions,
@@ -169,11 +183,11 @@ export async function createIoredisClients(
         retryDelayOnFailover: 100,
         slotsRefreshTimeout: Math.max(options.commandTimeoutMs, 1000),
       };
-      const writer = reportErrors(new Cluster(target.nodes, clusterOptions), options.report);
+      const writer = reportErrors(new Cluster(target.nodes, clusterOptions), options.report, hidden.explain);
       // The Cluster creates its node clients itself (and new ones after a topology change); their errors
       // reach the Cluster's listener already.
       writer.on("+node", (node: Redis) => tuneNodeClient(node, options));
-      return { writer, readsFromReplicas: options.replicaReads };
+      return { writer, readsFromReplicas: options.replicaReads, explainError: hidden.explain };
     }
   }
 }
@@ -181,15 +195,13 @@ export async function createIoredisClients(
 /**
  * Asks the Sentinels for the master before creating the client: ioredis would otherwise retry for ever
  * with a vague error when the master name is wrong. A definite "unknown master" is a configuration error;
- * Sentinels that do not answer are left to the client's reconnects.
+ * Sentinels that do not answer are left to the client's reconnects (returns why none answered).
  */
-async function checkSentinels(
-  Redis: Ioredis["Redis"],
-  sentinels: HostPort[],
+function checkSentinels(
+  probe: (check: Check) => Promise<Error | undefined>,
   masterName: string,
-  timeoutMs: number,
-): Promise<void> {
-  await askFirstReachable(Redis, sentinels, {}, timeoutMs, async (ask, sentinel) => {
+): Promise<Error | undefined> {
+  return probe(async (ask, sentinel) => {
     if ((await ask(["SENTINEL", "GET-MASTER-ADDR-BY-NAME", masterName])) !== null) return;
     const masters = (await ask(["SENTINEL", "MASTERS"])) as unknown[][];
     const known = masters.map((fields) => fields[fields.indexOf("name") + 1]).filter(Boolean);
@@ -199,36 +211,24 @@ async function checkSentinels(
   });
 }
 
-/**
- * Asks a seed node for the cluster state before creating the client: against a cluster that is not ok
- * (slots unassigned, too few primaries) ioredis only reports "Failed to refresh slots cache".
- */
-async function checkClusterSeeds(
-  Redis: Ioredis["Redis"],
-  target: RedisTarget & { kind: "cluster" },
-  options: CreateOptions,
-): Promise<void> {
-  const auth = {
-    username: target.username,
-    password: target.password,
-    ...(target.tls ? { tls: { ...options.tls } } : {}),
-  };
-  await askFirstReachable(Redis, target.nodes, auth, options.commandTimeoutMs, (ask, node) =>
-    checkClusterState(formatHostPort(node), ask),
-  );
-}
+type Check = (ask: Ask, node: HostPort) => Promise<void>;
 
 /**
- * Runs `check` against the first node that answers. A SessionConfigError from the check is final;
- * nodes that cannot be reached are skipped (the real client keeps trying them).
+ * Runs `check` (by default none: connecting is the test) against the first node that answers. A
+ * SessionConfigError from the check is final; nodes that cannot be reached are skipped (the real client
+ * keeps trying them). Returns undefined once a node answered, else the last node's error.
+ *
+ * Before a cluster client is created, `check` asks a seed node for the cluster state: against a cluster
+ * that is not ok (slots unassigned, too few primaries) ioredis only reports "Failed to refresh slots cache".
  */
 async function askFirstReachable(
   Redis: Ioredis["Redis"],
   nodes: HostPort[],
   auth: RedisOptions,
   timeoutMs: number,
-  check: (ask: Ask, node: HostPort) => Promise<void>,
-): Promise<void> {
+  check: Check = async () => {},
+): Promise<Error | undefined> {
+  let lastError: Error | undefined;
   for (const node of nodes) {
     const probe = new Redis({
       ...auth,
@@ -240,15 +240,81 @@ async function askFirstReachable(
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,
     });
-    probe.on("error", () => {});
+    // The socket's own error (a certificate that does not verify): connect() only says the connection
+    // closed. A TLS alert (no client certificate) can come after the reset of the write it refused.
+    let socketError: Error | undefined;
+    probe.on("error", (error: Error) => {
+      if (socketError === undefined || TLS_ERROR.test(describeError(error))) socketError = error;
+    });
     try {
       await probe.connect();
       await check((args) => probe.call(args[0] as string, ...args.slice(1)), node);
-      return;
+      return undefined;
     } catch (error) {
       if (error instanceof SessionConfigError) throw error;
+      const why = socketError ?? error;
+      lastError = new Error(`${formatHostPort(node)}: ${describeError(why)}`, { cause: why });
     } finally {
       probe.disconnect();
     }
+  }
+  return lastError;
+}
+
+const TLS_ERROR = /ERR_SSL|ERR_TLS|CERT/;
+
+function describeError(error: unknown): string {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  return typeof code === "string" && !message.includes(code) ? `${code} ${message}` : message;
+}
+
+/** The errors of ioredis's that hide their cause (see HiddenCause). */
+const HIDES_ITS_CAUSE = /^Failed to refresh slots cache|^All sentinels are unreachable/;
+const REPROBE_INTERVAL_MS = 1000;
+
+/**
+ * ioredis does not say why a Cluster cannot load its slots or why no Sentinel answers: the connections it
+ * makes for CLUSTER SLOTS and SENTINEL get-master-addr-by-name drop their own errors, so a certificate
+ * that does not verify (or a wrong password, or nothing listening) only ever reads "Failed to refresh
+ * slots cache." or "All sentinels are unreachable ... Last error: Connection is closed.". sessionkit's own
+ * probe of the same nodes, with the same options, sees the real error: it is added to such an error, for
+ * the log and the diagnostics, and for ready() and the requests (SESSION_STORE_TLS at once instead of a
+ * timeout). While the errors go on, the nodes are probed again, at most once a second, so the cause
+ * given stays the current one.
+ */
+class HiddenCause {
+  #cause: Error | undefined;
+  #probing = false;
+  #probedAt = Date.now();
+
+  constructor(
+    firstCause: Error | undefined,
+    private readonly probe: () => Promise<Error | undefined>,
+  ) {
+    this.#cause = firstCause;
+  }
+
+  readonly explain = (error: Error): Error => {
+    if (!HIDES_ITS_CAUSE.test(error.message)) return error;
+    this.#reprobe();
+    if (this.#cause === undefined) return error;
+    return new Error(`${error.message} (a probe of sessionkit's: ${this.#cause.message})`, { cause: error });
+  };
+
+  #reprobe(): void {
+    if (this.#probing || Date.now() - this.#probedAt < REPROBE_INTERVAL_MS) return;
+    this.#probing = true;
+    this.probe()
+      .then(
+        (cause) => {
+          this.#cause = cause;
+        },
+        () => {},
+      )
+      .finally(() => {
+        this.#probing = false;
+        this.#probedAt = Date.now();
+      });
   }
 }

@@ -25,6 +25,8 @@ export interface IoredisConnectionOptions {
   readsFromReplicas: boolean;
   /** sessionkit created the clients: it closes them. */
   owned: boolean;
+  /** Adds the cause to a client error that hides it (create-ioredis.ts HiddenCause). */
+  explainError?: (error: Error) => Error;
 }
 
 /**
@@ -46,7 +48,7 @@ export function ioredisConnection(options: IoredisConnectionOptions): RedisConne
   let lastError: Error | undefined;
   for (const client of clients) {
     client.on("error", (error: Error) => {
-      lastError = error;
+      lastError = options.explainError?.(error) ?? error;
     });
     client.on("ready", () => {
       lastError = undefined;

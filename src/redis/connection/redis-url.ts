@@ -16,7 +16,8 @@ interface Credentials {
  *   redis://[user:pass@]host:port[/db][?replica=host:port]   rediss:// for TLS
  *   redis+sentinel://[user:pass@]host1:port1,host2:port2/masterName[?db=N]
  *   redis+cluster://[user:pass@]host1:port1,host2:port2      (seed nodes; the rest is discovered)
- * (rediss+sentinel and rediss+cluster for TLS.) Credentials are those of the data nodes.
+ * (rediss+sentinel and rediss+cluster for TLS: with rediss+sentinel the Sentinels are reached over TLS
+ * too, with the same tls option.) Credentials are those of the data nodes.
  */
 export type RedisTarget =
   | ({ kind: "standalone"; url: string; node: HostPort; db: number; replica?: HostPort } & Credentials)
