@@ -66,7 +66,8 @@ class Reader {
   take(length: number): Uint8Array {
     if (length < 0 || this.offset + length > this.bytes.length)
       throw new SessionCodecError("truncated Marshal stream (a length runs past the end)");
-    const slice = this.bytes.slice(this.offset, this.offset + length);
+    // A copy, and a plain Uint8Array even when the input is a Buffer (whose slice() is a view).
+    const slice = new Uint8Array(this.bytes.subarray(this.offset, this.offset + length));
     this.offset += length;
     return slice;
   }

@@ -55,7 +55,7 @@ export function readPickle(bytes: Uint8Array, limits: Partial<PickleLimits> = {}
   const take = (n: number) => {
     need(n);
     offset += n;
-    return bytes.slice(offset - n, offset);
+    return new Uint8Array(bytes.subarray(offset - n, offset));
   };
   const line = () => {
     const end = bytes.indexOf(0x0a, offset);

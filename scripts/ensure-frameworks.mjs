@@ -1,0 +1,64 @@
+// Makes sure the real Rails and Django session stacks the interop tests drive are installed (pretest):
+// Debian's Ruby with ActionPack, ActiveSupport, redis and redis-actionpack, and Debian's Python 3 with
+// Django and django-redis. They are installed with apt-get when missing (about 20 s); without apt the
+// tests cannot run, and this says how to get them instead of letting the tests skip.
+import { spawnSync } from "node:child_process";
+
+const PACKAGES = [
+  "ruby",
+  "ruby-actionpack",
+  "ruby-activesupport",
+  "ruby-redis",
+  "ruby-redis-actionpack",
+  "python3-django",
+  "python3-django-redis",
+];
+
+/** The interpreters the tests run: Debian's, whose library paths hold the Debian packages. */
+export const RUBY = "/usr/bin/ruby";
+export const PYTHON = "/usr/bin/python3";
+
+function works() {
+  const ruby = spawnSync(
+    RUBY,
+    [
+      "-e",
+      'require "action_dispatch"; require "active_support/cache/redis_cache_store"; require "redis-actionpack"',
+    ],
+    { stdio: "ignore" },
+  );
+  const python = spawnSync(PYTHON, ["-c", "import django, django_redis"], { stdio: "ignore" });
+  return ruby.status === 0 && python.status === 0;
+}
+
+function run(command, args) {
+  console.log(`ensure-frameworks: ${command} ${args.join(" ")}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  return spawnSync(command, args, { stdio: "inherit", env }).status === 0;
+}
+
+function canUseApt() {
+  return (
+    process.platform === "linux" &&
+    process.getuid?.() === 0 &&
+    spawnSync("apt-get", ["--version"]).status === 0
+  );
+}
+
+if (!works()) {
+  const how = `The interop tests drive real Rails and Django. Install them with:\n  sudo apt-get install -y ${PACKAGES.join(" ")}\n(Debian 12 or later; elsewhere, run the tests in the project's CI image).`;
+  if (!canUseApt()) {
+    console.error(`ensure-frameworks: Rails (ruby-actionpack) or Django (python3-django) not found.\n${how}`);
+    process.exit(1);
+  }
+  if (!run("apt-get", ["install", "-y", ...PACKAGES])) {
+    if (!run("apt-get", ["update"]) || !run("apt-get", ["install", "-y", ...PACKAGES])) {
+      console.error(`ensure-frameworks: apt-get could not install them.\n${how}`);
+      process.exit(1);
+    }
+  }
+  if (!works()) {
+    console.error(`ensure-frameworks: installed, but Ruby or Python cannot load them.\n${how}`);
+    process.exit(1);
+  }
+}

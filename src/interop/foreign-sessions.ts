@@ -1,0 +1,220 @@
+import { createHash } from "node:crypto";
+import { createDiagnosticReporter, type Diagnostic, type Logger } from "../common/diagnostics.js";
+import { type Duration, toMilliseconds } from "../common/duration.js";
+import { ErrorCodes, SessionConfigError, SessionError, SessionStoreError } from "../common/errors.js";
+import { connectRedis, type RedisOption } from "../redis/connection/connect.js";
+import type { LuaScript, RedisConnection } from "../redis/connection/redis-connection.js";
+import { withTimeout } from "../redis/with-timeout.js";
+import type { ForeignFormat, ForeignRecord } from "./foreign-format.js";
+import { defineOwn, type ForeignSessionData } from "./foreign-value.js";
+import { READ_SCRIPT, WRITE_SCRIPT } from "./hex-scripts.js";
+
+export interface ForeignSessionsOptions {
+  /** A Redis URL or a client (as for the session manager); sessionkit's connection handling applies. */
+  redis: RedisOption;
+  /** Bound of every Redis call. Default 2000. */
+  commandTimeoutMs?: number;
+  /** How many times a write re-reads and tries again when the other app wrote in between. Default 20. */
+  maxRetries?: number;
+  onDiagnostic?: (diagnostic: Diagnostic) => void;
+  logger?: Logger | false;
+}
+
+export interface WriteOptions {
+  /** The TTL to write; default the format's (Rails: expireAfter; Django: _session_expiry or the cookie age). */
+  ttl?: Duration;
+}
+
+/** A session read with what a later compare-and-set needs. */
+export interface LoadedForeignSession<N = unknown> {
+  readonly record: ForeignRecord<N>;
+  /** The remaining TTL in ms; -1 when the key has none (both Rails stores' default). */
+  readonly ttlMs: number;
+  readonly sha1: string;
+}
+
+/** Changes to apply: a value sets the attribute, `undefined` removes it. */
+export type ForeignChanges = Readonly<Record<string, unknown>>;
+
+export interface ForeignSessions<N = unknown> {
+  readonly format: ForeignFormat<N>;
+  /** The session's attributes, or undefined when there is none (or it is corrupt: see onDiagnostic). */
+  get(publicId: string): Promise<ForeignSessionData | undefined>;
+  /** Replaces the whole session (creating it when missing), with a TTL. */
+  set(publicId: string, data: ForeignSessionData, options?: WriteOptions): Promise<void>;
+  /**
+   * Changes only these attributes, keeping every other one as the other app has it right now
+   * (compare-and-set, retried). False when the session does not exist (it is not created).
+   */
+  update(publicId: string, changes: ForeignChanges, options?: WriteOptions): Promise<boolean>;
+  /** Creates a new session under a new ID and answers the ID (the cookie value). */
+  create(data: ForeignSessionData, options?: WriteOptions): Promise<string>;
+  destroy(publicId: string): Promise<void>;
+  /** The record as read, for callers that apply changes themselves (the Express mounting). */
+  load(publicId: string): Promise<LoadedForeignSession<N> | undefined>;
+  /** Closes the connection sessionkit opened (a client handed in stays open). */
+  close(): Promise<void>;
+}
+
+/**
+ * get / set / update / create / destroy of another framework's sessions, over sessionkit's connection
+ * handling (every topology, timeouts, honest errors). Every write carries a TTL, and changes are
+ * applied to the record as it is at the moment of writing, so a concurrent write by the other app
+ * survives.
+ */
+export function createForeignSessions<N>(
+  format: ForeignFormat<N>,
+  options: ForeignSessionsOptions,
+): ForeignSessions<N> {
+  const timeoutMs = options.commandTimeoutMs ?? 2000;
+  const maxRetries = options.maxRetries ?? 20;
+  if (!(timeoutMs > 0)) throw new SessionConfigError("commandTimeoutMs must be positive");
+  const report = createDiagnosticReporter({ onDiagnostic: options.onDiagnostic, logger: options.logger });
+  let connection: Promise<RedisConnection> | undefined;
+  const connect = () => {
+    connection ??= connectRedis(options.redis, { commandTimeoutMs: timeoutMs, report });
+    return connection;
+  };
+  let warnedNoTtl = false;
+
+  const run = async (what: string, script: LuaScript, key: string, args: string[]) => {
+    const redis = await connect();
+    return withTimeout(
+      what,
+      timeoutMs,
+      () => redis.runScript(script, [key], args),
+      () => redis.lastError(),
+    );
+  };
+
+  const keyOf = (publicId: string): string => {
+    const key = format.keyFor(publicId);
+    if (key === undefined)
+      throw new SessionError(ErrorCodes.SESSION_STATE, `not a ${format.name} session ID`, { status: 400 });
+    return key;
+  };
+
+  const ttlOf = (record: ForeignRecord<N>, given: Duration | undefined, now: number): number => {
+    if (given === undefined) return format.ttlMsFor(record, now);
+    const ttlMs = toMilliseconds(given, "ttl");
+    if (ttlMs <= 0)
+      throw new SessionConfigError("ttl must be positive: sessionkit writes no key without a TTL");
+    format.withTtl?.(record, ttlMs, now);
+    return ttlMs;
+  };
+
+  const load = async (publicId: string): Promise<LoadedForeignSession<N> | undefined> => {
+    const key = format.keyFor(publicId);
+    if (key === undefined) return undefined;
+    const reply = (await run("foreign session read", READ_SCRIPT, key, [])) as [string, number] | null;
+    if (!reply) return undefined;
+    const bytes = Buffer.from(reply[0], "hex");
+    const ttlMs = Number(reply[1]);
+    if (ttlMs === -1 && !warnedNoTtl) {
+      warnedNoTtl = true;
+      report({
+        code: "SESSION_CONFIG_WARNING",
+        message: `a ${format.name} session has no TTL: the framework writes none unless it is configured with one (Rails: expire_after). sessionkit gives it one on its next write; set the option on the framework's side too`,
+      });
+    }
+    let record: ForeignRecord<N>;
+    try {
+      record = format.decode(bytes, Date.now());
+    } catch (error) {
+      if (!(error instanceof SessionError)) throw error;
+      report({
+        code: "SESSION_RECORD_CORRUPT",
+        message: `a ${format.name} session that does not decode: ${error.message}`,
+      });
+      return undefined;
+    }
+    // Rails checks its entry's own expiry on read as well as the TTL.
+    if (record.expiresAtMs !== undefined && record.expiresAtMs <= Date.now()) return undefined;
+    return { record, ttlMs, sha1: createHash("sha1").update(bytes).digest("hex") };
+  };
+
+  const write = async (
+    key: string,
+    expected: string,
+    record: ForeignRecord<N>,
+    ttl: Duration | undefined,
+  ) => {
+    const now = Date.now();
+    const ttlMs = ttlOf(record, ttl, now);
+    const bytes = format.encode(record, ttlMs, now);
+    const reply = await run("foreign session write", WRITE_SCRIPT, key, [
+      expected,
+      Buffer.from(bytes).toString("hex"),
+      String(ttlMs),
+    ]);
+    return Number(reply);
+  };
+
+  const recordOf = (data: ForeignSessionData): ForeignRecord<N> => {
+    const attributes = new Map<string, N>();
+    for (const [name, value] of Object.entries(data))
+      if (value !== undefined) attributes.set(name, format.fromValue(value));
+    return { attributes };
+  };
+
+  const update = async (publicId: string, changes: ForeignChanges, writeOptions?: WriteOptions) => {
+    const key = keyOf(publicId);
+    // Encoded once, before the loop: a value that cannot be written fails before anything is read.
+    const encoded = new Map<string, N | undefined>();
+    for (const [name, value] of Object.entries(changes))
+      encoded.set(name, value === undefined ? undefined : format.fromValue(value));
+    for (let attempt = 0; attempt <= maxRetries; attempt++) {
+      const loaded = await load(publicId);
+      if (!loaded) return false;
+      const { attributes } = loaded.record;
+      for (const [name, node] of encoded) {
+        if (node === undefined) attributes.delete(name);
+        else attributes.set(name, node);
+      }
+      const result = await write(key, loaded.sha1, loaded.record, writeOptions?.ttl);
+      if (result === 1) return true;
+      if (result === -1) return false;
+    }
+    throw new SessionStoreError(
+      ErrorCodes.STORE_UNAVAILABLE,
+      `a ${format.name} session changed under ${maxRetries + 1} writes in a row: gave up`,
+    );
+  };
+
+  return {
+    format,
+    load,
+    async get(publicId) {
+      const loaded = await load(publicId);
+      if (!loaded) return undefined;
+      const data = Object.create(null) as ForeignSessionData;
+      for (const [name, node] of loaded.record.attributes) defineOwn(data, name, format.toValue(node));
+      return data;
+    },
+    async set(publicId, data, writeOptions) {
+      await write(keyOf(publicId), "*", recordOf(data), writeOptions?.ttl);
+    },
+    update,
+    async create(data, writeOptions) {
+      for (;;) {
+        const publicId = format.newId();
+        const result = await write(keyOf(publicId), "", recordOf(data), writeOptions?.ttl);
+        if (result === 1) return publicId;
+      }
+    },
+    async destroy(publicId) {
+      const key = format.keyFor(publicId);
+      if (key === undefined) return;
+      const redis = await connect();
+      await withTimeout(
+        "foreign session destroy",
+        timeoutMs,
+        () => redis.del(key),
+        () => redis.lastError(),
+      );
+    },
+    async close() {
+      if (connection) await (await connection).close();
+    },
+  };
+}

@@ -1,0 +1,37 @@
+// sessionkit/interop: read and write the sessions of Rails and Django apps that share the Redis.
+export { type DjangoOptions, django } from "./django.js";
+export {
+  type ForeignSessionHandle,
+  type ForeignSessionMiddlewareOptions,
+  foreignSession,
+} from "./express.js";
+export type { ForeignFormat, ForeignRecord } from "./foreign-format.js";
+export {
+  createForeignSessions,
+  type ForeignChanges,
+  type ForeignSessions,
+  type ForeignSessionsOptions,
+  type LoadedForeignSession,
+  type WriteOptions,
+} from "./foreign-sessions.js";
+export {
+  ForeignBytes,
+  ForeignDecimal,
+  type ForeignObject,
+  ForeignOpaque,
+  type ForeignSessionData,
+  ForeignSet,
+  ForeignTime,
+  ForeignTuple,
+  type ForeignValue,
+  PyDate,
+  PyDateTime,
+  PyTime,
+  PyTimedelta,
+  RubySymbol,
+} from "./foreign-value.js";
+export type { MarshalLimits } from "./marshal/marshal-node.js";
+export { isIndifferent, markIndifferent } from "./marshal/marshal-view.js";
+export type { PickleLimits } from "./pickle/pickle-node.js";
+export type { PickleProtocol } from "./pickle/pickle-writer.js";
+export { type RailsOptions, rails } from "./rails.js";
