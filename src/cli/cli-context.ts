@@ -2,6 +2,7 @@ import Table from "cli-table3";
 import { type Command, Option } from "commander";
 import pc from "picocolors";
 import { createSessionAdmin, type SessionAdmin } from "../admin/index.js";
+import type { ValueCodec } from "../codecs/value-codec.js";
 import { SessionConfigError, SessionError, SessionStoreError } from "../common/errors.js";
 import { validateRedisUrl } from "../redis/connection/connect.js";
 import { redact } from "../redis/connection/redis-url.js";
@@ -82,13 +83,14 @@ export function wholeNumber(name: string) {
 }
 
 /** The admin for the shared options; usage errors (no URL, a malformed one) exit 2 before connecting. */
-export function openAdmin(options: SharedOptions): SessionAdmin {
+export function openAdmin(options: SharedOptions, extra: { codec?: ValueCodec } = {}): SessionAdmin {
   if (options.redis === undefined || options.redis === "") {
     throw new CliError("no Redis: give --redis <url> or set REDIS_URL", Exit.usage);
   }
   try {
     validateRedisUrl(options.redis);
     return createSessionAdmin({
+      ...extra,
       redis: options.redis,
       namespace: options.namespace,
       keyPrefix: options.keyPrefix,
@@ -110,8 +112,9 @@ export function shownUrl(options: SharedOptions): string {
 export async function withAdmin<T>(
   options: SharedOptions,
   body: (admin: SessionAdmin) => Promise<T>,
+  extra: { codec?: ValueCodec } = {},
 ): Promise<T> {
-  const admin = openAdmin(options);
+  const admin = openAdmin(options, extra);
   try {
     return await body(admin);
   } catch (error) {

@@ -15,11 +15,17 @@ import { type Browser, TEST_SECRET } from "../support/browser.js";
 import { type DemoFixture, startDemoFixture } from "../support/demo-fixture.js";
 import { standaloneAndCluster, type TopologyCase } from "../support/shared-topologies.js";
 
-const { sentinel, cluster } = inject("redis");
+const { sentinel, cluster, replicated } = inject("redis");
 
-/** The three topologies the admin API serves: scans must visit every primary of the cluster. */
+/** The four topologies the admin API serves: scans must visit every primary of the cluster. */
 const topologies: TopologyCase[] = [
   ...standaloneAndCluster(),
+  {
+    name: "primary + replica",
+    port: replicated.primary,
+    url: `redis://127.0.0.1:${replicated.primary}?replica=127.0.0.1:${replicated.replica}`,
+    inspector: undefined,
+  },
   {
     name: "sentinel",
     port: sentinel.primary,
@@ -276,7 +282,6 @@ describe("admin API: scans are cancellable and paced", () => {
 });
 
 describe("admin API: doctor's verdicts on a Redis that will hurt sessions", () => {
-  const { replicated } = inject("redis");
   let risky: RedisServerHandle;
   beforeAll(async () => {
     risky = await startRedisServer({

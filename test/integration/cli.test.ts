@@ -1,8 +1,10 @@
 import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished } from "vitest";
 import { findFreePort, redisCommand } from "../../tools/redis-harness/redis-server.js";
 import { type Browser, OLD_TEST_SECRET, TEST_SECRET } from "../support/browser.js";
 import { type DemoFixture, startDemoFixture } from "../support/demo-fixture.js";
@@ -21,9 +23,11 @@ interface Run {
  * a spawn then costs about 0.3 s instead of 0.9 s through tsx, which keeps this file's ~30 runs cheap.
  */
 let entry: Promise<string[]> | undefined;
+const BUNDLE = path.join(root, "node_modules/.cache/sessionkit-cli-test", `main-${process.pid}.mjs`);
+afterAll(() => rmSync(BUNDLE, { force: true }));
 function cliEntry(): Promise<string[]> {
   entry ??= (async () => {
-    const outfile = path.join(root, "node_modules/.cache/sessionkit-cli-test", `main-${process.pid}.mjs`);
+    const outfile = BUNDLE;
     try {
       const { build } = await import("esbuild");
       await build({
@@ -59,7 +63,14 @@ async function sessionkit(args: string[], env: Record<string, string> = {}): Pro
   });
 }
 
-const json = <T>(run: Run): T => JSON.parse(run.stdout) as T;
+/** stdout as the one JSON document it must be; on failure the run's stderr says why. */
+function json<T>(run: Run): T {
+  try {
+    return JSON.parse(run.stdout) as T;
+  } catch {
+    throw new Error(`not JSON (exit ${run.code}): ${JSON.stringify(run.stdout)}; stderr: ${run.stderr}`);
+  }
+}
 
 describe("sessionkit CLI on standalone Redis", () => {
   let demo: DemoFixture;
@@ -134,14 +145,30 @@ describe("sessionkit CLI on standalone Redis", () => {
     expect(session).toMatchObject({ meta: { principal: "ann" }, data: { user: "ann" } });
     expect(session.ttlMs).toBeGreaterThan(0);
     expect(byCookie.stdout).not.toContain(id.slice(8));
-    const [byHandle, redacted, forged, noSecret, garbage, missing] = await Promise.all([
+    const codecDir = mkdtempSync(path.join(tmpdir(), "sk-codec-"));
+    onTestFinished(() => rmSync(codecDir, { recursive: true, force: true }));
+    const codecFile = path.join(codecDir, "codec.mjs");
+    writeFileSync(
+      codecFile,
+      'export default { name: "custom", encode: JSON.stringify, decode: (s) => ({ decodedBy: "custom", raw: s }) };',
+    );
+    // Four at a time: a 2-core machine that other runs load must not time a run out.
+    const [byHandle, redacted, forged, noSecret] = await Promise.all([
       sessionkit(["inspect", session.handle, "--json", ...shared()]),
       sessionkit(["inspect", session.key, "--redact", "--json", ...shared()]),
       sessionkit(["inspect", `${id}.${"A".repeat(43)}`, ...shared()], env),
       sessionkit(["inspect", cookie, ...shared()]),
+    ]);
+    const [garbage, missing, custom, noCodec] = await Promise.all([
       sessionkit(["inspect", "hello", ...shared()]),
       sessionkit(["inspect", "B".repeat(22), ...shared()]),
+      sessionkit(["inspect", session.key, "--codec", codecFile, "--json", ...shared()]),
+      sessionkit(["inspect", session.key, "--codec", "./no-such-codec.mjs", ...shared()]),
     ]);
+    expect(json<{ data: unknown }>(custom as Run).data).toEqual({
+      user: { decodedBy: "custom", raw: '"ann"' },
+    });
+    expect([noCodec?.code, noCodec?.stderr]).toEqual([2, expect.stringMatching(/--codec .*cannot load it/)]);
     expect(json<{ key: string }>(byHandle).key).toBe(session.key);
     expect(json<{ data: unknown }>(redacted).data).toEqual({ user: { type: "string", bytes: 5 } });
     expect([forged.code, forged.stderr]).toEqual([2, expect.stringMatching(/does not verify/)]);
