@@ -94,7 +94,7 @@ const failing = (checks: Record<string, string>) =>
     .map(([name, check]) => `${JSON.stringify(name)} => (${check})`)
     .join(", ")} }.reject { |_, ok| ok }.keys`;
 
-describe.concurrent.each(["cache", "redis-store"] as const)("Rails %s store", (store) => {
+describe.each(["cache", "redis-store"] as const)("Rails %s store", (store) => {
   const namespace = `t-rails-${store}-${process.pid}`;
   let sessions: ForeignSessions;
   let redis: Redis;
