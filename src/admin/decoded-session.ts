@@ -21,6 +21,8 @@ export interface DecodedSession {
   };
   /** Attributes decoded with the app's codec; with `redact`, each value's type and encoded size instead. */
   data: Record<string, unknown>;
+  /** The key holds something that is not a session record (requests treat it as no session). */
+  corrupt?: true;
 }
 
 export interface RedactedValue {

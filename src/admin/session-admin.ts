@@ -188,10 +188,11 @@ export class SessionAdmin {
     });
     if (parsed.kind === "invalid") throw new SessionConfigError(parsed.reason);
     const admin = this.#adminStore();
+    // PTTL -2: no such key (a record that does not unpack is still found: inspect says it is corrupt).
     if (parsed.kind === "keyId")
-      return (await admin.inspect(parsed.keyId)).fields === null ? null : parsed.keyId;
+      return (await admin.inspect(parsed.keyId)).ttlMs === -2 ? null : parsed.keyId;
     // A session without a principal: its keyId is its handle.
-    if ((await admin.inspect(parsed.handle)).fields !== null) return parsed.handle;
+    if ((await admin.inspect(parsed.handle)).ttlMs !== -2) return parsed.handle;
     const layout = this.#layout();
     const pattern = `${layout.namespacePrefix}s:{*}${parsed.handle}`;
     for await (const batch of pacedScan(await this.#connection(), pattern, this.commandTimeoutMs)) {
@@ -201,10 +202,16 @@ export class SessionAdmin {
     return null;
   }
 
-  /** The stored session, decoded (attributes with the app's codec); null when there is none. */
+  /**
+   * The stored session, decoded (attributes with the app's codec); null when there is none. A record
+   * that does not unpack (edited by hand, another app's) comes back with `corrupt: true` and no data:
+   * requests treat it as no session and delete it (rule 8).
+   */
   async inspect(keyId: string, options: { redact?: boolean } = {}): Promise<DecodedSession | null> {
     const inspected = await this.#adminStore().inspect(keyId);
-    if (inspected.fields === null) return null;
+    if (inspected.ttlMs === -2) return null;
+    if (inspected.fields === null)
+      return { ...decodeSession({ ...inspected, fields: {} }, this.#codec, false), corrupt: true };
     return decodeSession({ ...inspected, fields: inspected.fields }, this.#codec, options.redact ?? false);
   }
 
@@ -243,8 +250,8 @@ export class SessionAdmin {
   /** Ends one session named by its keyId (see resolve): 1 when it existed, else 0. */
   async revokeSession(keyId: string): Promise<number> {
     const inspected = await this.#adminStore().inspect(keyId);
-    if (inspected.fields === null) return 0;
-    const principal = inspected.fields[MetaField.principal];
+    if (inspected.ttlMs === -2) return 0;
+    const principal = inspected.fields?.[MetaField.principal];
     if (principal !== undefined && principal !== "") {
       const revoked = await this.revokePrincipal(principal, handleOf(keyId));
       if (revoked > 0) return revoked;

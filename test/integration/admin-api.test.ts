@@ -148,6 +148,17 @@ for (const topology of topologies) {
       const forged = `${cookie.slice(0, cookie.lastIndexOf("."))}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`;
       await expect(admin.resolve(forged)).rejects.toThrow(/does not verify/);
       expect(await admin.resolve("AAAAAAAAAAAAAAAAAAAAAA")).toBeNull();
+      // Something that is not a session record under a session key: found, shown as corrupt, revocable.
+      const corruptKey = demo.redisKey("CCCCCCCCCCCCCCCCCCCCCC");
+      await (demo.redis as Redis).set(corruptKey, "not a record", "PX", 60_000);
+      const keyId = await admin.resolve(corruptKey);
+      expect(await admin.inspect(keyId as string)).toMatchObject({
+        key: corruptKey,
+        corrupt: true,
+        data: {},
+      });
+      expect(await admin.revokeSession(keyId as string)).toBe(1);
+      expect(await admin.resolve(corruptKey)).toBeNull();
     });
 
     it("revokes one session through the library (its browser is anonymous after) and publishes the event", async () => {
