@@ -41,14 +41,14 @@ export interface ForeignSessions<N = unknown> {
   /** The session's attributes, or undefined when there is none (or it is corrupt: see onDiagnostic). */
   get(publicId: string): Promise<ForeignSessionData | undefined>;
   /** Replaces the whole session (creating it when missing), with a TTL. */
-  set(publicId: string, data: ForeignSessionData, options?: WriteOptions): Promise<void>;
+  set(publicId: string, data: Readonly<Record<string, unknown>>, options?: WriteOptions): Promise<void>;
   /**
    * Changes only these attributes, keeping every other one as the other app has it right now
    * (compare-and-set, retried). False when the session does not exist (it is not created).
    */
   update(publicId: string, changes: ForeignChanges, options?: WriteOptions): Promise<boolean>;
   /** Creates a new session under a new ID and answers the ID (the cookie value). */
-  create(data: ForeignSessionData, options?: WriteOptions): Promise<string>;
+  create(data: Readonly<Record<string, unknown>>, options?: WriteOptions): Promise<string>;
   destroy(publicId: string): Promise<void>;
   /** The record as read, for callers that apply changes themselves (the Express mounting). */
   load(publicId: string): Promise<LoadedForeignSession<N> | undefined>;
@@ -150,7 +150,7 @@ export function createForeignSessions<N>(
     return Number(reply);
   };
 
-  const recordOf = (data: ForeignSessionData): ForeignRecord<N> => {
+  const recordOf = (data: Readonly<Record<string, unknown>>): ForeignRecord<N> => {
     const attributes = new Map<string, N>();
     for (const [name, value] of Object.entries(data))
       if (value !== undefined) attributes.set(name, format.fromValue(value));
