@@ -3,6 +3,7 @@ import type { ExpressSessionMiddleware } from "../src/adapters/express/index.js"
 import { createSessionAdmin, type SessionAdmin } from "../src/admin/index.js";
 import type { SessionEvent } from "../src/session/session-events.js";
 import type { SessionManager } from "../src/session/session-manager.js";
+import { adminRoutes, type DemoAdminOptions } from "./admin.js";
 
 declare module "../src/index.js" {
   interface SessionData {
@@ -38,11 +39,14 @@ export function createDemoApp(
   /** Where the demo keeps sessions, shown on the page ("redis://127.0.0.1:6379", "memory"). */
   storeLabel: string,
   events?: EventFeed,
+  /** The dashboard at /admin and GET /metrics (demo/admin.ts); absent, neither is served. */
+  adminOptions?: DemoAdminOptions,
 ): express.Express {
   // The admin API over the app's own store: its connection, its timeouts (rule 20: no client of our own).
   const admin = createSessionAdmin({ store: sessions.manager.store });
   const app = express();
   app.disable("x-powered-by");
+  if (adminOptions) app.use(adminRoutes(sessions, adminOptions));
   app.use(express.json({ limit: "64kb" }));
   app.use(express.urlencoded({ extended: false, limit: "16kb" }));
   app.use(sessions);

@@ -55,8 +55,13 @@ cleanups.push(async () => {
   await events?.stop();
   await sessions.close();
 });
-const server = createDemoApp(sessions, storeLabel, events).listen(port, "127.0.0.1", () => {
+// The dashboard shows every user's sessions: never without a token. One is made up when none is given.
+const adminToken = process.env.ADMIN_TOKEN || randomBytes(18).toString("base64url");
+const admin = { token: adminToken, secret, cookieName: `sk-demo-admin-${port}`, idleTimeout: "30m" };
+const server = createDemoApp(sessions, storeLabel, events, admin).listen(port, "127.0.0.1", () => {
   console.log(`sessionkit playground: http://127.0.0.1:${port}/  (store: ${storeLabel})`);
+  console.log(`dashboard: http://127.0.0.1:${port}/admin/  metrics: http://127.0.0.1:${port}/metrics`);
+  if (!process.env.ADMIN_TOKEN) console.log(`ADMIN_TOKEN (generated for this start): ${adminToken}`);
 });
 
 async function shutdown(): Promise<void> {

@@ -10,6 +10,7 @@ const expected = {
   "sessionkit/express-session": "RedisStore",
   "sessionkit/admin": "createSessionAdmin",
   "sessionkit/metrics": "registerMetrics",
+  "sessionkit/dashboard": "createDashboard",
 };
 for (const [specifier, name] of Object.entries(expected)) {
   const loaded = require(specifier);
