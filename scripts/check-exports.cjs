@@ -9,6 +9,7 @@ const expected = {
   "sessionkit/koa": "session",
   "sessionkit/express-session": "RedisStore",
   "sessionkit/admin": "createSessionAdmin",
+  "sessionkit/migrate": "cookieSession",
   "sessionkit/metrics": "registerMetrics",
   "sessionkit/dashboard": "createDashboard",
 };

@@ -1,0 +1,339 @@
+import { createServer } from "node:http";
+import { RedisStore as ConnectRedisStore } from "connect-redis";
+import cookieSessionMiddleware from "cookie-session";
+import express from "express";
+import expressSessionMiddleware from "express-session";
+import { Redis } from "ioredis";
+import Koa from "koa";
+import koaSessionMiddleware from "koa-session";
+import { createClient } from "redis";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { session as sessionkitExpress } from "../../src/adapters/express/index.js";
+import { session as sessionkitKoa } from "../../src/adapters/koa/index.js";
+import type { Diagnostic } from "../../src/common/diagnostics.js";
+import { cookieSession, expressSession, koaSession } from "../../src/migrate/index.js";
+import type { LegacySource, MigrationStage } from "../../src/session/legacy-source.js";
+import { Browser, listen, TEST_SECRET, testNamespace } from "../support/browser.js";
+
+/**
+ * Staged moves to sessionkit from the sessions the real packages issue (express-session + connect-redis,
+ * cookie-session, koa-session): users logged in by the legacy app keep their login and every change
+ * through each stage and each step forward or back; parallel first requests import once; tampered legacy
+ * cookies are never imported; no key is left without a TTL.
+ */
+const LEGACY_SECRET = "legacy-secret-of-the-old-app-0123456789";
+type Deployment = { baseUrl: string; close(): Promise<void> };
+type Me = { user: string | null; cart: string[]; absoluteDeadline?: number };
+
+let redis: Redis;
+const { standalone } = inject("redis");
+const diagnostics: Diagnostic[] = [];
+const opened: { close(): Promise<void> }[] = [];
+
+beforeAll(() => {
+  redis = new Redis(standalone.port, "127.0.0.1");
+});
+afterAll(async () => {
+  for (const item of opened.reverse()) await item.close().catch(() => {});
+  redis?.disconnect();
+});
+
+/** The routes every app of this file serves, on whatever session object the framework gives. */
+function routes(app: express.Express): express.Express {
+  app.post("/login", (req, res, next) => {
+    req.session.regenerate((error: unknown) => {
+      if (error) return next(error);
+      const data = req.session as unknown as Record<string, unknown>;
+      data.passport = { user: String(req.query.user) };
+      res.json({ ok: true });
+    });
+  });
+  app.post("/cart", (req, res) => {
+    const data = req.session as unknown as Record<string, unknown>;
+    data.cart = [...((data.cart as string[] | undefined) ?? []), String(req.query.item)];
+    res.json({ ok: true });
+  });
+  app.get("/me", (req, res) => {
+    const data = req.session as unknown as Record<string, unknown> | undefined;
+    const meta = (req.session as unknown as { meta?: { absoluteDeadline: number } }).meta;
+    res.json({
+      user: (data?.passport as { user?: string } | undefined)?.user ?? null,
+      cart: (data?.cart as string[] | undefined) ?? [],
+      ...(meta ? { absoluteDeadline: meta.absoluteDeadline } : {}),
+    });
+  });
+  app.post("/logout", (req, res, next) => {
+    req.session.destroy((error: unknown) => (error ? next(error) : res.json({ ok: true })));
+  });
+  return app;
+}
+
+async function deploy(app: express.Express, cleanup?: () => Promise<void>): Promise<Deployment> {
+  const running = await listen(createServer(app));
+  const deployment = {
+    baseUrl: running.baseUrl,
+    close: async () => {
+      await running.close();
+      await cleanup?.();
+    },
+  };
+  opened.push(deployment);
+  return deployment;
+}
+
+/** sessionkit at `stage`, migrating from `from`. */
+async function sessionkitApp(
+  namespace: string,
+  from: LegacySource,
+  stage: MigrationStage,
+): Promise<Deployment> {
+  const sessions = sessionkitExpress({
+    redis: standalone.url,
+    namespace,
+    secret: TEST_SECRET,
+    logger: false,
+    onDiagnostic: (diagnostic) => diagnostics.push(diagnostic),
+    migrate: { from, stage },
+  });
+  await sessions.ready();
+  const app = express();
+  app.use(sessions);
+  return deploy(routes(app), () => sessions.close());
+}
+
+/** A browser whose requests go to whichever deployment is live. */
+class User {
+  readonly browser: Browser;
+  constructor(deployment: Deployment) {
+    this.browser = new Browser(deployment.baseUrl);
+  }
+  on(deployment: Deployment): this {
+    (this.browser as { baseUrl: string }).baseUrl = deployment.baseUrl;
+    return this;
+  }
+  async me(): Promise<Me> {
+    const response = await this.browser.get("/me");
+    expect(response.status).toBe(200);
+    return response.json<Me>();
+  }
+  async post(path: string): Promise<void> {
+    const response = await this.browser.request("POST", path);
+    expect(response.status, await response.text).toBe(200);
+  }
+}
+
+/** Every key of a pattern has a TTL (rule 1). */
+async function expectTtlOnEvery(pattern: string): Promise<number> {
+  const keys = await redis.keys(pattern);
+  for (const key of keys) expect(await redis.pttl(key), key).toBeGreaterThan(0);
+  return keys.length;
+}
+
+describe("from express-session + connect-redis", () => {
+  const namespace = testNamespace("migrate-es");
+  const prefix = `sess-${namespace}:`;
+  let legacy: Deployment;
+  let stages: Record<MigrationStage, Deployment>;
+  const sources: ReturnType<typeof expressSession>[] = [];
+
+  beforeAll(async () => {
+    const nodeRedis = createClient({ url: standalone.url });
+    await nodeRedis.connect();
+    const legacyApp = express();
+    legacyApp.use(
+      expressSessionMiddleware({
+        store: new ConnectRedisStore({ client: nodeRedis, prefix }),
+        secret: LEGACY_SECRET,
+        resave: false,
+        saveUninitialized: false,
+        cookie: { maxAge: 3_600_000 },
+      }),
+    );
+    legacy = await deploy(routes(legacyApp), async () => {
+      nodeRedis.destroy();
+    });
+    const source = () => {
+      const created = expressSession({ secret: LEGACY_SECRET, redis: standalone.url, prefix });
+      sources.push(created);
+      opened.push(created);
+      return created;
+    };
+    stages = {
+      "legacy-primary": await sessionkitApp(namespace, source(), "legacy-primary"),
+      "sessionkit-primary": await sessionkitApp(namespace, source(), "sessionkit-primary"),
+      "sessionkit-only": await sessionkitApp(namespace, source(), "sessionkit-only"),
+    };
+  });
+
+  it("keeps the login and every change through each stage, forward and back", async () => {
+    const ann = new User(legacy);
+    await ann.post("/login?user=ann");
+    await ann.post("/cart?item=apple");
+    const steps: [Deployment, string | null][] = [
+      [stages["legacy-primary"], "pear"],
+      [legacy, null],
+      [stages["legacy-primary"], null],
+      [stages["sessionkit-primary"], "fig"],
+      [stages["legacy-primary"], null],
+      [stages["sessionkit-primary"], null],
+      [stages["sessionkit-only"], "kiwi"],
+      [stages["sessionkit-primary"], null],
+      [stages["legacy-primary"], null],
+      [legacy, "plum"],
+      [stages["legacy-primary"], null],
+      [stages["sessionkit-primary"], null],
+      [stages["sessionkit-only"], null],
+    ];
+    const cart = ["apple"];
+    for (const [n, [deployment, item]] of steps.entries()) {
+      ann.on(deployment);
+      expect(await ann.me(), `step ${n}`).toMatchObject({ user: "ann", cart });
+      if (item !== null) {
+        await ann.post(`/cart?item=${item}`);
+        cart.push(item);
+        expect(await ann.me(), `step ${n} after the change`).toMatchObject({ user: "ann", cart });
+      }
+    }
+    // Stage sessionkit-only ended the legacy session: its key is gone, its cookie cleared.
+    expect(ann.browser.cookies.has("connect.sid")).toBe(false);
+    expect(await redis.keys(`${prefix}*`)).toEqual([]);
+  });
+
+  it("a login in a writing stage logs in on both sides; a logout logs out of both", async () => {
+    const bob = new User(stages["sessionkit-primary"]);
+    await bob.post("/cart?item=book");
+    await bob.post("/login?user=bob");
+    expect(await bob.me()).toMatchObject({ user: "bob", cart: ["book"] });
+    expect(await bob.on(legacy).me()).toMatchObject({ user: "bob", cart: ["book"] });
+    await bob.on(stages["legacy-primary"]).post("/logout");
+    expect(await bob.on(legacy).me()).toMatchObject({ user: null });
+    expect(await bob.on(stages["sessionkit-primary"]).me()).toMatchObject({ user: null });
+  });
+
+  it("two parallel first requests with the legacy cookie import one session; its deadline is the legacy cookie's", async () => {
+    const carol = new User(legacy);
+    await carol.post("/login?user=carol");
+    const legacyExpiry = Date.now() + 3_600_000;
+    carol.on(stages["sessionkit-primary"]);
+    const before = (await redis.keys(`sk:${namespace}:s:*`)).length;
+    const [a, b] = await Promise.all([carol.browser.get("/me"), carol.browser.get("/me")]);
+    expect(a.json<Me>().user).toBe("carol");
+    expect(b.json<Me>().user).toBe("carol");
+    expect((await redis.keys(`sk:${namespace}:s:*`)).length).toBe(before + 1);
+    const sid = (response: typeof a) => response.setCookies.find((c) => c.startsWith("sid="))?.split(";")[0];
+    expect(sid(a)).toBe(sid(b));
+    const { absoluteDeadline } = await carol.me();
+    expect(absoluteDeadline).toBeLessThanOrEqual(legacyExpiry + 1000);
+    expect(absoluteDeadline).toBeGreaterThan(legacyExpiry - 60_000);
+  });
+
+  it("a tampered legacy cookie is never imported, and is counted", async () => {
+    const dave = new User(legacy);
+    await dave.post("/login?user=dave");
+    const value = dave.browser.cookies.get("connect.sid") as string;
+    dave.browser.cookies.set("connect.sid", `${value.slice(0, -3)}AAA`);
+    const invalidBefore = diagnostics.filter((d) => d.code === "SESSION_MIGRATION_LEGACY_INVALID").length;
+    expect(await dave.on(stages["sessionkit-primary"]).me()).toMatchObject({ user: null });
+    expect(await dave.on(stages["sessionkit-only"]).me()).toMatchObject({ user: null });
+    expect(diagnostics.filter((d) => d.code === "SESSION_MIGRATION_LEGACY_INVALID").length).toBe(
+      invalidBefore + 2,
+    );
+  });
+
+  it("leaves no key without a TTL", async () => {
+    expect(await expectTtlOnEvery(`sk:${namespace}:*`)).toBeGreaterThan(0);
+    await expectTtlOnEvery(`${prefix}*`);
+  });
+});
+
+describe("from cookie-session", () => {
+  const namespace = testNamespace("migrate-cs");
+  const keys = ["cookie-session-key-of-the-old-app-0123"];
+  let legacy: Deployment;
+  let primary: Deployment;
+  let only: Deployment;
+
+  beforeAll(async () => {
+    const legacyApp = express();
+    legacyApp.use(cookieSessionMiddleware({ name: "session", keys }));
+    // cookie-session has no regenerate: its logins just set data.
+    legacyApp.use((req, _res, next) => {
+      const target = req.session as unknown as { regenerate?: unknown; destroy?: unknown };
+      target.regenerate ??= (callback: (error?: unknown) => void) => callback();
+      target.destroy ??= (callback: (error?: unknown) => void) => {
+        (req as unknown as { session: unknown }).session = null;
+        callback();
+      };
+      next();
+    });
+    legacy = await deploy(routes(legacyApp));
+    primary = await sessionkitApp(namespace, cookieSession({ keys }), "sessionkit-primary");
+    only = await sessionkitApp(namespace, cookieSession({ keys }), "sessionkit-only");
+  });
+
+  it("imports the cookie's session, writes changes back while sessionkit-primary, clears it when sessionkit-only", async () => {
+    const erin = new User(legacy);
+    await erin.post("/login?user=erin");
+    await erin.post("/cart?item=tea");
+    expect(await erin.on(primary).me()).toMatchObject({ user: "erin", cart: ["tea"] });
+    await erin.post("/cart?item=milk");
+    expect(await erin.on(legacy).me()).toMatchObject({ user: "erin", cart: ["tea", "milk"] });
+    expect(await erin.on(only).me()).toMatchObject({ user: "erin", cart: ["tea", "milk"] });
+    expect(erin.browser.cookies.has("session")).toBe(false);
+    expect(erin.browser.cookies.has("session.sig")).toBe(false);
+    expect(await erin.me()).toMatchObject({ user: "erin", cart: ["tea", "milk"] });
+  });
+
+  it("a cookie whose signature does not verify is not imported", async () => {
+    const forger = new User(primary);
+    forger.browser.cookies.set(
+      "session",
+      Buffer.from(JSON.stringify({ passport: { user: "admin" } })).toString("base64"),
+    );
+    forger.browser.cookies.set("session.sig", "forged-signature");
+    expect(await forger.me()).toMatchObject({ user: null });
+    forger.browser.cookies.delete("session.sig");
+    expect(await forger.me()).toMatchObject({ user: null });
+  });
+});
+
+describe("from koa-session (cookie mode)", () => {
+  const namespace = testNamespace("migrate-koa");
+  const keys = ["koa-app-key-of-the-old-app-0123456789"];
+
+  it("a koa-session user is the same user on sessionkit's Koa adapter, and the legacy cookie is cleared", async () => {
+    const legacyApp = new Koa();
+    legacyApp.keys = keys;
+    legacyApp.use(koaSessionMiddleware({ maxAge: 3_600_000 }, legacyApp));
+    legacyApp.use(async (ctx) => {
+      if (ctx.method === "POST") (ctx.session as unknown as Record<string, unknown>).user = "frank";
+      ctx.body = { user: (ctx.session as unknown as Record<string, unknown> | null)?.user ?? null };
+    });
+    const legacy = await listen(createServer(legacyApp.callback()));
+    opened.push(legacy);
+    const sessions = sessionkitKoa({
+      redis: standalone.url,
+      namespace,
+      secret: TEST_SECRET,
+      logger: false,
+      migrate: { from: koaSession({ keys }), stage: "sessionkit-only" },
+    });
+    opened.push(sessions);
+    const app = new Koa();
+    app.use(sessions);
+    app.use(async (ctx) => {
+      ctx.body = { user: (ctx.session as unknown as Record<string, unknown>).user ?? null };
+    });
+    const migrated = await listen(createServer(app.callback()));
+    opened.push(migrated);
+
+    const browser = new Browser(legacy.baseUrl);
+    await browser.request("POST", "/");
+    expect(browser.cookies.has("koa.sess")).toBe(true);
+    (browser as { baseUrl: string }).baseUrl = migrated.baseUrl;
+    expect((await browser.get("/")).json()).toEqual({ user: "frank" });
+    expect(browser.cookies.has("koa.sess")).toBe(false);
+    expect((await browser.get("/")).json()).toEqual({ user: "frank" });
+    expect(await expectTtlOnEvery(`sk:${namespace}:*`)).toBe(1);
+  });
+});
