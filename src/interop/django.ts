@@ -71,9 +71,8 @@ export function django(options: DjangoOptions = {}): ForeignFormat<PNode> {
       if (node.k !== "dict") throw new SessionCodecError("a Django session that is not a dict");
       const attributes = new Map<string, PNode>();
       for (const [key, value] of node.entries) {
-        const name =
-          key.k === "str" ? new TextDecoder("utf-8", { fatal: true }).decode(key.bytes) : undefined;
-        if (name === undefined) throw new SessionCodecError("a Django session key that is not a str");
+        const name = key.k === "str" ? utf8(key.bytes) : undefined;
+        if (name === undefined) throw new SessionCodecError("a Django session key that is not a UTF-8 str");
         // Checked here so "refuse" refuses the record at read time, not at the first access.
         if (unknownTypes === "refuse") pickleToValue(value, "refuse");
         attributes.set(name, value);
@@ -108,4 +107,12 @@ export function django(options: DjangoOptions = {}): ForeignFormat<PNode> {
       if (expiry?.k === "int") record.attributes.set(EXPIRY, valueToPickle(Math.ceil(ttlMs / 1000)));
     },
   };
+}
+
+function utf8(bytes: Uint8Array): string | undefined {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
 }

@@ -69,8 +69,9 @@ export function rails(options: RailsOptions): ForeignFormat<MNode> {
     const attributes = new Map<string, MNode>();
     for (const [key, value] of node.entries) {
       // Rack's SessionHash stringifies every key it stores.
-      if (key.k !== "string") throw new SessionCodecError("a Rails session key that is not a String");
-      attributes.set(new TextDecoder().decode(key.bytes), value);
+      const name = key.k === "string" ? utf8(key.bytes) : undefined;
+      if (name === undefined) throw new SessionCodecError("a Rails session key that is not a UTF-8 String");
+      attributes.set(name, value);
     }
     return attributes;
   };
@@ -189,4 +190,12 @@ export function rails(options: RailsOptions): ForeignFormat<MNode> {
     fromValue: (value) => valueToMarshal(value),
     ttlMsFor: () => expireAfterMs,
   };
+}
+
+function utf8(bytes: Uint8Array): string | undefined {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
 }
