@@ -12,6 +12,7 @@ const expected = {
   "sessionkit/migrate": "cookieSession",
   "sessionkit/metrics": "registerMetrics",
   "sessionkit/dashboard": "createDashboard",
+  "sessionkit/interop": "createForeignSessions",
 };
 for (const [specifier, name] of Object.entries(expected)) {
   const loaded = require(specifier);
