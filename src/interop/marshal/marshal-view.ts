@@ -183,7 +183,12 @@ function parseRubyFloat(text: string): number {
  * Array, Hash, Time and HashWithIndifferentAccess (whose loading runs no user-chosen code); an opaque
  * value only as it was read. Anything else is refused, so no Ruby class is ever named by user data.
  */
-export function valueToMarshal(value: unknown, seen = new Map<object, MNode>(), depth = 0): MNode {
+export function valueToMarshal(
+  value: unknown,
+  seen = new Map<object, MNode>(),
+  depth = 0,
+  keys = new Map<string, MNode>(),
+): MNode {
   if (depth > MAX_DEPTH) throw sessionTooLarge(`a value nested deeper than ${MAX_DEPTH} levels`);
   if (value === null || value === undefined) return NIL;
   if (value === true) return TRUE;
@@ -210,15 +215,22 @@ export function valueToMarshal(value: unknown, seen = new Map<object, MNode>(), 
   if (Array.isArray(value)) {
     const node: MNode = { k: "array", items: [] };
     seen.set(value, node);
-    for (const item of value) node.items.push(valueToMarshal(item, seen, depth + 1));
+    for (const item of value) node.items.push(valueToMarshal(item, seen, depth + 1, keys));
     return node;
   }
   if (value instanceof Map || isPlainObject(value)) {
     const node: MNode & { k: "hash" } = { k: "hash", entries: [] };
     seen.set(value, node);
     const entries = value instanceof Map ? [...value.entries()] : Object.entries(value);
-    for (const [key, item] of entries)
-      node.entries.push([valueToMarshal(key, seen, depth + 1), valueToMarshal(item, seen, depth + 1)]);
+    for (const [key, item] of entries) {
+      // Ruby interns the String keys of a Hash: equal keys anywhere in the value are one object, linked.
+      let keyNode = typeof key === "string" ? keys.get(key) : undefined;
+      if (keyNode === undefined) {
+        keyNode = valueToMarshal(key, seen, depth + 1, keys);
+        if (typeof key === "string") keys.set(key, keyNode);
+      }
+      node.entries.push([keyNode, valueToMarshal(item, seen, depth + 1, keys)]);
+    }
     return indifferent.has(value) ? { k: "uclass", className: symbol(HWIA), inner: node } : node;
   }
   throw new SessionCodecError(

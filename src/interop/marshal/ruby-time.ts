@@ -1,6 +1,6 @@
 import { SessionCodecError } from "../../common/errors.js";
 import { ForeignTime } from "../foreign-value.js";
-import { type MIvar, type MNode, symbol } from "./marshal-node.js";
+import { FALSE, type MIvar, type MNode, NIL, symbol } from "./marshal-node.js";
 
 /**
  * Ruby's Time#_dump (time.c time_mdump): two little-endian 32-bit words holding the UTC broken-down
@@ -41,6 +41,16 @@ export function readRubyTime(bytes: Uint8Array, ivars: MIvar[] | undefined): For
   return new ForeignTime(epochNs, utc ? null : offset);
 }
 
+/**
+ * Ruby's zone string of UTC times: one frozen object, so the second UTC Time of a stream links to the
+ * first one's (one node here does the same through the writer's links).
+ */
+const UTC_ZONE: MNode = {
+  k: "string",
+  bytes: new TextEncoder().encode("UTC"),
+  ivars: [[symbol("E"), FALSE]],
+};
+
 /** A Time in Ruby's _dump format; UTC unless the value has an offset (a fixed-offset Time then). */
 export function writeRubyTime(time: ForeignTime): MNode {
   const ns = time.epochNanoseconds;
@@ -66,12 +76,22 @@ export function writeRubyTime(time: ForeignTime): MNode {
   const view = new DataView(bytes.buffer);
   view.setUint32(0, p, true);
   view.setUint32(4, s, true);
+  // The ivars Ruby 3.1 writes, in its order (time.c time_mdump), so Ruby dumps what it loads to the same bytes.
   const ivars: MIvar[] = [];
   if (subNanos !== 0) {
     ivars.push([symbol("nano_num"), { k: "int", value: subNanos }]);
     ivars.push([symbol("nano_den"), { k: "int", value: 1 }]);
+    // The same digits in packed BCD, for readers older than nano_num.
+    const [d1, d2, d3] = [Math.floor(subNanos / 100), Math.floor(subNanos / 10) % 10, subNanos % 10];
+    const bcd = d3 === 0 ? [(d1 << 4) | d2] : [(d1 << 4) | d2, d3 << 4];
+    ivars.push([symbol("submicro"), { k: "string", bytes: Uint8Array.from(bcd) }]);
   }
-  if (!utc) ivars.push([symbol("offset"), { k: "int", value: time.utcOffsetSeconds as number }]);
+  if (utc) {
+    ivars.push([symbol("zone"), UTC_ZONE]);
+  } else {
+    ivars.push([symbol("zone"), NIL]);
+    ivars.push([symbol("offset"), { k: "int", value: time.utcOffsetSeconds as number }]);
+  }
   const node: MNode = { k: "userdef", className: symbol("Time"), bytes };
   if (ivars.length > 0) node.ivars = ivars;
   return node;
