@@ -1,4 +1,8 @@
 /** sessionkit/admin: what operators' tools (the CLI, a dashboard, the demo) use to see and repair sessions. */
+export type {
+  ConnectRedisConversionOptions,
+  ConnectRedisConversionReport,
+} from "./connect-redis-conversion.js";
 export type { DecodedSession, RedactedValue } from "./decoded-session.js";
 export type { CheckStatus, DoctorCheck, DoctorOptions, DoctorReport } from "./doctor.js";
 export type { EventTailOptions } from "./event-tail.js";

@@ -19,6 +19,11 @@ import { principalIndexId } from "../session/session-id.js";
 import { handleOf } from "../store/key-id.js";
 import { MetaField } from "../store/record-meta.js";
 import { type AdminStore, isAdminStore, type SessionStore } from "../store/session-store.js";
+import {
+  type ConnectRedisConversionOptions,
+  type ConnectRedisConversionReport,
+  convertConnectRedis,
+} from "./connect-redis-conversion.js";
 import { type DecodedSession, decodeSession } from "./decoded-session.js";
 import { type DoctorOptions, type DoctorReport, runDoctor } from "./doctor.js";
 import { type EventTailOptions, tailEvents } from "./event-tail.js";
@@ -159,6 +164,18 @@ export class SessionAdmin {
   /** Keys without a TTL in the whole Redis (not only this namespace's): see ttl-audit.ts. */
   async auditTtls(options: TtlAuditOptions = {}): Promise<TtlAuditReport> {
     return auditTtls(await this.#connection(), this.commandTimeoutMs, options);
+  }
+
+  /**
+   * Converts connect-redis's records into this namespace's native records, as the app's imports would
+   * write them (connect-redis-conversion.ts): paced, resumable, idempotent; legacy keys are left alone.
+   */
+  async convertConnectRedis(options: ConnectRedisConversionOptions): Promise<ConnectRedisConversionReport> {
+    const store = this.#redisStore();
+    return convertConnectRedis(await this.#connection(), store, store.redis.keys, this.commandTimeoutMs, {
+      ...options,
+      codec: options.codec ?? this.#codec,
+    });
   }
 
   async purge(pacing: ScanPacing = {}): Promise<PurgeReport> {

@@ -5,6 +5,7 @@ import { asCliError, type CliError, Exit } from "./cli-context.js";
 import { doctorCommand } from "./commands/doctor.js";
 import { eventsCommand } from "./commands/events.js";
 import { inspectCommand } from "./commands/inspect.js";
+import { migrateCommand } from "./commands/migrate.js";
 import { purgeCommand } from "./commands/purge.js";
 import { revokeCommand } from "./commands/revoke.js";
 import { sessionsCommand } from "./commands/sessions.js";
@@ -19,7 +20,7 @@ import { ttlAuditCommand } from "./commands/ttl-audit.js";
 function program(): Command {
   const root = new Command("sessionkit")
     .description(
-      "operate the Redis behind sessionkit: doctor, stats, ttl-audit, inspect, sessions, revoke, events, purge",
+      "operate the Redis behind sessionkit: doctor, stats, ttl-audit, inspect, sessions, revoke, events, purge, migrate",
     )
     .version(packageVersion())
     .showHelpAfterError("(add --help for usage)");
@@ -32,6 +33,7 @@ function program(): Command {
     revokeCommand(),
     eventsCommand(),
     purgeCommand(),
+    migrateCommand(),
   ]) {
     root.addCommand(command.exitOverride().showHelpAfterError("(add --help for usage)"));
   }

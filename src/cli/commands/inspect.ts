@@ -55,7 +55,7 @@ export function inspectCommand(): Command {
 }
 
 /** The app's codec from a module of its own (a path or a package name): its default export. */
-async function loadCodec(specifier: string): Promise<ValueCodec> {
+export async function loadCodec(specifier: string): Promise<ValueCodec> {
   const url = /^[./]/.test(specifier) ? pathToFileURL(path.resolve(specifier)).href : specifier;
   let loaded: { default?: unknown };
   try {

@@ -110,7 +110,7 @@ function fixTtlOf(options: TtlAuditCommandOptions): number | undefined {
   return ms;
 }
 
-function resumeOf(value: string): ScanPosition {
+export function resumeOf(value: string): ScanPosition {
   const at = value.lastIndexOf("@");
   const cursor = value.slice(at + 1);
   if (at <= 0 || !/^\d+$/.test(cursor)) {
