@@ -3,6 +3,7 @@ import { createClient } from "redis";
 import { describe, expect, inject, it } from "vitest";
 import { ErrorCodes, type SessionError } from "../../src/common/errors.js";
 import { django } from "../../src/interop/django.js";
+import type { ForeignFormat } from "../../src/interop/foreign-format.js";
 import { createForeignSessions, type ForeignSessionsOptions } from "../../src/interop/foreign-sessions.js";
 import { ForeignBytes, PyDateTime } from "../../src/interop/foreign-value.js";
 import { rails } from "../../src/interop/rails.js";
