@@ -12,10 +12,11 @@ const { standalone, sentinel, cluster } = inject("redis");
 
 /** The operations on one topology or client: bytes that are not UTF-8 survive the text seam. */
 async function exercise(redis: ForeignSessionsOptions["redis"], namespace: string) {
-  for (const format of [
+  const formats: ForeignFormat[] = [
     rails({ store: "cache", namespace, expireAfter: "1h" }),
     django({ keyPrefix: namespace }),
-  ]) {
+  ];
+  for (const format of formats) {
     const sessions = createForeignSessions(format, { redis, logger: false });
     try {
       const binary = new ForeignBytes(Uint8Array.from({ length: 256 }, (_, i) => i));
