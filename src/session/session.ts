@@ -83,10 +83,10 @@ export class Session {
   #assignStored(attributes: Iterable<[string, string]>): void {
     const decode = this.#decode;
     for (const [name, encoded] of attributes) {
-      // Only foreign or corrupt data names an attribute after a method: such a record is no session.
-      if (RESERVED_ATTRIBUTES.has(name)) {
-        throw new SessionError(ErrorCodes.SESSION_STATE, `stored attribute "${name}" is a session method`);
-      }
+      // An attribute named after a method or property of the session: planted by foreign data, or stored
+      // by a release before the name was the session's (0.1 allowed "id", "setPrincipal"...). It is left
+      // out, so the session keeps working (logins included), and the next write removes it.
+      if (RESERVED_ATTRIBUTES.has(name)) continue;
       if (encoded.length > LAZY_VALUE_LENGTH) {
         this.#unread ??= new Map();
         this.#unread.set(name, encoded);
