@@ -26,6 +26,12 @@ describe("what sessionkit writes, read by the real Ruby and Python", () => {
       commonLeaf,
       fc.string().map((name) => new RubySymbol(name)),
       fc.bigInt({ min: 0n, max: 10n ** 19n }).map((ns) => new ForeignTime(ns)),
+      fc
+        .tuple(
+          fc.bigInt({ min: 0n, max: 4n * 10n ** 18n }),
+          fc.constantFrom("Europe/Berlin", "America/New_York", "Asia/Kolkata", "UTC"),
+        )
+        .map(([ns, zone]) => new ForeignTime(ns, null, zone)),
     );
     const values = fc.sample(nested(leaf), { numRuns: COUNT, seed: 20 });
     const streams = values.map((value) =>
@@ -35,6 +41,8 @@ describe("what sessionkit writes, read by the real Ruby and Python", () => {
       "/usr/bin/ruby",
       [
         "-rbase64",
+        "-ractive_support",
+        "-ractive_support/time",
         "-e",
         '$stdin.each_line { |l| b = Base64.strict_decode64(l.chomp); puts(Marshal.dump(Marshal.load(b)) == b ? "same" : Base64.strict_encode64(Marshal.dump(Marshal.load(b)))) }',
       ],

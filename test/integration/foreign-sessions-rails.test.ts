@@ -57,6 +57,7 @@ function nodePayload(): [Record<string, unknown>, Record<string, string>] {
     symkeys: new Map<unknown, unknown>([[new RubySymbol("admin"), true]]),
     time: new ForeignTime(1700000000123456789n),
     local: new ForeignTime(0n, 19800),
+    twz: new ForeignTime(1700000000123456789n, null, "Europe/Berlin"),
     hwia: markIndifferent({ a: 1 }),
     date: new Date(86_400_000),
   };
@@ -82,6 +83,7 @@ function nodePayload(): [Record<string, unknown>, Record<string, string>] {
     symkeys: 's["symkeys"] == { admin: true }',
     time: 's["time"] == Time.at(1700000000, 123456789, :nsec) && s["time"].utc?',
     local: 's["local"] == Time.at(0) && s["local"].utc_offset == 19800',
+    twz: 's["twz"].is_a?(ActiveSupport::TimeWithZone) && s["twz"] == Time.at(1700000000, 123456789, :nsec) && s["twz"].time_zone.name == "Europe/Berlin" && s["twz"].hour == 23',
     hwia: 's["hwia"].is_a?(ActiveSupport::HashWithIndifferentAccess) && s["hwia"][:a] == 1',
     date: 's["date"] == Time.at(86400)',
     __proto__: 's["__proto__"] == { "polluted" => true }',

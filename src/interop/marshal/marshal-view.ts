@@ -11,7 +11,7 @@ import {
   RubySymbol,
 } from "../foreign-value.js";
 import { FALSE, type MIvar, type MNode, type MSymbol, NIL, symbol, TRUE } from "./marshal-node.js";
-import { readRubyTime, writeRubyTime } from "./ruby-time.js";
+import { readRubyTime, writeRubyTime, writeTimeWithZone } from "./ruby-time.js";
 
 const HWIA = "ActiveSupport::HashWithIndifferentAccess";
 const TIME_WITH_ZONE = "ActiveSupport::TimeWithZone";
@@ -205,7 +205,12 @@ export function valueToMarshal(
   if (known) return known;
   if (value instanceof RubySymbol) return symbolNode(value.name);
   if (value instanceof ForeignBytes) return bytesNode(value);
-  if (value instanceof ForeignTime) return writeRubyTime(value);
+  if (value instanceof ForeignTime) {
+    if (value.zoneName === null) return writeRubyTime(value);
+    const zoneNode = keys.get(value.zoneName) ?? utf8String(value.zoneName);
+    keys.set(value.zoneName, zoneNode);
+    return writeTimeWithZone(value, zoneNode);
+  }
   if (value instanceof Date) return writeRubyTime(ForeignTime.fromDate(value));
   if (value instanceof ForeignOpaque) {
     const node = opaqueNodes.get(value);

@@ -96,3 +96,51 @@ export function writeRubyTime(time: ForeignTime): MNode {
   if (ivars.length > 0) node.ivars = ivars;
   return node;
 }
+
+/**
+ * An ActiveSupport::TimeWithZone as its marshal_dump writes it: [utc Time, zone name, local wall-clock
+ * Time flagged UTC]. The zone must be an IANA name (what Intl knows); the local time is computed here.
+ * `zoneNode` is the name's String node, shared per stream as Ruby shares its interned zone names.
+ */
+export function writeTimeWithZone(time: ForeignTime, zoneNode: MNode): MNode {
+  const zone = time.zoneName as string;
+  const epochMs = Number(time.epochNanoseconds / 1_000_000n);
+  let offsetSeconds: number;
+  try {
+    const fields: Record<string, number> = Object.fromEntries(
+      new Intl.DateTimeFormat("en-US", {
+        timeZone: zone,
+        hourCycle: "h23",
+        year: "numeric",
+        month: "numeric",
+        day: "numeric",
+        hour: "numeric",
+        minute: "numeric",
+        second: "numeric",
+      })
+        .formatToParts(new Date(epochMs))
+        .map((part) => [part.type, Number(part.value)]),
+    );
+    const field = (name: string) => fields[name] ?? Number.NaN;
+    const wall = Date.UTC(
+      field("year"),
+      field("month") - 1,
+      field("day"),
+      field("hour"),
+      field("minute"),
+      field("second"),
+    );
+    offsetSeconds = Math.round((wall - Math.floor(epochMs / 1000) * 1000) / 1000);
+  } catch (error) {
+    throw new SessionCodecError(`a TimeWithZone needs an IANA zone name, not ${JSON.stringify(zone)}`, error);
+  }
+  const utc = writeRubyTime(new ForeignTime(time.epochNanoseconds));
+  const local = writeRubyTime(
+    new ForeignTime(time.epochNanoseconds + BigInt(offsetSeconds) * 1_000_000_000n),
+  );
+  return {
+    k: "usermarshal",
+    className: symbol("ActiveSupport::TimeWithZone"),
+    data: { k: "array", items: [utc, zoneNode, local] },
+  };
+}

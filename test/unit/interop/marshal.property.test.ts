@@ -16,6 +16,12 @@ const rubyLeaf = fc.oneof(
   fc
     .tuple(fc.bigInt({ min: 0n, max: 10n ** 20n }), fc.option(fc.integer({ min: -86399, max: 86399 })))
     .map(([ns, offset]) => new ForeignTime(ns, offset)),
+  fc
+    .tuple(
+      fc.bigInt({ min: 0n, max: 4n * 10n ** 18n }),
+      fc.constantFrom("Europe/Berlin", "America/New_York", "UTC"),
+    )
+    .map(([ns, zone]) => new ForeignTime(ns, null, zone)),
 );
 const value = nested(rubyLeaf);
 const streams = corpus("marshal-corpus.txt");
