@@ -30,8 +30,8 @@ export class ForeignBytes {
 
 /**
  * An instant with nanoseconds: a Ruby Time or ActiveSupport::TimeWithZone. `utcOffsetSeconds` is the
- * local offset it was read with (null: UTC); `zoneName` is the TimeWithZone's zone (written back as a
- * plain Time when Node creates the value: see the README).
+ * local offset it was read with (null: UTC); `zoneName` is the TimeWithZone's zone, an IANA name when
+ * Node writes one (a ForeignTime with a zone name is written as a TimeWithZone).
  */
 export class ForeignTime {
   readonly kind = "time";
