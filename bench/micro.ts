@@ -6,6 +6,7 @@
 
 import type * as Codec from "../src/codecs/typed-json-codec.js";
 import type * as Manager from "../src/create-session-manager.js";
+import type * as Metrics from "../src/metrics/index.js";
 import type * as PackedRecord from "../src/redis/packed-record.js";
 import type * as CookieSigner from "../src/session/cookies/cookie-signer.js";
 import type * as SessionCookie from "../src/session/cookies/session-cookie.js";
@@ -92,6 +93,65 @@ async function main(): Promise<void> {
     s.cart = makeCart(counter);
     await manager.commit(s as never);
   });
+  // sessionkit/metrics subscribes to the tracing channels: a trace context per load and commit, counters.
+  // Measured interleaved (on, off, on, ...) in CPU time, so that the machine's drift hits both alike.
+  const { registerMetrics } = await builtModule<typeof Metrics>("metrics/index");
+  const { Registry } = await import("prom-client");
+  const readRequest = async () => {
+    const s = (await manager.load({ cookieHeader, secure: false })) as unknown as { user: string };
+    if (s.user !== BENCH_USER) throw new Error("bad session");
+    await manager.commit(s as never);
+  };
+  const writeRequest = async () => {
+    const s = (await manager.load({ cookieHeader, secure: false })) as unknown as Record<string, unknown>;
+    counter++;
+    s.counter = counter;
+    s.cart = makeCart(counter);
+    await manager.commit(s as never);
+  };
+  // What any subscriber costs (the channels build a trace context and publish four events), without metrics.
+  const { tracingChannel } = await import("node:diagnostics_channel");
+  const emptySubscriber = { start() {}, end() {}, asyncStart() {}, asyncEnd() {}, error() {} };
+  const subscribe = (mode: "off" | "channels" | "on") => {
+    if (mode === "on") {
+      const metrics = registerMetrics(manager, { registry: new Registry() });
+      return () => metrics.unregister();
+    }
+    if (mode === "off") return () => {};
+    const channels = ["sessionkit:load", "sessionkit:commit"].map((name) => tracingChannel(name));
+    for (const channel of channels) channel.subscribe(emptySubscriber);
+    return () => {
+      for (const channel of channels) channel.unsubscribe(emptySubscriber);
+    };
+  };
+  const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] as number;
+  for (const [name, op] of [
+    ["read", readRequest],
+    ["write", writeRequest],
+  ] as const) {
+    const cost = { off: [] as number[], channels: [] as number[], on: [] as number[] };
+    const ratios: number[] = [];
+    for (let round = 0; round < 21; round++) {
+      const modes = (["off", "channels", "on"] as const).map(
+        (_, i, all) => all[(i + round) % 3] as "off" | "channels" | "on",
+      );
+      const perOp = { off: 0, channels: 0, on: 0 };
+      for (const mode of modes) {
+        const unsubscribe = subscribe(mode);
+        for (let i = 0; i < 2000; i++) await op();
+        const before = process.cpuUsage();
+        for (let i = 0; i < ITERATIONS / 20; i++) await op();
+        const used = process.cpuUsage(before);
+        perOp[mode] = ((used.user + used.system) * 1000) / (ITERATIONS / 20);
+        unsubscribe();
+        cost[mode].push(perOp[mode]);
+      }
+      ratios.push(perOp.off / perOp.on);
+    }
+    console.log(
+      `${`${name} request, CPU ns: off / channels / metrics`.padEnd(44)} ${median(cost.off).toFixed(0)} / ${median(cost.channels).toFixed(0)} / ${median(cost.on).toFixed(0)}, off/metrics ${median(ratios).toFixed(3)} (median of 21 interleaved rounds)`,
+    );
+  }
   const stored = (await store.load("any")) as Map<string, string>;
   const packed = packRecord(Object.fromEntries(stored));
   const seal = new ValueSeal(typedJsonCodec.name);

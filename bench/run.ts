@@ -140,7 +140,11 @@ function parseOptions(argv: string[]): Options {
         const names = value().split(",");
         for (const name of names) if (!isVariant(name)) throw new Error(`unknown variant ${name}`);
         const chosen = new Set(names as Variant[]);
-        for (const name of names as Variant[]) chosen.add(ceilingOf(VARIANT_INFO[name].framework));
+        for (const name of names as Variant[]) {
+          chosen.add(ceilingOf(VARIANT_INFO[name].framework));
+          const base = VARIANT_INFO[name].base;
+          if (base !== undefined) chosen.add(base);
+        }
         options.variants = VARIANTS.filter((v) => chosen.has(v));
         break;
       }
@@ -302,6 +306,7 @@ const MEASUREMENT_ORDER: readonly Variant[] = [
   "fastify-ceiling-plain",
   "fastify-ceiling",
   "fastify-sessionkit",
+  "fastify-sessionkit-metrics",
   "fastify-connect-redis",
   "express-connect-redis",
   "express-sessionkit",
@@ -406,6 +411,7 @@ function cellResults(
       const ratioPerRound = list.map((s, i) => s.rps / (ceilingList[i]?.rps ?? Number.NaN));
       const rivalPerRound = list.map((s, i) => s.rps / (rivalList[i]?.rps ?? Number.NaN));
       const cpuRatioPerRound = list.map((s, i) => (ceilingList[i]?.appCpuUs ?? Number.NaN) / s.appCpuUs);
+      const baseList = info.base === undefined ? [] : (samples.get(`${info.base} ${route}`) ?? []);
       const rps = spread(list.map((s) => s.rps));
       const ratio = spread(ratioPerRound);
       const count = counts?.get(variant)?.get(route);
@@ -428,6 +434,14 @@ function cellResults(
         ratioToCeilingMin: round(ratio.min, 3),
         ratioToCeilingMax: round(ratio.max, 3),
         ratioToConnectRedis: rivalList.length > 0 ? round(median(rivalPerRound), 3) : null,
+        ratioToBase:
+          baseList.length > 0
+            ? round(median(list.map((s, i) => s.rps / (baseList[i]?.rps ?? Number.NaN))), 3)
+            : null,
+        cpuRatioToBase:
+          baseList.length > 0
+            ? round(median(list.map((s, i) => (baseList[i]?.appCpuUs ?? Number.NaN) / s.appCpuUs)), 3)
+            : null,
         redisCommandsPerRequest: round(sent, 3),
         redisCommandsPerRequestRaw: round(raw, 3),
         redisCommandsSent: count ? perRequest(count.client, count.requests) : {},

@@ -15,6 +15,7 @@ import { createClient } from "redis";
 import type * as ExpressAdapter from "../../src/adapters/express/index.js";
 import type * as FastifyAdapter from "../../src/adapters/fastify/index.js";
 import type * as SessionManagerModule from "../../src/create-session-manager.js";
+import type * as Metrics from "../../src/metrics/index.js";
 import type * as KeyLayout from "../../src/redis/key-layout.js";
 import type * as WriteBatch from "../../src/redis/tuning/write-batch.js";
 import type * as SessionCookie from "../../src/session/cookies/session-cookie.js";
@@ -146,10 +147,15 @@ function mountFastifyRoutes(app: FastifyInstance, data: (request: FastifyRequest
   app.get("/noop", async () => handlers.noop());
 }
 
-async function fastifySessionkitApp(redisUrl: string): Promise<Running> {
+async function fastifySessionkitApp(redisUrl: string, withMetrics = false): Promise<Running> {
   const { session: fastifySessionkit } = await builtModule<typeof FastifyAdapter>("adapters/fastify/index");
   const plugin = fastifySessionkit({ redis: redisUrl, secret: BENCH_SECRET, namespace: "bench" });
   await (plugin.manager.store as { verify?: () => Promise<unknown> }).verify?.();
+  if (withMetrics) {
+    const { registerMetrics } = await builtModule<typeof Metrics>("metrics/index");
+    const { Registry } = await import("prom-client");
+    registerMetrics(plugin.manager, { registry: new Registry() });
+  }
   const app = Fastify({ logger: false });
   await app.register(plugin);
   mountFastifyRoutes(app, (request) => request.session as unknown as BenchData);
@@ -313,7 +319,8 @@ function addressPort(server: Server): number {
 
 const STARTERS: Record<Variant, (redisUrl: string) => Promise<Running>> = {
   "express-sessionkit": expressSessionkitApp,
-  "fastify-sessionkit": fastifySessionkitApp,
+  "fastify-sessionkit": (redisUrl) => fastifySessionkitApp(redisUrl),
+  "fastify-sessionkit-metrics": (redisUrl) => fastifySessionkitApp(redisUrl, true),
   "express-connect-redis": expressConnectRedisApp,
   "fastify-connect-redis": fastifyConnectRedisApp,
   "express-ceiling": expressCeilingApp,

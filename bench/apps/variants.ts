@@ -10,6 +10,7 @@
 export const VARIANTS = [
   "express-sessionkit",
   "fastify-sessionkit",
+  "fastify-sessionkit-metrics",
   "express-connect-redis",
   "fastify-connect-redis",
   "express-ceiling",
@@ -41,6 +42,8 @@ export interface VariantInfo {
   setup: string;
   /** Its requests carry real session cookies (logged in through its /login), not dummy ones. */
   sessionCookies: boolean;
+  /** The same app without the one thing this variant adds: the report gives the ratio to it (ratioToBase). */
+  base?: Variant;
 }
 
 export const VARIANT_INFO: Record<Variant, VariantInfo> = {
@@ -57,6 +60,15 @@ export const VARIANT_INFO: Record<Variant, VariantInfo> = {
     label: "(b) Fastify + sessionkit",
     setup: "sessionkit/fastify, defaults, ioredis from a URL",
     sessionCookies: true,
+  },
+  "fastify-sessionkit-metrics": {
+    framework: "fastify",
+    layer: "diagnostic",
+    label: "(j) Fastify + sessionkit + sessionkit/metrics (diagnostic)",
+    setup:
+      "(b) with registerMetrics(manager) on a prom-client Registry: the tracing channels have a subscriber (a trace context per load and commit), counters and the duration histogram per request; nothing scrapes (the gauges' scan runs only on a scrape)",
+    sessionCookies: true,
+    base: "fastify-sessionkit",
   },
   "express-connect-redis": {
     framework: "express",

@@ -29,6 +29,12 @@ export interface CellResult {
   ratioToCeilingMax: number;
   /** sessionkit only: median per-round ratio to connect-redis on the same framework and route. */
   ratioToConnectRedis: number | null;
+  /**
+   * A variant with a base (VariantInfo.base): median per-round ratio of its req/s to the base's, and of
+   * the base's app CPU per request to its own (1.0: costs nothing; 0.97: 3 % more CPU per request).
+   */
+  ratioToBase?: number | null;
+  cpuRatioToBase?: number | null;
   /** Commands sent by the app per request (round trips; an EVALSHA counts 1). */
   redisCommandsPerRequest: number;
   /** Every command Redis executed per request (INFO commandstats), commands inside scripts included. */
@@ -175,6 +181,7 @@ const COLORS: Record<string, string> = {
   "express-ceiling-dict": "#8c959f",
   "fastify-ceiling-plain": "#57606a",
   "fastify-bare-read": "#2da44e",
+  "fastify-sessionkit-metrics": "#6e40c9",
 };
 
 const CHART_LABELS: Record<string, string> = {
@@ -185,6 +192,7 @@ const CHART_LABELS: Record<string, string> = {
   "express-ceiling-dict": "(g) Express ceiling, dictionary req/res",
   "fastify-ceiling-plain": "(h) Fastify, one plain ioredis GET",
   "fastify-bare-read": "(i) Fastify, bare session read",
+  "fastify-sessionkit-metrics": "(j) Fastify + sessionkit + metrics",
 };
 
 function escapeXml(text: string): string {

@@ -69,9 +69,18 @@ export function fastifyDashboard(dashboard: Dashboard) {
   };
 }
 
+/**
+ * @hono/node-server replaces the global Response with a lighter class when it starts serving, and writes
+ * that class's responses without looking for its "already sent" header; the platform's own Response,
+ * taken when this module loads (imports run before the app starts serving), is written as node-server's
+ * own RESPONSE_ALREADY_SENT is: not at all.
+ */
+const PlatformResponse = globalThis.Response;
+
 interface HonoContextLike {
   req: { url: string };
-  env: { incoming?: IncomingMessage; outgoing?: ServerResponse } | undefined;
+  /** @hono/node-server's bindings: { incoming, outgoing } (unknown to Hono's types without them). */
+  env: unknown;
 }
 
 /**
@@ -86,14 +95,15 @@ export function honoDashboard(dashboard: Dashboard) {
       await next();
       return undefined;
     }
-    const incoming = c.env?.incoming;
-    const outgoing = c.env?.outgoing;
+    const env = c.env as { incoming?: IncomingMessage; outgoing?: ServerResponse } | undefined;
+    const incoming = env?.incoming;
+    const outgoing = env?.outgoing;
     if (incoming === undefined || outgoing === undefined) {
       throw new Error("honoDashboard needs @hono/node-server (c.env.incoming and c.env.outgoing)");
     }
     incoming.url = pathname + search;
     await dashboard.handle(incoming, outgoing);
-    return new Response(null, { headers: { "x-hono-already-sent": "true" } });
+    return new PlatformResponse(null, { headers: { "x-hono-already-sent": "true" } });
   };
 }
 

@@ -1,11 +1,12 @@
 import { channel, tracingChannel } from "node:diagnostics_channel";
-import { Counter, Gauge, Histogram, type Registry, register } from "prom-client";
+import { Gauge, Histogram, type Registry, register } from "prom-client";
 import { createSessionAdmin } from "../admin/session-admin.js";
 import type { Diagnostic } from "../common/diagnostics.js";
 import { type Duration, toMilliseconds } from "../common/duration.js";
 import type { SessionManager } from "../session/session-manager.js";
 import type { CommitTrace, LoadTrace } from "../session/session-tracing.js";
 import { CachedStats } from "./store-gauges.js";
+import { Tally } from "./tally.js";
 
 export interface MetricsOptions {
   /** Where the metrics are registered. Default prom-client's global `register`. */
@@ -52,6 +53,8 @@ const REJECTED_COOKIE: Partial<Record<string, string>> = {
   corrupt: "corrupt",
 };
 
+/** Loads and commits under way whose start time is kept (far above any process's concurrency). */
+const MAX_IN_FLIGHT = 100_000;
 const loadChannel = tracingChannel<unknown, LoadTrace>("sessionkit:load");
 const commitChannel = tracingChannel<unknown, CommitTrace>("sessionkit:commit");
 const diagnosticChannel = channel("sessionkit:diagnostic");
@@ -65,22 +68,22 @@ const diagnosticChannel = channel("sessionkit:diagnostic");
 export function registerMetrics(manager: SessionManager, options: MetricsOptions = {}): MetricsRegistration {
   const registry = options.registry ?? register;
   const registers = [registry];
-  const loads = new Counter({
+  const loads = new Tally({
     name: "sessionkit_session_loads_total",
     help: "Session loads by result (found, none, invalid_cookie, gone, expired, corrupt, failed_open, error).",
-    labelNames: ["result"] as const,
+    label: "result",
     registers,
   });
-  const commits = new Counter({
+  const commits = new Tally({
     name: "sessionkit_session_commits_total",
     help: "Session commits that reached the store, by kind (create, rotate, update, touch, destroy).",
-    labelNames: ["kind"] as const,
+    label: "kind",
     registers,
   });
-  const storeErrors = new Counter({
+  const storeErrors = new Tally({
     name: "sessionkit_store_errors_total",
     help: "Store failures of session loads and commits, by error code (SESSION_STORE_*).",
-    labelNames: ["code"] as const,
+    label: "code",
     registers,
   });
   const durations = new Histogram({
@@ -90,35 +93,35 @@ export function registerMetrics(manager: SessionManager, options: MetricsOptions
     buckets: DURATION_BUCKETS_SECONDS,
     registers,
   });
-  const created = new Counter({
+  const created = new Tally({
     name: "sessionkit_sessions_created_total",
     help: "Sessions created (stored for the first time) by this process.",
     registers,
   });
-  const destroyed = new Counter({
+  const destroyed = new Tally({
     name: "sessionkit_sessions_destroyed_total",
     help: "Sessions ended by this process, by reason (logout, revoked).",
-    labelNames: ["reason"] as const,
+    label: "reason",
     registers,
   });
-  const expired = new Counter({
+  const expired = new Tally({
     name: "sessionkit_sessions_expired_total",
     help: "Sessions this process found past a deadline and reported (events on), by reason (idle, absolute, ttl).",
-    labelNames: ["reason"] as const,
+    label: "reason",
     registers,
   });
-  const rejected = new Counter({
+  const rejected = new Tally({
     name: "sessionkit_cookies_rejected_total",
     help: "Session cookies that named no usable session, by reason (invalid_signature, unknown_session, expired, corrupt).",
-    labelNames: ["reason"] as const,
+    label: "reason",
     registers,
   });
-  const failOpen = new Counter({
+  const failOpen = new Tally({
     name: "sessionkit_fail_open_total",
     help: "Requests served an anonymous session because the store failed (failurePolicy open).",
     registers,
   });
-  const replicaLag = new Counter({
+  const replicaLag = new Tally({
     name: "sessionkit_replica_lag_total",
     help: "Replica reads that missed a session the primary had (every manager of the process).",
     registers,
@@ -148,15 +151,22 @@ export function registerMetrics(manager: SessionManager, options: MetricsOptions
     },
   });
 
-  // Start times by trace context: the contexts are the channels' own objects, dropped after the request.
-  const startedAt = new WeakMap<object, number>();
+  // Start times by trace context, until its end. A Map: a WeakMap entry or a property added to the
+  // context costs several times more per request (bench/micro.ts). Bounded in case an end never comes.
+  const startedAt = new Map<object, number>();
   const start = (context: { manager: object }) => {
-    if (context.manager === manager) startedAt.set(context, performance.now());
+    if (context.manager !== manager) return;
+    if (startedAt.size >= MAX_IN_FLIGHT) startedAt.clear();
+    startedAt.set(context, performance.now());
   };
-  const seconds = (context: object) => (performance.now() - (startedAt.get(context) ?? 0)) / 1000;
+  const seconds = (context: object) => {
+    const started = startedAt.get(context);
+    startedAt.delete(context);
+    return started === undefined ? Number.NaN : (performance.now() - started) / 1000;
+  };
   const countStoreError = (error: unknown) => {
     const code = (error as { code?: unknown } | null)?.code;
-    storeErrors.inc({ code: typeof code === "string" && STORE_ERROR_CODES.has(code) ? code : "other" });
+    storeErrors.add(typeof code === "string" && STORE_ERROR_CODES.has(code) ? code : "other");
   };
 
   const loadHandlers = {
@@ -166,18 +176,19 @@ export function registerMetrics(manager: SessionManager, options: MetricsOptions
     error: noop,
     asyncEnd(context: LoadTrace) {
       if (context.manager !== manager) return;
-      if (context.commands.length > 0) durations.observe({ kind: "read" }, seconds(context));
+      const took = seconds(context);
+      if (context.commands.length > 0) durations.observe({ kind: "read" }, took);
       if (context.error !== undefined) {
-        loads.inc({ result: "error" });
+        loads.add("error");
         countStoreError(context.error);
         return;
       }
       const outcome = context.outcome ?? "none";
-      loads.inc({ result: outcome });
+      loads.add(outcome);
       const reason = REJECTED_COOKIE[outcome];
-      if (reason !== undefined) rejected.inc({ reason });
+      if (reason !== undefined) rejected.add(reason);
       if (outcome === "failed_open") {
-        failOpen.inc();
+        failOpen.add();
         countStoreError(context.storeError);
       }
     },
@@ -188,32 +199,33 @@ export function registerMetrics(manager: SessionManager, options: MetricsOptions
     asyncStart: noop,
     error: noop,
     asyncEnd(context: CommitTrace) {
-      if (context.manager !== manager || context.kind === "none") return;
-      if (context.commands.length > 0) durations.observe({ kind: context.kind }, seconds(context));
+      if (context.manager !== manager) return;
+      const took = seconds(context);
+      if (context.kind === "none") return;
+      if (context.commands.length > 0) durations.observe({ kind: context.kind }, took);
       if (context.error !== undefined) {
         countStoreError(context.error);
         return;
       }
-      commits.inc({ kind: context.kind });
+      commits.add(context.kind);
       // With events on, the published events count sessions (revokes and expiries included).
       if (manager.events === undefined) {
-        if (context.kind === "create") created.inc();
-        if (context.kind === "destroy") destroyed.inc({ reason: "logout" });
+        if (context.kind === "create") created.add();
+        if (context.kind === "destroy") destroyed.add("logout");
       }
     },
   };
   const onDiagnostic = (message: unknown) => {
-    if ((message as Diagnostic).code === "SESSION_REPLICA_LAG") replicaLag.inc();
+    if ((message as Diagnostic).code === "SESSION_REPLICA_LAG") replicaLag.add();
   };
   loadChannel.subscribe(loadHandlers);
   commitChannel.subscribe(commitHandlers);
   diagnosticChannel.subscribe(onDiagnostic);
   const restoreEvents = countPublishedEvents(manager, (event) => {
     const reason = event.reason ?? "";
-    if (event.type === "created") created.inc();
-    else if (event.type === "destroyed")
-      destroyed.inc({ reason: DESTROY_REASONS.has(reason) ? reason : "other" });
-    else if (event.type === "expired") expired.inc({ reason: EXPIRY_REASONS.has(reason) ? reason : "other" });
+    if (event.type === "created") created.add();
+    else if (event.type === "destroyed") destroyed.add(DESTROY_REASONS.has(reason) ? reason : "other");
+    else if (event.type === "expired") expired.add(EXPIRY_REASONS.has(reason) ? reason : "other");
   });
 
   return {
@@ -224,20 +236,18 @@ export function registerMetrics(manager: SessionManager, options: MetricsOptions
       diagnosticChannel.unsubscribe(onDiagnostic);
       restoreEvents();
       cached.stop();
-      for (const metric of [
+      const tallies = [
         loads,
         commits,
         storeErrors,
-        durations,
         created,
         destroyed,
         expired,
         rejected,
         failOpen,
         replicaLag,
-        sessions,
-        memory,
-      ]) {
+      ];
+      for (const metric of [...tallies.map((tally) => tally.counter), durations, sessions, memory]) {
         registry.removeSingleMetric((metric as unknown as { name: string }).name);
       }
     },
