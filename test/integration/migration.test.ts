@@ -6,6 +6,8 @@ import expressSessionMiddleware from "express-session";
 import { Redis } from "ioredis";
 import Koa from "koa";
 import koaSessionMiddleware from "koa-session";
+import { Passport } from "passport";
+import { Strategy as LocalStrategy } from "passport-local";
 import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { session as sessionkitExpress } from "../../src/adapters/express/index.js";
@@ -335,5 +337,84 @@ describe("from koa-session (cookie mode)", () => {
     expect(browser.cookies.has("koa.sess")).toBe(false);
     expect((await browser.get("/")).json()).toEqual({ user: "frank" });
     expect(await expectTtlOnEvery(`sk:${namespace}:*`)).toBe(1);
+  });
+});
+
+describe("Passport through the move (express-session + connect-redis)", () => {
+  const namespace = testNamespace("migrate-passport");
+  const prefix = `sess-${namespace}:`;
+
+  /** Passport with a local strategy that knows one user, on whatever session middleware is given. */
+  function passportApp(sessionMiddleware: express.RequestHandler): express.Express {
+    const passport = new Passport();
+    passport.use(
+      new LocalStrategy((username, password, done) =>
+        username === "grace" && password === "hopper-1906"
+          ? done(null, { id: "u-grace" })
+          : done(null, false),
+      ),
+    );
+    passport.serializeUser((user, done) => done(null, (user as { id: string }).id));
+    passport.deserializeUser((id: string, done) => done(null, id === "u-grace" ? { id } : false));
+    const app = express();
+    app.use(express.urlencoded({ extended: false }));
+    app.use(sessionMiddleware);
+    app.use(passport.session());
+    app.post("/login", passport.authenticate("local"), (_req, res) => res.json({ ok: true }));
+    app.post("/logout", (req, res, next) =>
+      req.logout((error) => (error ? next(error) : res.json({ ok: true }))),
+    );
+    app.get("/me", (req, res) => res.json({ user: (req.user as { id?: string } | undefined)?.id ?? null }));
+    return app;
+  }
+
+  it("a Passport login made on the old app is req.user at every stage; a Passport logout ends it on both sides", async () => {
+    const nodeRedis = createClient({ url: standalone.url });
+    await nodeRedis.connect();
+    const legacy = await deploy(
+      passportApp(
+        expressSessionMiddleware({
+          store: new ConnectRedisStore({ client: nodeRedis, prefix }),
+          secret: LEGACY_SECRET,
+          resave: false,
+          saveUninitialized: false,
+        }),
+      ),
+      async () => {
+        nodeRedis.destroy();
+      },
+    );
+    const stage = async (name: MigrationStage) => {
+      const from = expressSession({ secret: LEGACY_SECRET, redis: standalone.url, prefix });
+      opened.push(from);
+      const sessions = sessionkitExpress({
+        redis: standalone.url,
+        namespace,
+        secret: TEST_SECRET,
+        logger: false,
+        migrate: { from, stage: name },
+      });
+      return deploy(passportApp(sessions), () => sessions.close());
+    };
+    const primary = await stage("sessionkit-primary");
+    const only = await stage("sessionkit-only");
+
+    const browser = new Browser(legacy.baseUrl);
+    const login = await browser.request("POST", "/login", {
+      form: { username: "grace", password: "hopper-1906" },
+    });
+    expect(login.status).toBe(200);
+    const on = (deployment: Deployment) => {
+      (browser as { baseUrl: string }).baseUrl = deployment.baseUrl;
+      return browser;
+    };
+    expect((await on(primary).get("/me")).json()).toEqual({ user: "u-grace" });
+    expect((await on(legacy).get("/me")).json()).toEqual({ user: "u-grace" });
+    expect((await on(only).get("/me")).json()).toEqual({ user: "u-grace" });
+    expect((await on(primary).get("/me")).json()).toEqual({ user: "u-grace" });
+    expect((await on(legacy).get("/me")).json()).toEqual({ user: "u-grace" });
+    expect((await on(primary).request("POST", "/logout")).status).toBe(200);
+    expect((await on(primary).get("/me")).json()).toEqual({ user: null });
+    expect((await on(legacy).get("/me")).json()).toEqual({ user: null });
   });
 });
