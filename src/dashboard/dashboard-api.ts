@@ -19,6 +19,8 @@ const MAX_QUERY_LENGTH = 512;
 /** How often the event stream is polled (XRANGE), and a comment line keeps proxies from closing it. */
 const EVENT_POLL_MS = 500;
 const HEARTBEAT_MS = 15_000;
+/** How long an overview's figures are served again (and its scan shared) before a new scan. */
+const OVERVIEW_REUSE_MS = 5000;
 
 /** The dashboard's JSON API, over the admin API only (DESIGN rule 20). */
 export class DashboardApi {
@@ -30,14 +32,33 @@ export class DashboardApi {
     this.#idleTimeoutMs = idleTimeout === undefined ? undefined : toMilliseconds(idleTimeout, "idleTimeout");
   }
 
+  /**
+   * The overview scans the whole namespace (paced): operators reloading the page, or several of them,
+   * share the scan under way and its result for a few seconds instead of starting one each.
+   */
+  #overview: { at: number; result: Promise<unknown> } | undefined;
+
   async overview(res: ServerResponse): Promise<void> {
+    const now = performance.now();
+    if (this.#overview === undefined || now - this.#overview.at > OVERVIEW_REUSE_MS) {
+      const result = this.#scanOverview();
+      this.#overview = { at: now, result };
+      // A failed scan is not kept: the next reload tries again.
+      result.catch(() => {
+        if (this.#overview?.result === result) this.#overview = undefined;
+      });
+    }
+    sendJson(res, 200, await this.#overview.result);
+  }
+
+  async #scanOverview(): Promise<unknown> {
     const [stats, doctor] = await Promise.all([
       this.#admin.stats({ memorySample: 200 }),
       this.#admin.doctor({ pings: 3, ttlSample: 200 }).catch((error: Error) => ({
         checks: [{ name: "doctor", status: "fail", message: error.message }],
       })),
     ]);
-    sendJson(res, 200, {
+    return {
       namespace: stats.namespace,
       sessions: stats.sessions,
       principals: stats.principals,
@@ -47,7 +68,7 @@ export class DashboardApi {
       histograms: stats.histograms,
       events: { length: stats.events.length, groups: stats.events.groups },
       doctor: doctor.checks,
-    });
+    };
   }
 
   /** POST: a cookie value is a credential, so it travels in a body, never in a URL or an access log. */

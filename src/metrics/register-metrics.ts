@@ -9,7 +9,10 @@ import { CachedStats } from "./store-gauges.js";
 import { Tally } from "./tally.js";
 
 export interface MetricsOptions {
-  /** Where the metrics are registered. Default prom-client's global `register`. */
+  /**
+   * Where the metrics are registered. Default prom-client's global `register`. The metric names are
+   * fixed: a second manager of the process needs a registry of its own (prom-client refuses a name twice).
+   */
   registry?: Registry;
   /**
    * The gauges sessionkit_sessions and sessionkit_memory_bytes come from a scan of the namespace (the
