@@ -1,7 +1,13 @@
 import { createHash } from "node:crypto";
 import { createDiagnosticReporter, type Diagnostic, type Logger } from "../common/diagnostics.js";
 import { type Duration, toMilliseconds } from "../common/duration.js";
-import { ErrorCodes, SessionConfigError, SessionError, SessionStoreError } from "../common/errors.js";
+import {
+  ErrorCodes,
+  SessionConfigError,
+  SessionError,
+  SessionStoreError,
+  sessionTooLarge,
+} from "../common/errors.js";
 import { connectRedis, type RedisOption } from "../redis/connection/connect.js";
 import type { LuaScript, RedisConnection } from "../redis/connection/redis-connection.js";
 import { withTimeout } from "../redis/with-timeout.js";
@@ -16,6 +22,8 @@ export interface ForeignSessionsOptions {
   commandTimeoutMs?: number;
   /** How many times a write re-reads and tries again when the other app wrote in between. Default 20. */
   maxRetries?: number;
+  /** Largest record sessionkit writes, in bytes; a change past it is refused whole (413). Default 1 MiB. */
+  maxRecordBytes?: number;
   onDiagnostic?: (diagnostic: Diagnostic) => void;
   logger?: Logger | false;
 }
@@ -68,6 +76,7 @@ export function createForeignSessions<N>(
 ): ForeignSessions<N> {
   const timeoutMs = options.commandTimeoutMs ?? 2000;
   const maxRetries = options.maxRetries ?? 20;
+  const maxRecordBytes = options.maxRecordBytes ?? 1024 * 1024;
   if (!(timeoutMs > 0)) throw new SessionConfigError("commandTimeoutMs must be positive");
   const report = createDiagnosticReporter({ onDiagnostic: options.onDiagnostic, logger: options.logger });
   let connection: Promise<RedisConnection> | undefined;
@@ -142,6 +151,10 @@ export function createForeignSessions<N>(
     const now = Date.now();
     const ttlMs = ttlOf(record, ttl, now);
     const bytes = format.encode(record, ttlMs, now);
+    if (bytes.length > maxRecordBytes)
+      throw sessionTooLarge(
+        `a ${format.name} session of ${bytes.length} bytes is over maxRecordBytes (${maxRecordBytes})`,
+      );
     const reply = await run("foreign session write", WRITE_SCRIPT, key, [
       expected,
       Buffer.from(bytes).toString("hex"),
@@ -174,6 +187,9 @@ export function createForeignSessions<N>(
       const result = await write(key, loaded.sha1, loaded.record, writeOptions?.ttl);
       if (result === 1) return true;
       if (result === -1) return false;
+      // The other app (or another Node request) wrote in between: read again after a short random pause,
+      // so that writers in a tight race do not keep colliding.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 * (attempt + 1)));
     }
     throw new SessionStoreError(
       ErrorCodes.STORE_UNAVAILABLE,

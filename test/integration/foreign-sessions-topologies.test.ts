@@ -66,6 +66,24 @@ describe("foreign sessions on every topology and client", () => {
     await exercise(`redis+cluster://127.0.0.1:${cluster.primaries[0]}`, `t-topo-c-${process.pid}`);
   });
 
+  it("a change past maxRecordBytes is refused whole (413), and nothing is written", async () => {
+    const sessions = createForeignSessions(django({ keyPrefix: `t-topo-max-${process.pid}` }), {
+      redis: standalone.url,
+      maxRecordBytes: 1000,
+      logger: false,
+    });
+    try {
+      const id = await sessions.create({ a: 1 });
+      const error = (await sessions
+        .update(id, { big: "x".repeat(2000) })
+        .catch((e: unknown) => e)) as SessionError;
+      expect([error.code, error.status]).toEqual([ErrorCodes.TOO_LARGE, 413]);
+      expect(await sessions.get(id)).toEqual({ a: 1 });
+    } finally {
+      await sessions.close();
+    }
+  });
+
   it("nothing listening: an honest store error within the timeout, not a hang", async () => {
     const sessions = createForeignSessions(rails({ store: "cache" }), {
       redis: "redis://127.0.0.1:1",
