@@ -125,6 +125,9 @@ describe("the dashboard in Chromium, mounted by the demo at /admin", () => {
       expect(await admin.textContent("#stat-principals")).toBe("2");
       expect(await admin.locator("figure svg").count()).toBe(3);
       await admin.screenshot({ path: path.join(ARTIFACTS, "overview.png"), fullPage: true });
+      // The demo's GET /metrics counted the same logins (sessionkit/metrics, Prometheus text format).
+      const exposition = await (await fetch(`${demo.baseUrl}/metrics`)).text();
+      expect(exposition).toMatch(/^sessionkit_sessions_created_total 3$/m);
 
       await admin.goto(`${demo.baseUrl}/admin/#/search?by=principal&q=ann`);
       await admin.waitForSelector("#results");

@@ -158,6 +158,36 @@ describe("sessionkit/metrics", () => {
     }
   });
 
+  it("events on: a revoke counts destroyed{revoked}, the sweeper's expiry counts expired{idle}", async () => {
+    const short = session({
+      redis: inject("redis").standalone.url,
+      namespace: testNamespace("metrics-expiry"),
+      secret: TEST_SECRET,
+      idleTimeout: "1s",
+      events: { sweepInterval: "1h" },
+      index: {},
+      logger: false,
+    });
+    const registration = registerMetrics(short.manager, { registry: new Registry() });
+    const served = await listen(createServer(app(short)));
+    try {
+      await new Browser(served.baseUrl).request("POST", "/login");
+      expect(await delta(() => short.manager.revokeAllSessions("ann"), registration)).toEqual({
+        'sessionkit_sessions_destroyed_total{reason="revoked"}': 1,
+      });
+      await new Browser(served.baseUrl).request("POST", "/login");
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      const moved = await delta(() => short.manager.sweepExpired(), registration);
+      // Redis's TTL may have taken the record first: then the sweeper reports it as "ttl".
+      expect(Object.keys(moved)).toHaveLength(1);
+      expect(Object.keys(moved)[0]).toMatch(/^sessionkit_sessions_expired_total\{reason="(idle|ttl)"\}$/);
+    } finally {
+      registration.unregister();
+      await served.close();
+      await short.close();
+    }
+  });
+
   it("label values come from fixed sets: no handle, principal or path in any series", async () => {
     const text = await metrics.registry.metrics();
     expect(text).not.toContain("ann");
