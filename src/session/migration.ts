@@ -45,31 +45,24 @@ export class Migration {
   async load(request: SessionRequest): Promise<Session> {
     const { stage, from } = this.#options;
     const legacyRequest: LegacyRequest = { cookieHeader: request.cookieHeader, secure: request.secure };
+    const attach = (session: Session, legacy: LegacySession | null | undefined, imported = false) => {
+      const endLegacy = stage === "sessionkit-only" && legacy !== undefined && legacy !== null;
+      sessionState(session).migration = { request: legacyRequest, legacy, imported, endLegacy, pending: [] };
+      return session;
+    };
     const native = await this.#loader.load(request);
     const nativeFound = !sessionState(native).isNew;
     // Stage sessionkit-only: a legacy cookie beside a sessionkit session (written by a stage stepped back
     // to) is read only to be ended.
     if (stage === "sessionkit-only" && nativeFound && !from.hasCookie(legacyRequest)) {
       this.#served("sessionkit", native);
-      return this.#attach(native, {
-        request: legacyRequest,
-        legacy: undefined,
-        imported: false,
-        endLegacy: false,
-        pending: [],
-      });
+      return attach(native, undefined);
     }
     const legacy = await this.#read(legacyRequest);
     if (stage !== "legacy-primary" && nativeFound) {
       // Read too, so the commit can bring the legacy copy up to date (a rollback finds it whole).
       this.#served("sessionkit", native);
-      return this.#attach(native, {
-        request: legacyRequest,
-        legacy,
-        imported: false,
-        endLegacy: stage === "sessionkit-only",
-        pending: [],
-      });
+      return attach(native, legacy);
     }
     if (legacy === null) {
       let session = native;
@@ -79,13 +72,7 @@ export class Migration {
         session = this.#loader.fresh(request, false);
       }
       this.#served("none", session);
-      return this.#attach(session, {
-        request: legacyRequest,
-        legacy: null,
-        imported: false,
-        endLegacy: false,
-        pending: [],
-      });
+      return attach(session, null);
     }
     let session = native;
     if (!nativeFound) {
@@ -98,13 +85,7 @@ export class Migration {
     if (importing || stage === "legacy-primary") this.#assignLegacy(session, legacy, !importing);
     if (importing) this.#report("SESSION_MIGRATION_IMPORTED", `imported a ${from.name} session`, session);
     this.#served(stage === "legacy-primary" ? "legacy" : "both", session);
-    return this.#attach(session, {
-      request: legacyRequest,
-      legacy,
-      imported: importing,
-      endLegacy: stage === "sessionkit-only",
-      pending: [],
-    });
+    return attach(session, legacy, importing);
   }
 
   /**
@@ -196,11 +177,6 @@ export class Migration {
         session,
       );
     }
-  }
-
-  #attach(session: Session, migration: MigrationState): Session {
-    sessionState(session).migration = migration;
-    return session;
   }
 
   #served(by: "legacy" | "both" | "sessionkit" | "none", session: Session): void {

@@ -15,6 +15,7 @@ import { expressSession } from "../../src/migrate/index.js";
 import { unpackRecord } from "../../src/redis/packed-record.js";
 import type { MigrationStage } from "../../src/session/legacy-source.js";
 import { Browser, listen, TEST_SECRET, testNamespace } from "../support/browser.js";
+import { sessionRoutes } from "../support/legacy-routes.js";
 
 /**
  * `sessionkit migrate connect-redis`: sessions issued by the real express-session + connect-redis,
@@ -130,7 +131,7 @@ async function legacyApp(
       ...(options.maxAge === undefined ? {} : { cookie: { maxAge: options.maxAge } }),
     }),
   );
-  return deploy(routes(app), async () => {
+  return deploy(sessionRoutes(app), async () => {
     client.destroy();
   });
 }
@@ -154,34 +155,10 @@ async function sessionkitApp(
   await sessions.ready();
   const app = express();
   app.use(sessions);
-  return deploy(routes(app), async () => {
+  return deploy(sessionRoutes(app), async () => {
     await sessions.close();
     await from.close();
   });
-}
-
-function routes(app: express.Express): express.Express {
-  app.post("/login", (req, res, next) => {
-    req.session.regenerate((error: unknown) => {
-      if (error) return next(error);
-      const data = req.session as unknown as Record<string, unknown>;
-      data.passport = { user: String(req.query.user) };
-      res.json({ ok: true });
-    });
-  });
-  app.post("/cart", (req, res) => {
-    const data = req.session as unknown as Record<string, unknown>;
-    data.cart = [...((data.cart as string[] | undefined) ?? []), String(req.query.item)];
-    res.json({ ok: true });
-  });
-  app.get("/me", (req, res) => {
-    const data = req.session as unknown as Record<string, unknown> | undefined;
-    res.json({
-      user: (data?.passport as { user?: string } | undefined)?.user ?? null,
-      cart: (data?.cart as string[] | undefined) ?? [],
-    });
-  });
-  return app;
 }
 
 async function deploy(app: express.Express, cleanup: () => Promise<void>): Promise<string> {

@@ -16,6 +16,7 @@ import type { Diagnostic } from "../../src/common/diagnostics.js";
 import { cookieSession, expressSession, koaSession } from "../../src/migrate/index.js";
 import type { LegacySource, MigrationStage } from "../../src/session/legacy-source.js";
 import { Browser, listen, TEST_SECRET, testNamespace } from "../support/browser.js";
+import { sessionRoutes } from "../support/legacy-routes.js";
 
 /**
  * Staged moves to sessionkit from the sessions the real packages issue (express-session + connect-redis,
@@ -39,36 +40,6 @@ afterAll(async () => {
   for (const item of opened.reverse()) await item.close().catch(() => {});
   redis?.disconnect();
 });
-
-/** The routes every app of this file serves, on whatever session object the framework gives. */
-function routes(app: express.Express): express.Express {
-  app.post("/login", (req, res, next) => {
-    req.session.regenerate((error: unknown) => {
-      if (error) return next(error);
-      const data = req.session as unknown as Record<string, unknown>;
-      data.passport = { user: String(req.query.user) };
-      res.json({ ok: true });
-    });
-  });
-  app.post("/cart", (req, res) => {
-    const data = req.session as unknown as Record<string, unknown>;
-    data.cart = [...((data.cart as string[] | undefined) ?? []), String(req.query.item)];
-    res.json({ ok: true });
-  });
-  app.get("/me", (req, res) => {
-    const data = req.session as unknown as Record<string, unknown> | undefined;
-    const meta = (req.session as unknown as { meta?: { absoluteDeadline: number } }).meta;
-    res.json({
-      user: (data?.passport as { user?: string } | undefined)?.user ?? null,
-      cart: (data?.cart as string[] | undefined) ?? [],
-      ...(meta ? { absoluteDeadline: meta.absoluteDeadline } : {}),
-    });
-  });
-  app.post("/logout", (req, res, next) => {
-    req.session.destroy((error: unknown) => (error ? next(error) : res.json({ ok: true })));
-  });
-  return app;
-}
 
 async function deploy(app: express.Express, cleanup?: () => Promise<void>): Promise<Deployment> {
   const running = await listen(createServer(app));
@@ -100,7 +71,7 @@ async function sessionkitApp(
   await sessions.ready();
   const app = express();
   app.use(sessions);
-  return deploy(routes(app), () => sessions.close());
+  return deploy(sessionRoutes(app), () => sessions.close());
 }
 
 /** A browser whose requests go to whichever deployment is live. */
@@ -151,7 +122,7 @@ describe("from express-session + connect-redis", () => {
         cookie: { maxAge: 3_600_000 },
       }),
     );
-    legacy = await deploy(routes(legacyApp), async () => {
+    legacy = await deploy(sessionRoutes(legacyApp), async () => {
       nodeRedis.destroy();
     });
     const source = () => {
@@ -224,7 +195,7 @@ describe("from express-session + connect-redis", () => {
     expect((await redis.keys(`sk:${namespace}:s:*`)).length).toBe(before + 1);
     const sid = (response: typeof a) => response.setCookies.find((c) => c.startsWith("sid="))?.split(";")[0];
     expect(sid(a)).toBe(sid(b));
-    const { absoluteDeadline } = await carol.me();
+    const { absoluteDeadline } = (await carol.browser.get("/me?meta=1")).json<Me>();
     expect(absoluteDeadline).toBeLessThanOrEqual(legacyExpiry + 1000);
     expect(absoluteDeadline).toBeGreaterThan(legacyExpiry - 60_000);
   });
@@ -268,7 +239,7 @@ describe("from cookie-session", () => {
       };
       next();
     });
-    legacy = await deploy(routes(legacyApp));
+    legacy = await deploy(sessionRoutes(legacyApp));
     primary = await sessionkitApp(namespace, cookieSession({ keys }), "sessionkit-primary");
     only = await sessionkitApp(namespace, cookieSession({ keys }), "sessionkit-only");
   });
