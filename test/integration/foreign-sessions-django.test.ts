@@ -207,8 +207,7 @@ describe.each([
   });
 
   it("concurrent writes: Node's never clobber Django's, and parallel Node writes all survive", async () => {
-    const [created] = await batch([{ code: 's["start"] = True' }]);
-    const sid = created?.sid as string;
+    const sid = await sessions.create({ start: true });
     const djangoWrites = batch(Array.from({ length: 15 }, (_, i) => ({ sid, code: `s["r${i}"] = ${i}` })));
     const nodeWrites = Promise.all(
       Array.from({ length: 15 }, (_, i) => sessions.update(sid, { [`n${i}`]: i })),

@@ -222,8 +222,7 @@ describe.each(["cache", "redis-store"] as const)("Rails %s store", (store) => {
   });
 
   it("concurrent writes: Node's never clobber Rails', and parallel Node writes all survive", async () => {
-    const [created] = await batch([{ code: 'session["start"] = true' }]);
-    const sid = created?.sid as string;
+    const sid = await sessions.create({ start: true });
     const railsWrites = batch(
       Array.from({ length: 15 }, (_, i) => ({ sid, code: `session["r${i}"] = ${i}` })),
     );
@@ -267,15 +266,15 @@ describe.each(["cache", "redis-store"] as const)("Rails %s store", (store) => {
       const sid = login?.sid as string;
       const me = await fetch(`${base}/me`, { headers: { cookie: `${COOKIE}=${sid}` } });
       expect(await me.json()).toEqual({ user: 42 });
-      const [read] = await batch([
-        { sid, code: '[session["user_id"], session["visits_from_node"], session["during"]]' },
-      ]);
-      expect(read?.inspect).toBe('[42, 1, "rails"]');
       // A login on the Node side creates the Rails session and its cookie; Rails sees the user.
       const nodeLogin = await fetch(`${base}/login`);
       const cookie = nodeLogin.headers.get("set-cookie") ?? "";
       const nodeSid = new RegExp(`${COOKIE}=([0-9a-f]{32})`).exec(cookie)?.[1] as string;
-      const [railsView] = await batch([{ sid: nodeSid, code: 'session["user_id"]' }]);
+      const [read, railsView] = await batch([
+        { sid, code: '[session["user_id"], session["visits_from_node"], session["during"]]' },
+        { sid: nodeSid, code: 'session["user_id"]' },
+      ]);
+      expect(read?.inspect).toBe('[42, 1, "rails"]');
       expect(railsView?.inspect).toBe("7");
     } finally {
       server.close();
