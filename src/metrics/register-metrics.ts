@@ -5,6 +5,7 @@ import type { Diagnostic } from "../common/diagnostics.js";
 import { type Duration, toMilliseconds } from "../common/duration.js";
 import type { SessionManager } from "../session/session-manager.js";
 import type { CommitTrace, LoadTrace } from "../session/session-tracing.js";
+import { migrationTallies } from "./migration-metrics.js";
 import { CachedStats } from "./store-gauges.js";
 import { Tally } from "./tally.js";
 
@@ -218,8 +219,10 @@ export function registerMetrics(manager: SessionManager, options: MetricsOptions
       }
     },
   };
+  const migration = migrationTallies(registers);
   const onDiagnostic = (message: unknown) => {
     if ((message as Diagnostic).code === "SESSION_REPLICA_LAG") replicaLag.add();
+    else migration.count(message as Diagnostic);
   };
   loadChannel.subscribe(loadHandlers);
   commitChannel.subscribe(commitHandlers);
@@ -249,6 +252,7 @@ export function registerMetrics(manager: SessionManager, options: MetricsOptions
         rejected,
         failOpen,
         replicaLag,
+        ...migration.tallies,
       ];
       for (const metric of [...tallies.map((tally) => tally.counter), durations, sessions, memory]) {
         registry.removeSingleMetric((metric as unknown as { name: string }).name);

@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { createServer } from "node:http";
 import { RedisStore as ConnectRedisStore } from "connect-redis";
 import cookieSessionMiddleware from "cookie-session";
@@ -8,11 +9,13 @@ import Koa from "koa";
 import koaSessionMiddleware from "koa-session";
 import { Passport } from "passport";
 import { Strategy as LocalStrategy } from "passport-local";
+import { Registry } from "prom-client";
 import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { session as sessionkitExpress } from "../../src/adapters/express/index.js";
 import { session as sessionkitKoa } from "../../src/adapters/koa/index.js";
 import type { Diagnostic } from "../../src/common/diagnostics.js";
+import { registerMetrics } from "../../src/metrics/index.js";
 import { cookieSession, expressSession, koaSession } from "../../src/migrate/index.js";
 import type { LegacySource, MigrationStage } from "../../src/session/legacy-source.js";
 import { Browser, listen, TEST_SECRET, testNamespace } from "../support/browser.js";
@@ -387,5 +390,55 @@ describe("Passport through the move (express-session + connect-redis)", () => {
     expect((await on(primary).request("POST", "/logout")).status).toBe(200);
     expect((await on(primary).get("/me")).json()).toEqual({ user: null });
     expect((await on(legacy).get("/me")).json()).toEqual({ user: null });
+  });
+});
+
+describe("migration metrics", () => {
+  it("count which side served each request, imports and rejected legacy cookies (Prometheus)", async () => {
+    const keys = ["cookie-session-key-of-the-old-app-metrics"];
+    const namespace = testNamespace("migrate-metrics");
+    const sessions = sessionkitExpress({
+      redis: standalone.url,
+      namespace,
+      secret: TEST_SECRET,
+      logger: false,
+      migrate: { from: cookieSession({ keys }), stage: "sessionkit-primary" },
+    });
+    const registry = new Registry();
+    const metrics = registerMetrics(sessions.manager, { registry });
+    const app = express();
+    app.use(sessions);
+    const deployment = await deploy(sessionRoutes(app), async () => {
+      metrics.unregister();
+      await sessions.close();
+    });
+    const value = async (name: string, labels: Record<string, string> = {}) => {
+      const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === name);
+      const sample = (metric?.values ?? []).find((v) =>
+        Object.entries(labels).every(([k, l]) => (v.labels as Record<string, unknown>)[k] === l),
+      );
+      return sample?.value ?? 0;
+    };
+    // A visitor with a legacy cookie-session cookie, as the old app would have signed it.
+    const legacyValue = Buffer.from(JSON.stringify({ passport: { user: "hal" } })).toString("base64");
+    const signature = createHmac("sha1", keys[0] as string)
+      .update(`session=${legacyValue}`)
+      .digest("base64")
+      .replace(/[/+=]/g, (c) => (c === "/" ? "_" : c === "+" ? "-" : ""));
+    const hal = new User(deployment);
+    hal.browser.cookies.set("session", legacyValue);
+    hal.browser.cookies.set("session.sig", signature);
+    expect(await hal.me()).toMatchObject({ user: "hal" });
+    expect(await hal.me()).toMatchObject({ user: "hal" });
+    const forger = new User(deployment);
+    forger.browser.cookies.set("session", legacyValue);
+    forger.browser.cookies.set("session.sig", "forged");
+    expect(await forger.me()).toMatchObject({ user: null });
+
+    expect(await value("sessionkit_migration_imports_total")).toBe(1);
+    expect(await value("sessionkit_migration_requests_total", { served_by: "both" })).toBe(1);
+    expect(await value("sessionkit_migration_requests_total", { served_by: "sessionkit" })).toBe(1);
+    expect(await value("sessionkit_migration_requests_total", { served_by: "none" })).toBe(1);
+    expect(await value("sessionkit_migration_legacy_rejected_total")).toBe(1);
   });
 });
