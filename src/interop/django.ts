@@ -101,10 +101,15 @@ export function django(options: DjangoOptions = {}): ForeignFormat<PNode> {
         return Math.max(1000, Date.parse(value) - nowMs);
       return ageMs;
     },
-    withTtl(record, ttlMs) {
-      // An explicit TTL replaces an integer `_session_expiry`, so Django computes the same age.
+    withTtl(record, ttlMs, nowMs) {
+      // An explicit TTL replaces `_session_expiry`, so Django computes the same age: an integer stays an
+      // integer; an aware datetime becomes now + TTL in UTC (a naive one is left: USE_TZ=False would
+      // fail comparing it with an aware one, so its TTL and expiry may then differ).
       const expiry = record.attributes.get(EXPIRY);
       if (expiry?.k === "int") record.attributes.set(EXPIRY, valueToPickle(Math.ceil(ttlMs / 1000)));
+      const value = expiry?.k === "reduce" ? pickleToValue(expiry) : undefined;
+      if (value instanceof PyDateTime && value.utcOffsetSeconds !== null)
+        record.attributes.set(EXPIRY, valueToPickle(PyDateTime.fromDate(new Date(nowMs + ttlMs))));
     },
   };
 }

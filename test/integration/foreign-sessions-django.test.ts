@@ -192,7 +192,12 @@ describe.each([
   });
 
   it("_session_expiry and the TTL agree, before and after Node's writes", async () => {
-    const [written] = await batch([{ code: 's.set_expiry(300); s["a"] = 1' }]);
+    const [written, dated] = await batch([
+      { code: 's.set_expiry(300); s["a"] = 1' },
+      {
+        code: 's.set_expiry(datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=900)); s["a"] = 1',
+      },
+    ]);
     const sid = written?.sid as string;
     const key = sessions.format.keyFor(sid) as string;
     expect(await redis.pttl(key)).toBeGreaterThan(290_000);
@@ -202,8 +207,20 @@ describe.each([
     expect(ttl).toBeLessThanOrEqual(300_000);
     await sessions.update(sid, { c: 3 }, { ttl: "10m" });
     expect(await redis.pttl(key)).toBeGreaterThan(590_000);
-    const [read] = await batch([{ sid, code: 'result = [s.get_expiry_age(), s["a"], s["b"], s["c"]]' }]);
+    // A datetime expiry: the TTL of a write is what is left of it; an explicit TTL moves it.
+    const datedSid = dated?.sid as string;
+    const datedKey = sessions.format.keyFor(datedSid) as string;
+    await sessions.update(datedSid, { b: 2 });
+    expect(await redis.pttl(datedKey)).toBeGreaterThan(880_000);
+    expect(await redis.pttl(datedKey)).toBeLessThanOrEqual(900_000);
+    await sessions.update(datedSid, { c: 3 }, { ttl: "20m" });
+    expect(await redis.pttl(datedKey)).toBeGreaterThan(1_190_000);
+    const [read, readDated] = await batch([
+      { sid, code: 'result = [s.get_expiry_age(), s["a"], s["b"], s["c"]]' },
+      { sid: datedSid, code: 'result = [round(s.get_expiry_age(), -1), s["a"], s["b"], s["c"]]' },
+    ]);
     expect(read?.repr).toBe("[600, 1, 2, 3]");
+    expect(readDated?.repr).toBe("[1200, 1, 2, 3]");
   });
 
   it("concurrent writes: Node's never clobber Django's, and parallel Node writes all survive", async () => {

@@ -96,6 +96,8 @@ describe("Django format", () => {
     expect(format.toValue(record.attributes.get("_session_expiry") as never)).toBe(600);
     const dated = { attributes: new Map([["_session_expiry", format.fromValue(new Date(NOW + 90_000))]]) };
     expect(format.ttlMsFor(dated, NOW)).toBe(90_000);
+    format.withTtl?.(dated, 600_000, NOW);
+    expect(format.ttlMsFor(dated, NOW)).toBe(600_000);
     expect(format.ttlMsFor({ attributes: new Map() }, NOW)).toBe(1_209_600_000);
   });
 });
