@@ -11,9 +11,9 @@ import {
 import { connectRedis, type RedisOption } from "../redis/connection/connect.js";
 import type { LuaScript, RedisConnection } from "../redis/connection/redis-connection.js";
 import { withTimeout } from "../redis/with-timeout.js";
+import { bytesToText, READ_SCRIPT, textToBytes, WRITE_SCRIPT } from "./byte-scripts.js";
 import type { ForeignFormat, ForeignRecord } from "./foreign-format.js";
 import { defineOwn, type ForeignSessionData } from "./foreign-value.js";
-import { READ_SCRIPT, WRITE_SCRIPT } from "./hex-scripts.js";
 
 export interface ForeignSessionsOptions {
   /** A Redis URL or a client (as for the session manager); sessionkit's connection handling applies. */
@@ -117,7 +117,7 @@ export function createForeignSessions<N>(
     if (key === undefined) return undefined;
     const reply = (await run("foreign session read", READ_SCRIPT, key, [])) as [string, number] | null;
     if (!reply) return undefined;
-    const bytes = Buffer.from(reply[0], "hex");
+    const bytes = textToBytes(reply[0]);
     const ttlMs = Number(reply[1]);
     if (ttlMs === -1 && !warnedNoTtl) {
       warnedNoTtl = true;
@@ -157,7 +157,7 @@ export function createForeignSessions<N>(
       );
     const reply = await run("foreign session write", WRITE_SCRIPT, key, [
       expected,
-      Buffer.from(bytes).toString("hex"),
+      bytesToText(bytes),
       String(ttlMs),
     ]);
     return Number(reply);
