@@ -71,7 +71,8 @@ export function foreignSession(
         res.end = ((...args: unknown[]) => {
           if (ending) return res;
           ending = true;
-          commit(session, before).then(
+          // The route may have replaced req.session (or set it to null: the session ends).
+          commit(request.session, before).then(
             () => end(...args),
             (error: unknown) => {
               res.statusCode = 503;
@@ -85,8 +86,8 @@ export function foreignSession(
       (error: unknown) => next(error),
     );
 
-    const commit = async (session: ForeignSessionData, before: Map<string, string>) => {
-      if (destroyed) {
+    const commit = async (session: ForeignSessionData | null | undefined, before: Map<string, string>) => {
+      if (destroyed || session === null || session === undefined) {
         if (id !== undefined) await sessions.destroy(id);
         return;
       }
