@@ -1,7 +1,8 @@
-// Makes sure the real Rails and Django session stacks the interop tests drive are installed (pretest):
-// Debian's Ruby with ActionPack, ActiveSupport, redis and redis-actionpack, and Debian's Python 3 with
-// Django and django-redis. They are installed with apt-get when missing (about 20 s); without apt the
-// tests cannot run, and this says how to get them instead of letting the tests skip.
+// Makes sure the real Rails, Django and PHP session stacks the interop tests drive are installed (pretest):
+// Debian's Ruby with ActionPack, ActiveSupport, redis and redis-actionpack, Debian's Python 3 with
+// Django and django-redis, and Debian's PHP with phpredis (php-cli, php-redis). They are installed with
+// apt-get when missing (about 20 s, PHP about 10 s more); without apt the tests cannot run, and this
+// says how to get them instead of letting the tests skip.
 import { spawnSync } from "node:child_process";
 
 const PACKAGES = [
@@ -12,11 +13,14 @@ const PACKAGES = [
   "ruby-redis-actionpack",
   "python3-django",
   "python3-django-redis",
+  "php-cli",
+  "php-redis",
 ];
 
 /** The interpreters the tests run: Debian's, whose library paths hold the Debian packages. */
 export const RUBY = "/usr/bin/ruby";
 export const PYTHON = "/usr/bin/python3";
+export const PHP = "/usr/bin/php";
 
 function works() {
   const ruby = spawnSync(
@@ -28,7 +32,9 @@ function works() {
     { stdio: "ignore" },
   );
   const python = spawnSync(PYTHON, ["-c", "import django, django_redis"], { stdio: "ignore" });
-  return ruby.status === 0 && python.status === 0;
+  // PHP with phpredis as a session save handler (session.save_handler=redis).
+  const php = spawnSync(PHP, ["-r", 'exit(extension_loaded("redis") ? 0 : 1);'], { stdio: "ignore" });
+  return ruby.status === 0 && python.status === 0 && php.status === 0;
 }
 
 function run(command, args) {
@@ -46,9 +52,11 @@ function canUseApt() {
 }
 
 if (!works()) {
-  const how = `The interop tests drive real Rails and Django. Install them with:\n  sudo apt-get install -y ${PACKAGES.join(" ")}\n(Debian 12 or later; elsewhere, run the tests in the project's CI image).`;
+  const how = `The interop tests drive real Rails, Django and PHP. Install them with:\n  sudo apt-get install -y ${PACKAGES.join(" ")}\n(Debian 12 or later; elsewhere, run the tests in the project's CI image).`;
   if (!canUseApt()) {
-    console.error(`ensure-frameworks: Rails (ruby-actionpack) or Django (python3-django) not found.\n${how}`);
+    console.error(
+      `ensure-frameworks: Rails (ruby-actionpack), Django (python3-django) or PHP with phpredis (php-redis) not found.\n${how}`,
+    );
     process.exit(1);
   }
   if (!run("apt-get", ["install", "-y", ...PACKAGES])) {
@@ -58,7 +66,7 @@ if (!works()) {
     }
   }
   if (!works()) {
-    console.error(`ensure-frameworks: installed, but Ruby or Python cannot load them.\n${how}`);
+    console.error(`ensure-frameworks: installed, but Ruby, Python or PHP cannot load them.\n${how}`);
     process.exit(1);
   }
 }

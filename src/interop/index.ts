@@ -32,6 +32,17 @@ export {
 } from "./foreign-value.js";
 export type { MarshalLimits } from "./marshal/marshal-node.js";
 export { isIndifferent, markIndifferent } from "./marshal/marshal-view.js";
+export type { PhpLimits } from "./php/php-node.js";
+export type { PhpSerializeHandler } from "./php/php-session.js";
+export type { PhpObjects } from "./php/php-view.js";
+export {
+  createPhpSessions,
+  type PhpFormat,
+  type PhpLockOptions,
+  type PhpOptions,
+  type PhpSessions,
+  php,
+} from "./php.js";
 export type { PickleLimits } from "./pickle/pickle-node.js";
 export type { PickleProtocol } from "./pickle/pickle-writer.js";
 export { type RailsOptions, rails } from "./rails.js";

@@ -219,7 +219,8 @@ export class PhpReader {
 
   private take(length: number): Uint8Array {
     if (this.pos + length > this.bytes.length) this.fail("a string past the end of the data");
-    const bytes = this.bytes.slice(this.pos, this.pos + length);
+    // A plain copy: a Buffer's slice would be a view into the whole record.
+    const bytes = new Uint8Array(this.bytes.subarray(this.pos, this.pos + length));
     this.pos += length;
     return bytes;
   }
