@@ -1,5 +1,8 @@
+import type { AddressInfo } from "node:net";
+import express from "express";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { foreignSession } from "../../src/interop/express.js";
 import { defineOwn, emptyObject, ForeignBytes, ForeignOpaque } from "../../src/interop/foreign-value.js";
 import { createPhpSessions, type PhpSessions, php } from "../../src/interop/php.js";
 import { prototypeSnapshot } from "../support/fuzz.js";
@@ -239,6 +242,35 @@ if ($_SESSION["added"] !== "by node") $result[] = "added";`,
       expect(result?.result).toBe("first");
       expect({ ...(await locked.get(sid)) }).toEqual({ start: 0, node: "first", php: "after" });
       expect(await redis.exists(`${key}_LOCK`)).toBe(0);
+    });
+
+    it("a Node route mounted on PHPSESSID is the same user, and its change reaches PHP (with locking)", {
+      timeout: 30_000,
+    }, async () => {
+      const [login] = await batch([{ code: '$_SESSION["user_id"] = 42; $_SESSION["cart"] = [7];' }], true);
+      const sid = login?.sid as string;
+      const app = express();
+      app.use(foreignSession(locked));
+      app.get("/me", (req, res) => {
+        const session = (req as unknown as { session: Record<string, unknown> }).session;
+        session.seen_by_node = true;
+        res.json({ user: session.user_id ?? null, cart: session.cart });
+      });
+      const server = app.listen(0);
+      try {
+        const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+        const me = await fetch(`${base}/me`, { headers: { cookie: `PHPSESSID=${sid}` } });
+        expect(await me.json()).toEqual({ user: 42, cart: [7] });
+        const anonymous = await fetch(`${base}/me`);
+        expect(anonymous.headers.get("set-cookie")).toMatch(/^PHPSESSID=[0-9a-f]{32}; Path=\/; HttpOnly/);
+      } finally {
+        server.close();
+      }
+      const [read] = await batch(
+        [{ sid, code: '$result = [$_SESSION["user_id"], $_SESSION["seen_by_node"]];' }],
+        true,
+      );
+      expect(read?.result).toEqual([42, true]);
     });
 
     it("without locking, Node's compare-and-set never overwrites what PHP wrote meanwhile", {
