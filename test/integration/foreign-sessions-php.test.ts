@@ -190,6 +190,13 @@ if ($_SESSION["added"] !== "by node") $result[] = "added";`,
       expect((await redis.getBuffer(`${PREFIX}${sid}`))?.equals(bytes as Buffer)).toBe(true);
     });
 
+    it('a "|" in a name makes PHP itself store an empty session, which sessionkit reads as empty', async () => {
+      const sid = sessions.format.newId();
+      await batch([{ sid, code: '$_SESSION["ok"] = 1; $_SESSION["a|b"] = 2;' }]);
+      expect((await redis.getBuffer(`${PREFIX}${sid}`))?.length).toBe(handler === "php" ? 0 : 33);
+      expect({ ...(await sessions.get(sid)) }).toEqual(handler === "php" ? {} : { ok: 1, "a|b": 2 });
+    });
+
     it("with locking, a Node write waits for the PHP request that holds the session, and both changes survive", {
       timeout: 30_000,
     }, async () => {
