@@ -6,7 +6,7 @@ import { foreignSession } from "../../src/interop/express.js";
 import { defineOwn, emptyObject, ForeignBytes, ForeignOpaque } from "../../src/interop/foreign-value.js";
 import { createPhpSessions, type PhpSessions, php } from "../../src/interop/php.js";
 import { prototypeSnapshot } from "../support/fuzz.js";
-import { runPhp } from "../support/php-driver.js";
+import { type PhpResult, runPhp } from "../support/php-driver.js";
 
 const { standalone } = inject("redis");
 const PREFIX = "PHPREDIS_SESSION:";
@@ -249,6 +249,29 @@ if ($_SESSION["added"] !== "by node") $result[] = "added";`,
       expect(result?.result).toBe("first");
       expect({ ...(await locked.get(sid)) }).toEqual({ start: 0, node: "first", php: "after" });
       expect(await redis.exists(`${key}_LOCK`)).toBe(0);
+    });
+
+    it("with locking, a PHP request that gives up waiting (phpredis 5.3's defaults) reads but never overwrites Node's write", {
+      timeout: 30_000,
+    }, async () => {
+      const sid = await locked.create({ start: 0 });
+      let php: Promise<PhpResult[]> | undefined;
+      await locked.withLock(sid, async (inner) => {
+        await inner.update(sid, { node: "kept" });
+        php = runPhp({
+          savePath,
+          handler,
+          locking: true,
+          phpredisDefaults: true,
+          requests: [{ sid, code: '$result = $_SESSION["node"] ?? null; $_SESSION["php"] = "dropped";' }],
+        });
+        await php;
+      });
+      const [result] = await (php as Promise<PhpResult[]>);
+      expect(result?.result).toBe("kept");
+      expect(result?.warnings.join("\n")).toMatch(/Acquire of session lock was not successful/);
+      expect(result?.warnings.join("\n")).toMatch(/Failed to write session data/);
+      expect({ ...(await locked.get(sid)) }).toEqual({ start: 0, node: "kept" });
     });
 
     it("a Node route mounted on PHPSESSID is the same user, and its change reaches PHP (with locking)", {

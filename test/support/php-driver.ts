@@ -22,6 +22,8 @@ export interface PhpBatch {
   handler: "php" | "php_serialize";
   locking: boolean;
   gcMaxlifetime?: number;
+  /** Keep phpredis's own lock_retries / lock_wait_time (else the driver waits up to 4 s for a lock). */
+  phpredisDefaults?: boolean;
   requests: { sid?: string; code: string; destroy?: boolean }[];
 }
 
