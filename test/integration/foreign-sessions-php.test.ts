@@ -142,7 +142,7 @@ $_SESSION["r2"] = &$shared;`,
       const expectedAfter =
         handler === "php"
           ? original + added
-          : original.replace(/^a:(\d+):/, (_, n: string) => `a:${Number(n) + 1}:`).slice(0, -1) + added + "}";
+          : `${original.replace(/^a:(\d+):/, (_, n: string) => `a:${Number(n) + 1}:`).slice(0, -1) + added}}`;
       expect(after?.toString("latin1")).toBe(expectedAfter);
 
       const [read] = await batch([
