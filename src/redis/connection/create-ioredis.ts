@@ -3,6 +3,7 @@ import type { ClusterOptions, Redis, RedisOptions } from "ioredis";
 import { type DiagnosticSink, publishDiagnostic } from "../../common/diagnostics.js";
 import { ErrorCodes, SessionConfigError, SessionStoreError } from "../../common/errors.js";
 import { timeoutOnlyWhileConnecting } from "../tuning/handshake-timeout.js";
+import { absorbLateSocketErrors } from "../tuning/late-socket-errors.js";
 import { rejectUnfulfilledOnReconnect } from "../tuning/reject-unfulfilled.js";
 import { batchWritesPerTurn } from "../tuning/write-batch.js";
 import { type Ask, checkClusterState } from "../verify-redis.js";
@@ -87,12 +88,14 @@ function reportErrors<T extends { on(event: "error", listener: (error: Error) =>
 
 /**
  * Every node client sessionkit creates: ioredis's timer only while connecting, a turn's commands in one
- * write, in-flight commands of a dropped connection failed rather than re-sent.
+ * write, in-flight commands of a dropped connection failed rather than re-sent, a failed socket's later
+ * errors kept from crashing the process.
  */
 function tuneNodeClient(client: Redis, options: CreateOptions): Redis {
   timeoutOnlyWhileConnecting(client, options.commandTimeoutMs);
   batchWritesPerTurn(client);
   rejectUnfulfilledOnReconnect(client);
+  absorbLateSocketErrors(client);
   return client;
 }
 
@@ -240,6 +243,7 @@ async function askFirstReachable(
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,
     });
+    absorbLateSocketErrors(probe);
     // The socket's own error (a certificate that does not verify): connect() only says the connection
     // closed. A TLS alert (no client certificate) can come after the reset of the write it refused.
     let socketError: Error | undefined;
