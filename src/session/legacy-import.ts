@@ -34,8 +34,7 @@ export function legacyImportWrite(
   legacy: LegacySession,
   now: number,
 ): LegacyImportWrite | null {
-  const times = startTimes(now, config.absoluteTimeoutMs);
-  times.absoluteDeadline = Math.min(times.absoluteDeadline, legacy.expiresAt ?? Number.POSITIVE_INFINITY);
+  const times = startTimes(now, config.absoluteTimeoutMs, legacy.expiresAt);
   const ttlMs = sessionDeadline(times, config.idleTimeoutMs) - now;
   if (ttlMs <= 0) return null;
   const data: Record<string, unknown> = {};

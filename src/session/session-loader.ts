@@ -130,8 +130,7 @@ export class SessionLoader {
   /** A new session under a given ID (an import), not stored until the commit. */
   freshWithId(request: SessionRequest, id: string, absoluteDeadline: number): Session {
     const now = this.#config.now();
-    const times = startTimes(now, this.#config.absoluteTimeoutMs);
-    times.absoluteDeadline = Math.min(times.absoluteDeadline, absoluteDeadline);
+    const times = startTimes(now, this.#config.absoluteTimeoutMs, absoluteDeadline);
     const state = newSessionState({
       backend: this.#backend,
       id,

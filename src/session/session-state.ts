@@ -193,7 +193,14 @@ export function indexIdOf(state: SessionState): string | undefined {
   return state.principal === undefined ? undefined : principalIndexId(state.principal);
 }
 
-/** The times of a session that starts now: its absolute deadline runs from here. */
-export function startTimes(now: number, absoluteTimeoutMs: number): SessionTimes {
-  return { createdAt: now, lastAccessAt: now, absoluteDeadline: now + absoluteTimeoutMs };
+/**
+ * The times of a session that starts now: its absolute deadline runs from here, and is never later than
+ * `endsBy` (an imported session's legacy expiry).
+ */
+export function startTimes(
+  now: number,
+  absoluteTimeoutMs: number,
+  endsBy = Number.POSITIVE_INFINITY,
+): SessionTimes {
+  return { createdAt: now, lastAccessAt: now, absoluteDeadline: Math.min(now + absoluteTimeoutMs, endsBy) };
 }
