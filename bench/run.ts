@@ -307,6 +307,7 @@ const MEASUREMENT_ORDER: readonly Variant[] = [
   "fastify-ceiling",
   "fastify-sessionkit",
   "fastify-sessionkit-metrics",
+  "fastify-sessionkit-traced",
   "fastify-connect-redis",
   "express-connect-redis",
   "express-sessionkit",

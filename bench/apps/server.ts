@@ -1,3 +1,4 @@
+import { tracingChannel } from "node:diagnostics_channel";
 /**
  * One benchmark app in its own process: `node --import tsx bench/apps/server.ts <variant> <redis-url>`.
  * Listens on 127.0.0.1 (a free port), reports `{ type: "ready", port }` over IPC, and exits cleanly on
@@ -147,7 +148,11 @@ function mountFastifyRoutes(app: FastifyInstance, data: (request: FastifyRequest
   app.get("/noop", async () => handlers.noop());
 }
 
-async function fastifySessionkitApp(redisUrl: string, withMetrics = false): Promise<Running> {
+async function fastifySessionkitApp(
+  redisUrl: string,
+  withMetrics = false,
+  withEmptySubscriber = false,
+): Promise<Running> {
   const { session: fastifySessionkit } = await builtModule<typeof FastifyAdapter>("adapters/fastify/index");
   const plugin = fastifySessionkit({ redis: redisUrl, secret: BENCH_SECRET, namespace: "bench" });
   await (plugin.manager.store as { verify?: () => Promise<unknown> }).verify?.();
@@ -155,6 +160,12 @@ async function fastifySessionkitApp(redisUrl: string, withMetrics = false): Prom
     const { registerMetrics } = await builtModule<typeof Metrics>("metrics/index");
     const { Registry } = await import("prom-client");
     registerMetrics(plugin.manager, { registry: new Registry() });
+  }
+  if (withEmptySubscriber) {
+    const ignore = () => {};
+    const handlers = { start: ignore, end: ignore, asyncStart: ignore, asyncEnd: ignore, error: ignore };
+    tracingChannel("sessionkit:load").subscribe(handlers);
+    tracingChannel("sessionkit:commit").subscribe(handlers);
   }
   const app = Fastify({ logger: false });
   await app.register(plugin);
@@ -321,6 +332,7 @@ const STARTERS: Record<Variant, (redisUrl: string) => Promise<Running>> = {
   "express-sessionkit": expressSessionkitApp,
   "fastify-sessionkit": (redisUrl) => fastifySessionkitApp(redisUrl),
   "fastify-sessionkit-metrics": (redisUrl) => fastifySessionkitApp(redisUrl, true),
+  "fastify-sessionkit-traced": (redisUrl) => fastifySessionkitApp(redisUrl, false, true),
   "express-connect-redis": expressConnectRedisApp,
   "fastify-connect-redis": fastifyConnectRedisApp,
   "express-ceiling": expressCeilingApp,

@@ -11,6 +11,7 @@ export const VARIANTS = [
   "express-sessionkit",
   "fastify-sessionkit",
   "fastify-sessionkit-metrics",
+  "fastify-sessionkit-traced",
   "express-connect-redis",
   "fastify-connect-redis",
   "express-ceiling",
@@ -67,6 +68,15 @@ export const VARIANT_INFO: Record<Variant, VariantInfo> = {
     label: "(j) Fastify + sessionkit + sessionkit/metrics (diagnostic)",
     setup:
       "(b) with registerMetrics(manager) on a prom-client Registry: the tracing channels have a subscriber (a trace context per load and commit), counters and the duration histogram per request; nothing scrapes (the gauges' scan runs only on a scrape)",
+    sessionCookies: true,
+    base: "fastify-sessionkit",
+  },
+  "fastify-sessionkit-traced": {
+    framework: "fastify",
+    layer: "diagnostic",
+    label: "(k) Fastify + sessionkit, tracing channels with an empty subscriber (diagnostic)",
+    setup:
+      "(b) with a subscriber that does nothing on sessionkit:load and sessionkit:commit: what the channels cost before any metrics code (splits (j)'s cost)",
     sessionCookies: true,
     base: "fastify-sessionkit",
   },

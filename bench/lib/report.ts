@@ -182,6 +182,7 @@ const COLORS: Record<string, string> = {
   "fastify-ceiling-plain": "#57606a",
   "fastify-bare-read": "#2da44e",
   "fastify-sessionkit-metrics": "#6e40c9",
+  "fastify-sessionkit-traced": "#bf8700",
 };
 
 const CHART_LABELS: Record<string, string> = {
@@ -193,6 +194,7 @@ const CHART_LABELS: Record<string, string> = {
   "fastify-ceiling-plain": "(h) Fastify, one plain ioredis GET",
   "fastify-bare-read": "(i) Fastify, bare session read",
   "fastify-sessionkit-metrics": "(j) Fastify + sessionkit + metrics",
+  "fastify-sessionkit-traced": "(k) Fastify + sessionkit, empty tracing subscriber",
 };
 
 function escapeXml(text: string): string {
