@@ -1,5 +1,5 @@
 import cliProgress from "cli-progress";
-import type { ScanProgress } from "../admin/index.js";
+import type { ScanPosition, ScanProgress } from "../admin/index.js";
 
 /**
  * A progress bar on stderr, only when stderr is a terminal: piped output and --json consumers never see
@@ -44,4 +44,28 @@ export function interruptSignal(): AbortSignal {
     controller.abort(Object.assign(new Error("interrupted"), { name: "AbortError" })),
   );
   return controller.signal;
+}
+
+/**
+ * Runs a resumable scan under a progress bar: `scan` passes `onProgress` on to the admin API. When the scan
+ * fails (an outage), stderr says where to go on with --resume, so a long run need not start again.
+ */
+export async function resumableScan<T>(
+  label: string,
+  scan: (onProgress: (progress: ScanProgress) => void) => Promise<T>,
+): Promise<T> {
+  const progress = scanProgress(label);
+  let position: ScanPosition | null = null;
+  try {
+    return await scan((update) => {
+      position = update.resume;
+      progress.onProgress?.(update);
+    });
+  } catch (error) {
+    const at = position as ScanPosition | null;
+    if (at) process.stderr.write(`to go on from here: --resume ${at.node}@${at.cursor}\n`);
+    throw error;
+  } finally {
+    progress.stop();
+  }
 }

@@ -11,7 +11,7 @@ import {
   withPacingOptions,
   withSharedOptions,
 } from "../cli-context.js";
-import { interruptSignal, scanProgress } from "../progress.js";
+import { interruptSignal, resumableScan } from "../progress.js";
 import { loadCodec } from "./inspect.js";
 import { resumeOf } from "./ttl-audit.js";
 
@@ -68,35 +68,25 @@ function connectRedisCommand(): Command {
       const idleTimeout = duration(options.idleTimeout, "--idle-timeout");
       const absoluteTimeout = duration(options.absoluteTimeout, "--absolute-timeout");
       const codec = options.codec === undefined ? undefined : await loadCodec(options.codec);
-      const progress = scanProgress(
-        options.dryRun ? "migrate connect-redis --dry-run" : "migrate connect-redis",
-      );
-      let position: ScanPosition | null | undefined;
       const report = await withAdmin(options, (admin) =>
-        admin.convertConnectRedis({
-          prefix: options.fromPrefix,
-          secret,
-          idleTimeout,
-          absoluteTimeout,
-          dryRun: options.dryRun ?? false,
-          count: options.count,
-          rate: options.rate,
-          signal: interruptSignal(),
-          ...(codec === undefined ? {} : { codec }),
-          ...(options.resume === undefined ? {} : { resume: options.resume }),
-          onProgress: (p) => {
-            position = p.resume;
-            progress.onProgress?.(p);
-          },
-        }),
-      )
-        .catch((error: unknown) => {
-          // An outage: what was converted stays converted; say where to go on.
-          if (position)
-            process.stderr.write(`to go on from here: --resume ${position.node}@${position.cursor}\n`);
-          throw error;
-        })
-        .finally(() => progress.stop());
+        resumableScan(
+          options.dryRun ? "migrate connect-redis --dry-run" : "migrate connect-redis",
+          (onProgress) =>
+            admin.convertConnectRedis({
+              prefix: options.fromPrefix,
+              secret,
+              idleTimeout,
+              absoluteTimeout,
+              dryRun: options.dryRun ?? false,
+              count: options.count,
+              rate: options.rate,
+              signal: interruptSignal(),
+              ...(codec === undefined ? {} : { codec }),
+              ...(options.resume === undefined ? {} : { resume: options.resume }),
+              onProgress,
+            }),
+        ),
+      );
       const resume = report.resume === null ? null : `${report.resume.node}@${report.resume.cursor}`;
       if (report.interrupted) {
         process.stderr.write(

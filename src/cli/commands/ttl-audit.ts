@@ -14,7 +14,7 @@ import {
   withPacingOptions,
   withSharedOptions,
 } from "../cli-context.js";
-import { interruptSignal, scanProgress } from "../progress.js";
+import { interruptSignal, resumableScan } from "../progress.js";
 
 interface TtlAuditCommandOptions extends SharedOptions {
   count: number;
@@ -52,29 +52,19 @@ export function ttlAuditCommand(): Command {
           `Set a TTL of ${options.ttl} on every key matching "${options.match}" that has none, on ${shownUrl(options)}?`,
         );
       }
-      const progress = scanProgress(fixTtlMs === undefined ? "ttl-audit" : "ttl-audit --fix");
-      let position: ScanPosition | null | undefined;
       const report = await withAdmin(options, (admin) =>
-        admin.auditTtls({
-          match: options.match,
-          count: options.count,
-          rate: options.rate,
-          signal: interruptSignal(),
-          ...(fixTtlMs === undefined ? {} : { fixTtlMs }),
-          ...(options.resume === undefined ? {} : { resume: options.resume }),
-          onProgress: (p) => {
-            position = p.resume;
-            progress.onProgress?.(p);
-          },
-        }),
-      )
-        .catch((error: unknown) => {
-          // Stopped (Ctrl-C, an outage): say where to go on, so a long --fix need not start again.
-          if (position)
-            process.stderr.write(`to go on from here: --resume ${position.node}@${position.cursor}\n`);
-          throw error;
-        })
-        .finally(() => progress.stop());
+        resumableScan(fixTtlMs === undefined ? "ttl-audit" : "ttl-audit --fix", (onProgress) =>
+          admin.auditTtls({
+            match: options.match,
+            count: options.count,
+            rate: options.rate,
+            signal: interruptSignal(),
+            ...(fixTtlMs === undefined ? {} : { fixTtlMs }),
+            ...(options.resume === undefined ? {} : { resume: options.resume }),
+            onProgress,
+          }),
+        ),
+      );
       output(options, report, () => {
         const head = `${report.scanned.toLocaleString("en")} keys scanned in ${report.elapsedMs} ms, ${report.withoutTtl.toLocaleString("en")} without a TTL${
           report.dryRun ? "" : `, ${report.fixed.toLocaleString("en")} given a TTL of ${options.ttl}`
