@@ -8,6 +8,12 @@
  * a ForeignOpaque: it can be kept and moved, never built from user data, and is written back as read.
  */
 
+/** A foreign integer as JavaScript gives it back: a number while it is exact, else the BigInt. */
+export function integerValue(value: bigint): number | bigint {
+  const asNumber = Number(value);
+  return Number.isSafeInteger(asNumber) ? asNumber : value;
+}
+
 /** A Ruby Symbol (`:name`). */
 export class RubySymbol {
   readonly kind = "ruby-symbol";

@@ -6,6 +6,7 @@ import {
   ForeignOpaque,
   ForeignTime,
   type ForeignValue,
+  integerValue,
   isPlainObject,
   keepsKeyOrder,
   RubySymbol,
@@ -72,7 +73,7 @@ export function marshalToValue(node: MNode, seen = new Map<MNode, ForeignValue>(
     case "int":
       return node.value;
     case "bignum":
-      return Number.isSafeInteger(Number(node.value)) ? Number(node.value) : node.value;
+      return integerValue(node.value);
     case "float":
       return parseRubyFloat(node.text);
     case "symbol": {

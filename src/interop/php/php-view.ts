@@ -5,6 +5,7 @@ import {
   ForeignBytes,
   ForeignOpaque,
   type ForeignValue,
+  integerValue,
   isPlainObject,
   keepsKeyOrder,
 } from "../foreign-value.js";
@@ -37,7 +38,7 @@ function opaque(node: PhpNode, className: string, description: string): ForeignO
 }
 
 function keyValue(key: PhpKey): ForeignValue {
-  if (key.k === "int") return Number.isSafeInteger(Number(key.value)) ? Number(key.value) : key.value;
+  if (key.k === "int") return integerValue(key.value);
   return text(key.bytes) ?? new ForeignBytes(key.bytes);
 }
 
@@ -58,7 +59,7 @@ function view(node: PhpNode, objects: PhpObjects, open: Set<PhpNode>): ForeignVa
     case "bool":
       return node.value;
     case "int":
-      return Number.isSafeInteger(Number(node.value)) ? Number(node.value) : node.value;
+      return integerValue(node.value);
     case "float":
       return node.value;
     case "string":

@@ -8,6 +8,7 @@ import {
   ForeignSet,
   ForeignTuple,
   type ForeignValue,
+  integerValue,
   isPlainObject,
   keepsKeyOrder,
   PyDate,
@@ -148,7 +149,7 @@ export function pickleToValue(
     case "bool":
       return node.value;
     case "int":
-      return Number.isSafeInteger(Number(node.value)) ? Number(node.value) : node.value;
+      return integerValue(node.value);
     case "float":
       return node.value;
     case "str": {
