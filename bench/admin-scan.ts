@@ -8,13 +8,10 @@
  * what `sessionkit doctor` reports on each, with its run time.
  */
 import { execFile } from "node:child_process";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import { redisCommand, startRedisServer } from "../tools/redis-harness/redis-server.js";
 import { startTopologies } from "../tools/redis-harness/topologies.js";
+import { bundleCli } from "./lib/cli-bundle.js";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 /** Peak RSS the CLI may reach on any keyspace: one batch, counters, the histograms, the client. */
 const MAX_RSS_MB = 150;
 const argv = process.argv.slice(2);
@@ -34,20 +31,6 @@ return to - from + 1`;
 const IMMORTAL = `
 for i = tonumber(ARGV[1]), tonumber(ARGV[2]) do redis.call('SET', '_session_id:2::' .. string.format('%032x', i * 2654435761), 'v') end
 return 1`;
-
-async function cliEntry(): Promise<string> {
-  const outfile = path.join(root, "node_modules/.cache/sessionkit-scan-bench/main.mjs");
-  await build({
-    entryPoints: [path.join(root, "src/cli/main.ts")],
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    packages: "external",
-    outfile,
-    logLevel: "silent",
-  });
-  return outfile;
-}
 
 interface Measured {
   seconds: number;
@@ -107,7 +90,7 @@ async function scanBench(): Promise<void> {
     console.log(
       `populated ${keyCount.toLocaleString("en")} sessions + ${immortal.toLocaleString("en")} keys without TTL in ${((performance.now() - startedAt) / 1000).toFixed(1)} s (Redis ${used})`,
     );
-    const cli = await cliEntry();
+    const cli = await bundleCli("sessionkit-scan-bench");
     const url = ["--redis", `redis://127.0.0.1:${server.port}`, "--namespace", "bench", "--json"];
     const runs: [string, string[]][] = [
       ["stats, unpaced (--rate 0)", ["stats", ...url, "--rate", "0"]],
@@ -145,7 +128,7 @@ async function doctorBench(): Promise<void> {
   const running = await startTopologies();
   try {
     const { standalone, replicated, sentinel, cluster } = running.topologies;
-    const cli = await cliEntry();
+    const cli = await bundleCli("sessionkit-scan-bench");
     const urls: [string, string][] = [
       ["standalone", standalone.url],
       [

@@ -10,14 +10,11 @@
  * and `sessionkit ttl-audit` finds no key without a TTL. Fails past MAX_RSS_MB (the CLI holds one batch).
  */
 import { type ChildProcess, execFile, execFileSync } from "node:child_process";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import { legacyImportWrite } from "../src/session/legacy-import.js";
 import { resolveSessionConfig } from "../src/session/session-options.js";
 import { redisCommand, startRedisServer } from "../tools/redis-harness/redis-server.js";
+import { bundleCli } from "./lib/cli-bundle.js";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 /**
  * Peak RSS the CLI may reach: one batch of records and its writes in flight, the clients. V8 grows its heap
  * lazily (about 150 MB on 100,000 records unpaced), so one run also goes with the heap capped at
@@ -40,20 +37,6 @@ for i = from, to do
   redis.call('SET', 'sess:' .. string.format('%032d', i), record, 'EX', ttl)
 end
 return to - from + 1`;
-
-async function cliEntry(): Promise<string> {
-  const outfile = path.join(root, "node_modules/.cache/sessionkit-convert-bench/main.mjs");
-  await build({
-    entryPoints: [path.join(root, "src/cli/main.ts")],
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    packages: "external",
-    outfile,
-    logLevel: "silent",
-  });
-  return outfile;
-}
 
 interface Measured {
   seconds: number;
@@ -145,7 +128,7 @@ async function convertBench(): Promise<void> {
     console.log(
       `populated ${sessionCount.toLocaleString("en")} connect-redis sessions in ${((performance.now() - startedAt) / 1000).toFixed(1)} s (Redis ${used})`,
     );
-    const cli = await cliEntry();
+    const cli = await bundleCli("sessionkit-convert-bench");
     const base = [
       "migrate",
       "connect-redis",
