@@ -1,9 +1,11 @@
-// Makes sure the real Rails, Django and PHP session stacks the interop tests drive are installed (pretest):
+// Makes sure the real Rails, Django, PHP and Java stacks the interop tests drive are installed (pretest):
 // Debian's Ruby with ActionPack, ActiveSupport, redis and redis-actionpack, Debian's Python 3 with
-// Django and django-redis, and Debian's PHP with phpredis (php-cli, php-redis). They are installed with
+// Django and django-redis, Debian's PHP with phpredis (php-cli, php-redis), and OpenJDK 17 with Jackson 2
+// (Spring Session's own jars are not in Debian). They are installed with
 // apt-get when missing (about 20 s, PHP about 10 s more); without apt the tests cannot run, and this
 // says how to get them instead of letting the tests skip.
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 
 const PACKAGES = [
   "ruby",
@@ -15,12 +17,21 @@ const PACKAGES = [
   "python3-django-redis",
   "php-cli",
   "php-redis",
+  "openjdk-17-jdk-headless",
+  "libjackson2-databind-java",
 ];
 
 /** The interpreters the tests run: Debian's, whose library paths hold the Debian packages. */
 export const RUBY = "/usr/bin/ruby";
 export const PYTHON = "/usr/bin/python3";
 export const PHP = "/usr/bin/php";
+/** The Java compiler and runtime that generate and check the Spring fixtures (JDK serialization, Jackson). */
+export const JAVAC = "/usr/bin/javac";
+export const JAVA = "/usr/bin/java";
+/** Debian's Jackson 2 (libjackson2-databind-java), the library Spring's JSON serializer is built on. */
+export const JACKSON_CLASSPATH = ["jackson-databind", "jackson-core", "jackson-annotations"]
+  .map((name) => `/usr/share/java/${name}.jar`)
+  .join(":");
 
 function works() {
   const ruby = spawnSync(
@@ -34,7 +45,11 @@ function works() {
   const python = spawnSync(PYTHON, ["-c", "import django, django_redis"], { stdio: "ignore" });
   // PHP with phpredis as a session save handler (session.save_handler=redis).
   const php = spawnSync(PHP, ["-r", 'exit(extension_loaded("redis") ? 0 : 1);'], { stdio: "ignore" });
-  return ruby.status === 0 && python.status === 0 && php.status === 0;
+  // A JDK (javac, not only a runtime) and Jackson's jars for the Spring fixtures.
+  const java =
+    spawnSync(JAVAC, ["-version"], { stdio: "ignore" }).status === 0 &&
+    JACKSON_CLASSPATH.split(":").every((jar) => existsSync(jar));
+  return ruby.status === 0 && python.status === 0 && php.status === 0 && java;
 }
 
 function run(command, args) {
@@ -52,10 +67,10 @@ function canUseApt() {
 }
 
 if (!works()) {
-  const how = `The interop tests drive real Rails, Django and PHP. Install them with:\n  sudo apt-get install -y ${PACKAGES.join(" ")}\n(Debian 12 or later; elsewhere, run the tests in the project's CI image).`;
+  const how = `The interop tests drive real Rails, Django and PHP, and Java with Jackson. Install them with:\n  sudo apt-get install -y ${PACKAGES.join(" ")}\n(Debian 12 or later; elsewhere, run the tests in the project's CI image).`;
   if (!canUseApt()) {
     console.error(
-      `ensure-frameworks: Rails (ruby-actionpack), Django (python3-django) or PHP with phpredis (php-redis) not found.\n${how}`,
+      `ensure-frameworks: Rails (ruby-actionpack), Django (python3-django) or PHP with phpredis (php-redis) or a JDK with Jackson (openjdk-17-jdk-headless, libjackson2-databind-java) not found.\n${how}`,
     );
     process.exit(1);
   }
