@@ -1,10 +1,10 @@
-import { channel, tracingChannel } from "node:diagnostics_channel";
+import { channel } from "node:diagnostics_channel";
 import { Gauge, Histogram, type Registry, register } from "prom-client";
 import { createSessionAdmin } from "../admin/session-admin.js";
 import type { Diagnostic } from "../common/diagnostics.js";
 import { type Duration, toMilliseconds } from "../common/duration.js";
 import type { SessionManager } from "../session/session-manager.js";
-import type { CommitTrace, LoadTrace } from "../session/session-tracing.js";
+import { observeSessions, type SessionObserver } from "../session/session-observers.js";
 import { migrationTallies } from "./migration-metrics.js";
 import { CachedStats } from "./store-gauges.js";
 import { Tally } from "./tally.js";
@@ -57,17 +57,13 @@ const REJECTED_COOKIE: Partial<Record<string, string>> = {
   corrupt: "corrupt",
 };
 
-/** Loads and commits under way whose start time is kept (far above any process's concurrency). */
-const MAX_IN_FLIGHT = 100_000;
-const loadChannel = tracingChannel<unknown, LoadTrace>("sessionkit:load");
-const commitChannel = tracingChannel<unknown, CommitTrace>("sessionkit:commit");
 const diagnosticChannel = channel("sessionkit:diagnostic");
 
 /**
- * Prometheus metrics of one SessionManager, from what sessionkit already publishes: the `sessionkit:load`
- * and `sessionkit:commit` tracing channels (filtered to this manager), the events this manager publishes
- * (when events are on), and the admin API's stats for the gauges. Nothing is added to the request path
- * beyond the tracing channels' own cost (see bench/README.md).
+ * Prometheus metrics of one SessionManager: the end of each of its loads and commits (an observer on the
+ * manager, with the context the tracing channels carry, but without their per-request machinery), the
+ * events it publishes (when events are on), and the admin API's stats for the gauges. Its cost on a
+ * request is in bench/README.md.
  */
 export function registerMetrics(manager: SessionManager, options: MetricsOptions = {}): MetricsRegistration {
   const registry = options.registry ?? register;
@@ -155,67 +151,40 @@ export function registerMetrics(manager: SessionManager, options: MetricsOptions
     },
   });
 
-  // Start times by trace context, until its end. A Map: a WeakMap entry or a property added to the
-  // context costs several times more per request (bench/micro.ts). Bounded in case an end never comes.
-  const startedAt = new Map<object, number>();
-  const start = (context: { manager: object }) => {
-    if (context.manager !== manager) return;
-    if (startedAt.size >= MAX_IN_FLIGHT) startedAt.clear();
-    startedAt.set(context, performance.now());
-  };
-  const seconds = (context: object) => {
-    const started = startedAt.get(context);
-    startedAt.delete(context);
-    return started === undefined ? Number.NaN : (performance.now() - started) / 1000;
-  };
   const countStoreError = (error: unknown) => {
     const code = (error as { code?: unknown } | null)?.code;
     storeErrors.add(typeof code === "string" && STORE_ERROR_CODES.has(code) ? code : "other");
   };
 
-  const loadHandlers = {
-    start,
-    end: noop,
-    asyncStart: noop,
-    error: noop,
-    asyncEnd(context: LoadTrace) {
-      if (context.manager !== manager) return;
-      const took = seconds(context);
-      if (context.commands.length > 0) durations.observe({ kind: "read" }, took);
-      if (context.error !== undefined) {
+  const observer: SessionObserver = {
+    loadEnded(trace, ms) {
+      if (trace.commands.length > 0) durations.observe({ kind: "read" }, ms / 1000);
+      if (trace.error !== undefined) {
         loads.add("error");
-        countStoreError(context.error);
+        countStoreError(trace.error);
         return;
       }
-      const outcome = context.outcome ?? "none";
+      const outcome = trace.outcome ?? "none";
       loads.add(outcome);
       const reason = REJECTED_COOKIE[outcome];
       if (reason !== undefined) rejected.add(reason);
       if (outcome === "failed_open") {
         failOpen.add();
-        countStoreError(context.storeError);
+        countStoreError(trace.storeError);
       }
     },
-  };
-  const commitHandlers = {
-    start,
-    end: noop,
-    asyncStart: noop,
-    error: noop,
-    asyncEnd(context: CommitTrace) {
-      if (context.manager !== manager) return;
-      const took = seconds(context);
-      if (context.kind === "none") return;
-      if (context.commands.length > 0) durations.observe({ kind: context.kind }, took);
-      if (context.error !== undefined) {
-        countStoreError(context.error);
+    commitEnded(trace, ms) {
+      if (trace.kind === "none") return;
+      if (trace.commands.length > 0) durations.observe({ kind: trace.kind }, ms / 1000);
+      if (trace.error !== undefined) {
+        countStoreError(trace.error);
         return;
       }
-      commits.add(context.kind);
+      commits.add(trace.kind);
       // With events on, the published events count sessions (revokes and expiries included).
       if (manager.events === undefined) {
-        if (context.kind === "create") created.add();
-        if (context.kind === "destroy") destroyed.add("logout");
+        if (trace.kind === "create") created.add();
+        if (trace.kind === "destroy") destroyed.add("logout");
       }
     },
   };
@@ -224,8 +193,7 @@ export function registerMetrics(manager: SessionManager, options: MetricsOptions
     if ((message as Diagnostic).code === "SESSION_REPLICA_LAG") replicaLag.add();
     else migration.count(message as Diagnostic);
   };
-  loadChannel.subscribe(loadHandlers);
-  commitChannel.subscribe(commitHandlers);
+  const unobserve = observeSessions(manager, observer);
   diagnosticChannel.subscribe(onDiagnostic);
   const restoreEvents = countPublishedEvents(manager, (event) => {
     const reason = event.reason ?? "";
@@ -237,8 +205,7 @@ export function registerMetrics(manager: SessionManager, options: MetricsOptions
   return {
     registry,
     unregister() {
-      loadChannel.unsubscribe(loadHandlers);
-      commitChannel.unsubscribe(commitHandlers);
+      unobserve();
       diagnosticChannel.unsubscribe(onDiagnostic);
       restoreEvents();
       cached.stop();

@@ -5,6 +5,7 @@ import type { SessionStore, StoredRecord } from "../store/session-store.js";
 import { INVALID_COOKIE, NO_COOKIE, type VerifiedSessionCookie } from "./cookies/cookie-issuer.js";
 import { Session, sessionState } from "./session.js";
 import { generateSessionId, sessionKeyId } from "./session-id.js";
+import { observed, type SessionObserver, type SessionObservers } from "./session-observers.js";
 import type { SessionConfig } from "./session-options.js";
 import { type ParsedRecord, parseRecord } from "./session-record.js";
 import {
@@ -15,6 +16,8 @@ import {
   startTimes,
 } from "./session-state.js";
 import { type LoadTrace, loadChannel, noteCommand } from "./session-tracing.js";
+
+const loadEnded = (observer: SessionObserver, trace: LoadTrace, ms: number) => observer.loadEnded(trace, ms);
 
 /** What an adapter knows about the request. */
 export interface SessionRequest {
@@ -41,24 +44,32 @@ export class SessionLoader {
   readonly #decode: (encoded: string) => unknown;
   /** With events on, the sweeper ends an expired record (and reports it); a request leaves it alone. */
   readonly #sweeperEndsExpired: boolean;
+  /** sessionkit/metrics and the like (session-observers.ts). */
+  readonly #observers: SessionObservers;
 
   constructor(
     config: SessionConfig,
     store: SessionStore,
     backend: SessionBackend,
     sweeperEndsExpired: boolean,
+    observers: SessionObservers,
   ) {
     this.#config = config;
     this.#store = store;
     this.#backend = backend;
     this.#decode = (encoded) => config.codec.decode(encoded);
     this.#sweeperEndsExpired = sweeperEndsExpired;
+    this.#observers = observers;
   }
 
   load(request: SessionRequest): Promise<Session> {
-    if (!loadChannel.hasSubscribers) return this.#load(request, undefined);
+    const traced = loadChannel.hasSubscribers;
+    if (!traced && this.#observers.length === 0) return this.#load(request, undefined);
     const trace: LoadTrace = { manager: this.#backend, handle: undefined, outcome: undefined, commands: [] };
-    return loadChannel.tracePromise(() => this.#load(request, trace), trace);
+    const work = traced
+      ? loadChannel.tracePromise(() => this.#load(request, trace), trace)
+      : this.#load(request, trace);
+    return this.#observers.length === 0 ? work : observed(work, trace, this.#observers, loadEnded);
   }
 
   async #load(request: SessionRequest, trace: LoadTrace | undefined): Promise<Session> {

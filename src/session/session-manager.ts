@@ -12,6 +12,12 @@ import { SessionCookie } from "./session-cookie-view.js";
 import type { NewSessionEvent, SessionEventLog } from "./session-events.js";
 import { generateSessionId, principalTag, sessionKeyId } from "./session-id.js";
 import { SessionLoader, type SessionRequest } from "./session-loader.js";
+import {
+  observed,
+  registerObservers,
+  type SessionObserver,
+  type SessionObservers,
+} from "./session-observers.js";
 import type { SessionConfig } from "./session-options.js";
 import {
   indexIdOf,
@@ -23,6 +29,10 @@ import {
   startTimes,
 } from "./session-state.js";
 import { type CommitTrace, commitChannel } from "./session-tracing.js";
+
+const commitEnded = (observer: SessionObserver, trace: CommitTrace, ms: number) =>
+  observer.commitEnded(trace, ms);
+
 import { SessionWriter } from "./session-writer.js";
 
 export type { SessionRequest };
@@ -59,6 +69,7 @@ export class SessionManager implements SessionBackend {
   readonly #loader: SessionLoader;
   readonly #writer: SessionWriter;
   readonly #migration: Migration | undefined;
+  readonly #observers: SessionObservers = [];
 
   constructor(config: SessionConfig, services: SessionServices) {
     if (services === undefined) {
@@ -73,7 +84,14 @@ export class SessionManager implements SessionBackend {
     this.touchAfterMs = config.touchAfterMs;
     this.failurePolicy = config.failurePolicy;
     this.cookie = config.cookies.options;
-    this.#loader = new SessionLoader(config, services.store, this, services.events !== undefined);
+    registerObservers(this, this.#observers);
+    this.#loader = new SessionLoader(
+      config,
+      services.store,
+      this,
+      services.events !== undefined,
+      this.#observers,
+    );
     this.#migration = config.migration && new Migration(config.migration, config, this.#loader);
     this.#writer = new SessionWriter(config, services.store, services.events);
   }
@@ -153,19 +171,22 @@ export class SessionManager implements SessionBackend {
   }
 
   #commitNow(session: Session, known?: ChangeSet): Promise<string | undefined> {
-    if (!commitChannel.hasSubscribers) return this.#commitUntraced(session, known);
+    const traced = commitChannel.hasSubscribers;
+    if (!traced && this.#observers.length === 0) return this.#commitUntraced(session, known);
     const state = sessionState(session);
     // An anonymous visitor who stored nothing: no store command, no span on every such request.
     if (this.#nothingToCreate(session, state)) return this.#commitUntraced(session, known);
     const trace: CommitTrace = { manager: this, handle: handleOf(state.keyId), kind: "none", commands: [] };
-    return commitChannel.tracePromise(async () => {
+    const commitTraced = async () => {
       state.trace = trace;
       try {
         return await this.#commitUntraced(session, known);
       } finally {
         state.trace = undefined;
       }
-    }, trace);
+    };
+    const work = traced ? commitChannel.tracePromise(commitTraced, trace) : commitTraced();
+    return this.#observers.length === 0 ? work : observed(work, trace, this.#observers, commitEnded);
   }
 
   async #commitUntraced(session: Session, known?: ChangeSet): Promise<string | undefined> {
