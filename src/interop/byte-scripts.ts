@@ -7,9 +7,11 @@ import { defineLuaScript } from "../redis/lua-script.js";
  * two-byte UTF-8 form of U+0080-U+00FF, converted inside Redis by string.gsub over those bytes only (a
  * mostly-ASCII Marshal or pickle costs a scan; binary data about 0.1 ms per KB).
  */
-const TO_TEXT =
+/** Lua: `t` maps each byte 0x80-0xFF to its two-byte text form (use with string.gsub). */
+export const TO_TEXT =
   "local t = {} for i = 128, 255 do t[string.char(i)] = string.char(192 + math.floor(i / 64), 128 + i % 64) end";
-const FROM_TEXT =
+/** Lua: `t` maps the two-byte text forms back to their bytes. */
+export const FROM_TEXT =
   "local t = {} for i = 128, 255 do t[string.char(192 + math.floor(i / 64), 128 + i % 64)] = string.char(i) end";
 
 /** Bytes as the text the scripts take (one character per byte). */

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { parse as parseCookies } from "cookie";
 import type { Duration } from "../common/duration.js";
-import type { ForeignSessions } from "./foreign-sessions.js";
+import type { MountableSessions } from "./foreign-sessions.js";
 import { defineOwn, type ForeignSessionData } from "./foreign-value.js";
 
 export interface ForeignSessionMiddlewareOptions {
@@ -27,7 +27,7 @@ type ForeignRequest = IncomingMessage & {
 };
 
 /**
- * Express (or any node:http-style) middleware: the Rails or Django session of the request's cookie
+ * Express (or any node:http-style) middleware: the Rails, Django, PHP or Spring session of the request's cookie
  * becomes `req.session`, a plain object of its attributes, and `req.foreignSession` its handle. Before
  * the response ends, the attributes Node set, changed (deep changes included) or deleted are written
  * with compare-and-set, on top of whatever the other app wrote meanwhile; nothing is written when
@@ -35,7 +35,7 @@ type ForeignRequest = IncomingMessage & {
  * a session that Node creates there gets no cookie.
  */
 export function foreignSession(
-  sessions: ForeignSessions,
+  sessions: MountableSessions,
   options: ForeignSessionMiddlewareOptions = {},
 ): (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void {
   const { format } = sessions;
@@ -105,7 +105,11 @@ export function foreignSession(
           changed = true;
         }
       }
-      if (!changed) return;
+      // Spring marks a session accessed on every request, so its idle timeout counts Node's requests too.
+      if (!changed) {
+        if (id !== undefined && sessions.touch) await sessions.touch(id);
+        return;
+      }
       const ttl = options.ttl === undefined ? {} : { ttl: options.ttl };
       if (id !== undefined && (await sessions.update(id, changes, ttl))) return;
       // No session (or it ended meanwhile: then this request's changes start a new one, as Rails does).

@@ -44,6 +44,21 @@ export interface LoadedForeignSession<N = unknown> {
 /** Changes to apply: a value sets the attribute, `undefined` removes it. */
 export type ForeignChanges = Readonly<Record<string, unknown>>;
 
+/** What the Express mounting (express.ts) needs of a framework's sessions. */
+export interface MountableSessions {
+  readonly format: {
+    readonly cookieName: string;
+    keyFor(publicId: string): string | undefined;
+    fromValue(value: unknown): unknown;
+  };
+  get(publicId: string): Promise<ForeignSessionData | undefined>;
+  update(publicId: string, changes: ForeignChanges, options?: WriteOptions): Promise<boolean>;
+  create(data: Readonly<Record<string, unknown>>, options?: WriteOptions): Promise<string>;
+  destroy(publicId: string): Promise<void>;
+  /** Marks the session accessed on a request that changed nothing (formats whose framework does). */
+  touch?(publicId: string): Promise<boolean>;
+}
+
 export interface ForeignSessions<N = unknown> {
   readonly format: ForeignFormat<N>;
   /** The session's attributes, or undefined when there is none (or it is corrupt: see onDiagnostic). */

@@ -1,0 +1,480 @@
+import { createDiagnosticReporter } from "../../common/diagnostics.js";
+import { toMilliseconds } from "../../common/duration.js";
+import {
+  ErrorCodes,
+  SessionConfigError,
+  SessionError,
+  SessionStoreError,
+  sessionTooLarge,
+} from "../../common/errors.js";
+import { connectRedis } from "../../redis/connection/connect.js";
+import type { LuaScript, RedisConnection } from "../../redis/connection/redis-connection.js";
+import { withTimeout } from "../../redis/with-timeout.js";
+import { bytesToText, textToBytes } from "../byte-scripts.js";
+import type { ForeignChanges, ForeignSessionsOptions, WriteOptions } from "../foreign-sessions.js";
+import { defineOwn, type ForeignSessionData } from "../foreign-value.js";
+import {
+  SPRING_PRINCIPAL_NAME_ATTRIBUTE,
+  SPRING_SECURITY_CONTEXT_ATTRIBUTE,
+  type SpringFormat,
+} from "./spring-format.js";
+import {
+  ATTRIBUTE_PREFIX,
+  CREATION_TIME,
+  decodeSpringHash,
+  expirationMinute,
+  isExpired,
+  LAST_ACCESSED_TIME,
+  MAX_INACTIVE_INTERVAL,
+  type SpringRecord,
+} from "./spring-record.js";
+import {
+  READ_HASH_SCRIPT,
+  SET_CHANGE_SCRIPT,
+  SET_MEMBERS_SCRIPT,
+  WRITE_HASH_SCRIPT,
+} from "./spring-scripts.js";
+
+/** A session of a principal, as findByPrincipalName answers it. */
+export interface SpringPrincipalSession {
+  /** Spring's session ID (a UUID). */
+  readonly id: string;
+  /** Its cookie value (what the other operations take). */
+  readonly cookieValue: string;
+  readonly data: ForeignSessionData;
+}
+
+export interface SpringSessions<N = unknown> {
+  readonly format: SpringFormat<N>;
+  /** The session's attributes, or undefined when there is none, it expired, or it is corrupt. */
+  get(cookieValue: string): Promise<ForeignSessionData | undefined>;
+  /** The hash as read (metadata and attribute nodes), or undefined. */
+  load(cookieValue: string): Promise<SpringRecord<N> | undefined>;
+  /** Replaces every attribute (creating the session when missing); creationTime is kept. */
+  set(cookieValue: string, data: Readonly<Record<string, unknown>>, options?: WriteOptions): Promise<void>;
+  /**
+   * Sets and removes only these attributes (one field each, as Spring's delta writes do), so whatever
+   * the Spring app changed meanwhile survives; marks the session accessed. False when it does not exist.
+   */
+  update(cookieValue: string, changes: ForeignChanges, options?: WriteOptions): Promise<boolean>;
+  /** Marks the session accessed (lastAccessedTime, expiry), as every Spring request does. */
+  touch(cookieValue: string): Promise<boolean>;
+  /** A new session; answers its cookie value. With `indexed`, Spring hears a SessionCreatedEvent. */
+  create(data: Readonly<Record<string, unknown>>, options?: WriteOptions): Promise<string>;
+  /** Ends the session; with `indexed`, the way deleteById does (Spring hears a SessionDeletedEvent). */
+  destroy(cookieValue: string): Promise<void>;
+  /** The live sessions in the principal index (`indexed` only); dead entries are pruned. */
+  findByPrincipalName(name: string): Promise<SpringPrincipalSession[]>;
+  close(): Promise<void>;
+}
+
+/** Spring's indexed repository keeps a session's hash five minutes past its expiry, for the expired event. */
+const GRACE_SECONDS = 300;
+/** Field writes per script call stay well under Lua's limit on arguments. */
+const MAX_FIELDS_PER_WRITE = 4000;
+
+/**
+ * get / set / update / create / destroy of a Spring app's sessions, in Spring Session's hash layout
+ * (RedisSessionRepository, or RedisIndexedSessionRepository with its index, shadow keys and expiration
+ * sets), over sessionkit's connection handling. A write sets only the fields that changed, in one
+ * script that first checks the session is still the one read (a session destroyed meanwhile is not
+ * brought back); the indexed repository's other keys live in other slots, so they follow as separate
+ * commands, as Spring itself sends them.
+ */
+export function createSpringSessions<N>(
+  format: SpringFormat<N>,
+  options: ForeignSessionsOptions,
+): SpringSessions<N> {
+  const { codec, keys } = format;
+  const timeoutMs = options.commandTimeoutMs ?? 2000;
+  const maxRetries = options.maxRetries ?? 20;
+  const maxRecordBytes = options.maxRecordBytes ?? 1024 * 1024;
+  if (!(timeoutMs > 0)) throw new SessionConfigError("commandTimeoutMs must be positive");
+  const report = createDiagnosticReporter({ onDiagnostic: options.onDiagnostic, logger: options.logger });
+  let connection: Promise<RedisConnection> | undefined;
+  const connect = () => {
+    connection ??= connectRedis(options.redis, { commandTimeoutMs: timeoutMs, report });
+    return connection;
+  };
+  let warnedNeverExpires = false;
+
+  const call = async <T>(what: string, run: (redis: RedisConnection) => Promise<T>) => {
+    const redis = await connect();
+    return withTimeout(
+      what,
+      timeoutMs,
+      () => run(redis),
+      () => redis.lastError(),
+    );
+  };
+  const script = (what: string, lua: LuaScript, key: string, args: string[]) =>
+    call(what, (redis) => redis.runScript(lua, [key], args));
+  const text = (bytes: Uint8Array) => bytesToText(bytes);
+  const fieldText = (name: string) => bytesToText(Buffer.from(name, "utf8"));
+  /** A string as the members of Spring's sets hold it: through the default serializer. */
+  const member = (value: string) => text(codec.encode(codec.fromValue(value)));
+
+  const idOf = (cookieValue: string): string => {
+    const id = format.idOf(cookieValue);
+    if (id === undefined)
+      throw new SessionError(ErrorCodes.SESSION_STATE, `not a ${format.name} session cookie`, {
+        status: 400,
+      });
+    return id;
+  };
+
+  const readHash = async (id: string) => {
+    const reply = (await script("Spring session read", READ_HASH_SCRIPT, keys.session(id), [])) as
+      | [string[], number]
+      | null;
+    if (!reply) return undefined;
+    const [flat] = reply;
+    const fields: [string, Uint8Array][] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2)
+      fields.push([textToBytes(flat[i] as string).toString("utf8"), textToBytes(flat[i + 1] as string)]);
+    try {
+      return decodeSpringHash(fields, codec);
+    } catch (error) {
+      if (!(error instanceof SessionError)) throw error;
+      report({
+        code: "SESSION_RECORD_CORRUPT",
+        message: `a ${format.name} session that does not decode: ${error.message}`,
+      });
+      return undefined;
+    }
+  };
+
+  const load = async (id: string, allowExpired = false) => {
+    const record = await readHash(id);
+    if (!record || (!allowExpired && isExpired(record, Date.now()))) return undefined;
+    return record;
+  };
+
+  /** The principal name Spring's PrincipalNameIndexResolver finds in these attributes. */
+  const principalOf = (attributes: ReadonlyMap<string, N>): string | undefined => {
+    const named = attributes.get(SPRING_PRINCIPAL_NAME_ATTRIBUTE);
+    if (named !== undefined) return codec.stringOf(named);
+    const context = attributes.get(SPRING_SECURITY_CONTEXT_ATTRIBUTE);
+    return context === undefined ? undefined : codec.securityContextPrincipal(context);
+  };
+
+  /** The interval a write keeps: Spring's own, or ours where Spring's would write no TTL. */
+  const intervalOf = (stored: number): number => {
+    if (stored > 0) return stored;
+    if (!warnedNeverExpires) {
+      warnedNeverExpires = true;
+      report({
+        code: "SESSION_CONFIG_WARNING",
+        message: `a ${format.name} session that never expires (maxInactiveInterval ${stored}): sessionkit writes no key without a TTL, so its writes give it spring({ maxInactiveInterval }) (${format.maxInactiveSeconds} s)`,
+      });
+    }
+    return format.maxInactiveSeconds;
+  };
+
+  const ttlSeconds = (given: WriteOptions["ttl"]): number | undefined => {
+    if (given === undefined) return undefined;
+    const ms = toMilliseconds(given, "ttl");
+    if (ms < 1000)
+      throw new SessionConfigError("ttl must be at least 1s: sessionkit writes no key without a TTL");
+    return Math.floor(ms / 1000);
+  };
+
+  interface Write {
+    mode: "create" | "update" | "replace";
+    id: string;
+    /** The session as read (update, replace), for the guard and the index bookkeeping. */
+    before: SpringRecord<N> | undefined;
+    sets: Map<string, Uint8Array>;
+    removes: string[];
+    /** The attributes after the write (to resolve the new principal). */
+    after: ReadonlyMap<string, N>;
+    intervalSeconds: number;
+    /** The maxInactiveInterval the guard expects, or "*" when this write sets it. */
+    expectInterval: Uint8Array | "*";
+    nowMs: number;
+  }
+
+  /** Runs the hash script; then, for the indexed repository, its index and expiration keys. */
+  const write = async (w: Write): Promise<number> => {
+    let bytes = 0;
+    for (const value of w.sets.values()) bytes += value.length;
+    if (bytes > maxRecordBytes)
+      throw sessionTooLarge(
+        `a ${format.name} write of ${bytes} bytes is over maxRecordBytes (${maxRecordBytes})`,
+      );
+    if (w.sets.size + w.removes.length > MAX_FIELDS_PER_WRITE)
+      throw sessionTooLarge(`a ${format.name} write of more than ${MAX_FIELDS_PER_WRITE} attributes`);
+    const expiry = format.indexed
+      ? ["in", String((w.intervalSeconds + GRACE_SECONDS) * 1000)]
+      : ["at", String(w.nowMs + w.intervalSeconds * 1000)];
+    const created =
+      w.mode === "create" && format.indexed
+        ? [
+            keys.createdChannel(w.id),
+            text(
+              codec.map([
+                [CREATION_TIME, codec.long(w.nowMs)],
+                [MAX_INACTIVE_INTERVAL, codec.int(w.intervalSeconds)],
+                [LAST_ACCESSED_TIME, codec.long(w.nowMs)],
+              ]),
+            ),
+          ]
+        : ["", ""];
+    const args = [
+      w.mode,
+      w.before ? text(w.before.creationTimeBytes) : "",
+      w.expectInterval === "*" ? "*" : text(w.expectInterval),
+      ...expiry,
+      String(w.sets.size),
+      ...created,
+    ];
+    for (const [name, value] of w.sets) args.push(fieldText(name), text(value));
+    for (const name of w.removes) args.push(fieldText(name));
+    const reply = Number(await script("Spring session write", WRITE_HASH_SCRIPT, keys.session(w.id), args));
+    if (reply === 1 && format.indexed) await indexAfterWrite(w);
+    return reply;
+  };
+
+  /** What RedisIndexedSessionRepository.saveDelta does beside the hash, in the same order. */
+  const indexAfterWrite = async (w: Write) => {
+    const memberOfId = member(w.id);
+    const shadowMember = member(`expires:${w.id}`);
+    const commands: Promise<unknown>[] = [];
+    const before = w.before ? principalOf(w.before.attributes) : undefined;
+    const after = principalOf(w.after);
+    if (before !== after) {
+      if (before !== undefined)
+        commands.push(
+          script("Spring principal index", SET_CHANGE_SCRIPT, keys.principal(before), ["rem", memberOfId]),
+        );
+      if (after !== undefined)
+        commands.push(
+          script("Spring principal index", SET_CHANGE_SCRIPT, keys.principal(after), ["add", memberOfId]),
+        );
+    }
+    const minute = expirationMinute(w.nowMs + w.intervalSeconds * 1000);
+    if (w.before) {
+      const old = expirationMinute(w.before.lastAccessedTime + w.before.maxInactiveSeconds * 1000);
+      if (old !== minute)
+        commands.push(
+          script("Spring expirations", SET_CHANGE_SCRIPT, keys.expirations(old), ["rem", shadowMember]),
+        );
+    }
+    commands.push(
+      script("Spring expirations", SET_CHANGE_SCRIPT, keys.expirations(minute), [
+        "add",
+        shadowMember,
+        String(w.intervalSeconds + GRACE_SECONDS),
+      ]),
+    );
+    const shadow = keys.shadow(w.id);
+    commands.push(
+      call("Spring shadow key", async (redis) => {
+        await redis.command(shadow, ["APPEND", shadow, ""]);
+        await redis.command(shadow, ["EXPIRE", shadow, String(w.intervalSeconds)]);
+      }),
+    );
+    await Promise.all(commands);
+  };
+
+  const encodeAttributes = (data: Readonly<Record<string, unknown>>) => {
+    const nodes = new Map<string, N>();
+    for (const [name, value] of Object.entries(data))
+      if (value !== undefined) nodes.set(name, codec.fromValue(value));
+    return nodes;
+  };
+
+  const update = async (
+    cookieValue: string,
+    changes: ForeignChanges,
+    writeOptions?: WriteOptions,
+  ): Promise<boolean> => {
+    const id = idOf(cookieValue);
+    const given = ttlSeconds(writeOptions?.ttl);
+    // Encoded before anything is read: a value Spring could not load fails the call at once.
+    const encoded = new Map<string, N | undefined>();
+    for (const [name, value] of Object.entries(changes))
+      encoded.set(name, value === undefined ? undefined : codec.fromValue(value));
+    for (let attempt = 0; attempt <= maxRetries; attempt++) {
+      const before = await load(id);
+      if (!before) return false;
+      const nowMs = Date.now();
+      const after = new Map(before.attributes);
+      const sets = new Map<string, Uint8Array>();
+      const removes: string[] = [];
+      for (const [name, node] of encoded) {
+        if (node === undefined) {
+          after.delete(name);
+          removes.push(ATTRIBUTE_PREFIX + name);
+        } else {
+          after.set(name, node);
+          sets.set(ATTRIBUTE_PREFIX + name, codec.encode(node));
+        }
+      }
+      sets.set(LAST_ACCESSED_TIME, codec.encode(codec.long(nowMs)));
+      if (given !== undefined) sets.set(MAX_INACTIVE_INTERVAL, codec.encode(codec.int(given)));
+      const reply = await write({
+        mode: "update",
+        id,
+        before,
+        sets,
+        removes,
+        after,
+        intervalSeconds: given ?? intervalOf(before.maxInactiveSeconds),
+        expectInterval: given === undefined ? before.maxInactiveBytes : "*",
+        nowMs,
+      });
+      if (reply === 1) return true;
+      if (reply === -1) return false;
+      // Spring changed the session's interval in between: read again after a short random pause.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 * (attempt + 1)));
+    }
+    throw new SessionStoreError(
+      ErrorCodes.STORE_UNAVAILABLE,
+      `a ${format.name} session changed under ${maxRetries + 1} writes in a row: gave up`,
+    );
+  };
+
+  const create = async (data: Readonly<Record<string, unknown>>, writeOptions?: WriteOptions) => {
+    const intervalSeconds = ttlSeconds(writeOptions?.ttl) ?? format.maxInactiveSeconds;
+    const attributes = encodeAttributes(data);
+    for (;;) {
+      const id = format.newId();
+      const nowMs = Date.now();
+      const sets = new Map<string, Uint8Array>([
+        [CREATION_TIME, codec.encode(codec.long(nowMs))],
+        [LAST_ACCESSED_TIME, codec.encode(codec.long(nowMs))],
+        [MAX_INACTIVE_INTERVAL, codec.encode(codec.int(intervalSeconds))],
+      ]);
+      for (const [name, node] of attributes) sets.set(ATTRIBUTE_PREFIX + name, codec.encode(node));
+      const reply = await write({
+        mode: "create",
+        id,
+        before: undefined,
+        sets,
+        removes: [],
+        after: attributes,
+        intervalSeconds,
+        expectInterval: "*",
+        nowMs,
+      });
+      if (reply === 1) return format.cookieValueOf(id);
+    }
+  };
+
+  return {
+    format,
+    async get(cookieValue) {
+      const id = format.idOf(cookieValue);
+      const record = id === undefined ? undefined : await load(id);
+      if (!record) return undefined;
+      const data = Object.create(null) as ForeignSessionData;
+      for (const [name, node] of record.attributes) defineOwn(data, name, codec.toValue(node));
+      return data;
+    },
+    async load(cookieValue) {
+      const id = format.idOf(cookieValue);
+      return id === undefined ? undefined : load(id);
+    },
+    async set(cookieValue, data, writeOptions) {
+      const id = idOf(cookieValue);
+      const before = await load(id, true);
+      const nowMs = Date.now();
+      const intervalSeconds =
+        ttlSeconds(writeOptions?.ttl) ??
+        (before ? intervalOf(before.maxInactiveSeconds) : format.maxInactiveSeconds);
+      const attributes = encodeAttributes(data);
+      const sets = new Map<string, Uint8Array>([
+        [CREATION_TIME, before ? before.creationTimeBytes : codec.encode(codec.long(nowMs))],
+        [LAST_ACCESSED_TIME, codec.encode(codec.long(nowMs))],
+        [MAX_INACTIVE_INTERVAL, codec.encode(codec.int(intervalSeconds))],
+      ]);
+      for (const [name, node] of attributes) sets.set(ATTRIBUTE_PREFIX + name, codec.encode(node));
+      await write({
+        mode: "replace",
+        id,
+        before,
+        sets,
+        removes: [],
+        after: attributes,
+        intervalSeconds,
+        expectInterval: "*",
+        nowMs,
+      });
+    },
+    update,
+    touch: (cookieValue) => update(cookieValue, {}),
+    create,
+    async destroy(cookieValue) {
+      const id = format.idOf(cookieValue);
+      if (id === undefined) return;
+      if (!format.indexed) {
+        await call("Spring session destroy", (redis) => redis.del(keys.session(id)));
+        return;
+      }
+      const before = await load(id, true);
+      if (!before) return;
+      const principal = principalOf(before.attributes);
+      const expiry = expirationMinute(before.lastAccessedTime + before.maxInactiveSeconds * 1000);
+      await Promise.all([
+        principal === undefined
+          ? undefined
+          : script("Spring principal index", SET_CHANGE_SCRIPT, keys.principal(principal), [
+              "rem",
+              member(id),
+            ]),
+        script("Spring expirations", SET_CHANGE_SCRIPT, keys.expirations(expiry), [
+          "rem",
+          member(`expires:${id}`),
+        ]),
+      ]);
+      // As deleteById: the session becomes expired (interval 0) and its hash stays for the grace period,
+      // so that Spring's listener, woken by the shadow key's deletion, can still load it for the event.
+      const reply = await script("Spring session destroy", WRITE_HASH_SCRIPT, keys.session(id), [
+        "update",
+        text(before.creationTimeBytes),
+        "*",
+        "in",
+        String(GRACE_SECONDS * 1000),
+        "1",
+        "",
+        "",
+        fieldText(MAX_INACTIVE_INTERVAL),
+        text(codec.encode(codec.int(0))),
+      ]);
+      if (Number(reply) !== -1) await call("Spring session destroy", (redis) => redis.del(keys.shadow(id)));
+    },
+    async findByPrincipalName(name) {
+      if (!format.indexed)
+        throw new SessionConfigError(
+          "findByPrincipalName needs spring({ indexed: true }): Spring's plain repository keeps no index",
+        );
+      const indexKey = keys.principal(name);
+      const members = (await script("Spring principal index", SET_MEMBERS_SCRIPT, indexKey, [])) as string[];
+      const found: SpringPrincipalSession[] = [];
+      for (const raw of members) {
+        let id: string | undefined;
+        try {
+          id = codec.stringOf(codec.decode(textToBytes(raw)));
+        } catch (error) {
+          if (!(error instanceof SessionError)) throw error;
+        }
+        if (id === undefined || format.idOf(format.cookieValueOf(id)) === undefined) continue;
+        const record = await readHash(id);
+        if (!record) {
+          // The hash is gone: the entry can never name a live session again (Spring leaves such entries).
+          await script("Spring principal index", SET_CHANGE_SCRIPT, indexKey, ["rem", raw]);
+          continue;
+        }
+        if (isExpired(record, Date.now())) continue;
+        const data = Object.create(null) as ForeignSessionData;
+        for (const [attribute, node] of record.attributes) defineOwn(data, attribute, codec.toValue(node));
+        found.push({ id, cookieValue: format.cookieValueOf(id), data });
+      }
+      return found;
+    },
+    async close() {
+      if (connection) await (await connection).close();
+    },
+  };
+}
