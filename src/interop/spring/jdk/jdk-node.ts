@@ -141,6 +141,12 @@ export const SC = {
 /** Bytes per primitive type code. */
 export const PRIM_SIZE: Readonly<Record<string, number>> = { B: 1, C: 2, D: 8, F: 4, I: 4, J: 8, S: 2, Z: 1 };
 
+/**
+ * Class data (one per class of an object's hierarchy) allowed per value on average: a class with no
+ * fields takes no bytes, so without a bound a few bytes could make millions of them. An Integer has two.
+ */
+export const SLOTS_PER_NODE = 4;
+
 export const NULL_NODE: JdkNull = { k: "null" };
 
 /** A descriptor's class name: a proxy's is its interfaces (Java names the class itself at run time). */
@@ -151,6 +157,6 @@ export function descName(desc: JdkClassDesc): string {
 /** A descriptor chain from the topmost superclass down to `desc`. */
 export function hierarchy(desc: JdkClassDesc): JdkClassDesc[] {
   const chain: JdkClassDesc[] = [];
-  for (let at: JdkClassDesc | null = desc; at !== null; at = at.superDesc) chain.unshift(at);
-  return chain;
+  for (let at: JdkClassDesc | null = desc; at !== null; at = at.superDesc) chain.push(at);
+  return chain.reverse();
 }

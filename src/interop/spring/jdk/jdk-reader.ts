@@ -3,6 +3,7 @@ import type { SpringLimits } from "../spring-codec.js";
 import { decodeModifiedUtf8 } from "./jdk-mutf.js";
 import {
   BASE_HANDLE,
+  hierarchy,
   type JavaText,
   type JdkAnnotation,
   type JdkClassData,
@@ -11,10 +12,12 @@ import {
   type JdkNode,
   type JdkObject,
   type JdkPlainDesc,
+  type JdkProxyDesc,
   type JdkString,
   NULL_NODE,
   PRIM_SIZE,
   SC,
+  SLOTS_PER_NODE,
   STREAM_MAGIC,
   STREAM_VERSION,
   TC,
@@ -22,6 +25,8 @@ import {
 
 const KNOWN_FLAGS = SC.WRITE_METHOD | SC.SERIALIZABLE | SC.EXTERNALIZABLE | SC.BLOCK_DATA | SC.ENUM;
 const FIELD_CODES = new Set(["B", "C", "D", "F", "I", "J", "S", "Z", "L", "["]);
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 interface Handle {
   readonly node: JdkNode;
@@ -41,6 +46,9 @@ export class JdkReader {
   private readonly view: DataView;
   private readonly handles: Handle[] = [];
   private nodes = 0;
+  private slots = 0;
+  /** How many classes each descriptor's hierarchy has (itself and its superclasses). */
+  private readonly chainLengths = new Map<JdkClassDesc, number>();
 
   constructor(
     private readonly bytes: Uint8Array,
@@ -209,57 +217,76 @@ export class JdkReader {
     return { text, utf };
   }
 
-  /** A class descriptor, TC_NULL, or a reference to one. */
+  /**
+   * A class descriptor, TC_NULL, or a reference to one. The superclass chain is read in a loop (not
+   * recursion), at most maxDepth classes long, and its handles are complete only once it all is read.
+   */
   private classDesc(depth: number, nullable: boolean): JdkClassDesc | null {
-    if (depth > this.limits.maxDepth)
-      throw sessionTooLarge(`a Java serialized value nested deeper than ${this.limits.maxDepth}`);
-    const at = this.pos;
-    const tag = this.u8();
-    if (tag === TC.NULL) {
-      if (!nullable) this.fail("a null class descriptor", at);
-      return null;
+    const chain: { desc: Mutable<JdkClassDesc>; handle: Handle }[] = [];
+    let first: JdkClassDesc | null = null;
+    const tooDeep = () => sessionTooLarge(`a Java class hierarchy deeper than ${this.limits.maxDepth}`);
+    for (;;) {
+      const at = this.pos;
+      const tag = this.u8();
+      let next: JdkClassDesc | null;
+      if (tag === TC.NULL) {
+        if (chain.length === 0 && !nullable) this.fail("a null class descriptor", at);
+        next = null;
+      } else if (tag === TC.REFERENCE) next = this.reference(at, "desc") as JdkClassDesc;
+      else if (tag === TC.PROXYCLASSDESC || tag === TC.CLASSDESC) {
+        if (chain.length >= this.limits.maxDepth) throw tooDeep();
+        const desc = tag === TC.PROXYCLASSDESC ? this.proxyDesc() : this.plainDesc();
+        // Its handle is taken before its fields and annotation are read (they may take handles too).
+        this.annotation(desc.node.annotation, depth);
+        const link = chain.at(-1);
+        if (link === undefined) first = desc.node;
+        else link.desc.superDesc = desc.node;
+        chain.push({ desc: desc.node, handle: desc.handle });
+        continue;
+      } else return this.fail("a class descriptor expected", at);
+      const link = chain.at(-1);
+      if (link === undefined) return next;
+      link.desc.superDesc = next;
+      // A chain ending in a reference to another chain: the whole hierarchy counts.
+      const below = next === null ? 0 : (this.chainLengths.get(next) ?? 0);
+      if (chain.length + below > this.limits.maxDepth) throw tooDeep();
+      chain.forEach(({ desc, handle }, i) => {
+        this.chainLengths.set(desc, chain.length - i + below);
+        handle.complete = true;
+      });
+      return first;
     }
-    if (tag === TC.REFERENCE) return this.reference(at, "desc") as JdkClassDesc;
-    if (tag === TC.PROXYCLASSDESC) {
-      const interfaces: JavaText[] = [];
-      const desc = {
-        k: "proxy" as const,
-        interfaces,
-        annotation: [] as JdkAnnotation,
-        superDesc: null as JdkClassDesc | null,
-      };
-      const handle = this.assign(desc, false);
-      const count = this.i32();
-      // Each name takes at least its 2-byte length.
-      if (count < 0 || count > (this.bytes.length - this.pos) / 2)
-        this.fail("an interface count past the end of the data");
-      for (let i = 0; i < count; i++) interfaces.push(this.utf());
-      this.annotation(desc.annotation, depth);
-      desc.superDesc = this.classDesc(depth + 1, true);
-      handle.complete = true;
-      return desc;
-    }
-    if (tag !== TC.CLASSDESC) this.fail("a class descriptor expected", at);
-    return this.plainDesc(depth);
   }
 
-  private plainDesc(depth: number): JdkPlainDesc {
+  private proxyDesc(): { node: Mutable<JdkProxyDesc>; handle: Handle } {
+    const interfaces: JavaText[] = [];
+    const node: Mutable<JdkProxyDesc> = { k: "proxy", interfaces, annotation: [], superDesc: null };
+    const handle = this.assign(node, false);
+    const count = this.i32();
+    // Each name takes at least its 2-byte length.
+    if (count < 0 || count > (this.bytes.length - this.pos) / 2)
+      this.fail("an interface count past the end of the data");
+    for (let i = 0; i < count; i++) interfaces.push(this.utf());
+    return { node, handle };
+  }
+
+  private plainDesc(): { node: Mutable<JdkPlainDesc>; handle: Handle } {
     const name = this.utf();
     const suid = this.take(8);
     const fields: JdkField[] = [];
-    const desc = {
-      k: "desc" as const,
+    const node: Mutable<JdkPlainDesc> = {
+      k: "desc",
       name,
       suid,
       flags: 0,
       fields,
-      annotation: [] as JdkAnnotation,
-      superDesc: null as JdkClassDesc | null,
+      annotation: [],
+      superDesc: null,
     };
-    const handle = this.assign(desc, false);
+    const handle = this.assign(node, false);
     const flagsAt = this.pos;
-    desc.flags = this.u8();
-    const flags = desc.flags;
+    const flags = this.u8();
+    node.flags = flags;
     if ((flags & ~KNOWN_FLAGS) !== 0) this.fail("unknown class descriptor flags", flagsAt);
     const externalizable = (flags & SC.EXTERNALIZABLE) !== 0;
     if (externalizable && (flags & (SC.SERIALIZABLE | SC.WRITE_METHOD)) !== 0)
@@ -292,10 +319,7 @@ export class JdkReader {
     }
     if ((flags & SC.ENUM) !== 0 && (count !== 0 || suid.some((byte) => byte !== 0)))
       this.fail("an enum class descriptor with fields or a serialVersionUID", flagsAt);
-    this.annotation(desc.annotation, depth);
-    desc.superDesc = this.classDesc(depth + 1, true);
-    handle.complete = true;
-    return desc;
+    return { node, handle };
   }
 
   /** Block data and objects up to TC_ENDBLOCKDATA. */
@@ -332,8 +356,13 @@ export class JdkReader {
       classData.push({ prim: new Uint8Array(0), objects: [], annotation });
       return node;
     }
-    const chain: JdkClassDesc[] = [];
-    for (let link: JdkClassDesc | null = desc; link !== null; link = link.superDesc) chain.unshift(link);
+    const chain = hierarchy(desc);
+    // Classes without fields share no bytes: count their slots, or a few bytes could make millions.
+    this.slots += chain.length;
+    if (this.slots > this.limits.maxNodes * SLOTS_PER_NODE)
+      throw sessionTooLarge(
+        `a Java serialized value of more than ${this.limits.maxNodes * SLOTS_PER_NODE} class data`,
+      );
     for (const link of chain) classData.push(this.classDataOf(link, depth, at));
     return node;
   }

@@ -8,6 +8,7 @@ import {
   type JdkNode,
   type JdkString,
   PRIM_SIZE,
+  SLOTS_PER_NODE,
   STREAM_MAGIC,
   STREAM_VERSION,
   TC,
@@ -26,6 +27,7 @@ export class JdkWriter {
   private length = 0;
   private readonly handles = new Map<JdkNode, number>();
   private nodes = 0;
+  private slots = 0;
 
   constructor(private readonly limits: SpringLimits) {}
 
@@ -144,6 +146,11 @@ export class JdkWriter {
         this.u8(TC.OBJECT);
         this.classDesc(node.desc, depth + 1);
         this.assign(node);
+        this.slots += node.classData.length;
+        if (this.slots > this.limits.maxNodes * SLOTS_PER_NODE)
+          throw sessionTooLarge(
+            `a Java serialized value of more than ${this.limits.maxNodes * SLOTS_PER_NODE} class data`,
+          );
         for (const data of node.classData) {
           this.raw(data.prim);
           for (const item of data.objects) this.content(item, depth + 1);
@@ -175,34 +182,37 @@ export class JdkWriter {
     this.raw(text.utf);
   }
 
-  private classDesc(desc: JdkClassDesc | null, depth: number): void {
-    if (depth > this.limits.maxDepth)
-      throw sessionTooLarge(`a Java serialized value nested deeper than ${this.limits.maxDepth}`);
-    if (desc === null) {
-      this.u8(TC.NULL);
-      return;
-    }
-    if (this.reference(desc)) return;
-    if (desc.k === "proxy") {
-      this.u8(TC.PROXYCLASSDESC);
-      this.assign(desc);
-      this.i32(desc.interfaces.length);
-      for (const name of desc.interfaces) this.utf(name);
-    } else {
-      this.u8(TC.CLASSDESC);
-      this.utf(desc.name);
-      this.raw(desc.suid);
-      this.assign(desc);
-      this.u8(desc.flags);
-      this.u16(desc.fields.length);
-      for (const field of desc.fields) {
-        this.u8(field.code.charCodeAt(0));
-        this.utf(field.name);
-        if (field.type !== null) this.stringElement(field.type);
+  /** A descriptor and its superclasses, in a loop as the reader reads them, until TC_NULL or a reference. */
+  private classDesc(first: JdkClassDesc | null, depth: number): void {
+    let length = 0;
+    for (let desc = first; ; desc = desc.superDesc) {
+      if (desc === null) {
+        this.u8(TC.NULL);
+        return;
       }
+      if (++length > this.limits.maxDepth)
+        throw sessionTooLarge(`a Java class hierarchy deeper than ${this.limits.maxDepth}`);
+      if (this.reference(desc)) return;
+      if (desc.k === "proxy") {
+        this.u8(TC.PROXYCLASSDESC);
+        this.assign(desc);
+        this.i32(desc.interfaces.length);
+        for (const name of desc.interfaces) this.utf(name);
+      } else {
+        this.u8(TC.CLASSDESC);
+        this.utf(desc.name);
+        this.raw(desc.suid);
+        this.assign(desc);
+        this.u8(desc.flags);
+        this.u16(desc.fields.length);
+        for (const field of desc.fields) {
+          this.u8(field.code.charCodeAt(0));
+          this.utf(field.name);
+          if (field.type !== null) this.stringElement(field.type);
+        }
+      }
+      this.annotation(desc.annotation, depth);
     }
-    this.annotation(desc.annotation, depth);
-    this.classDesc(desc.superDesc, depth + 1);
   }
 
   private annotation(items: JdkAnnotation, depth: number): void {
