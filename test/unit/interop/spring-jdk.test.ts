@@ -10,6 +10,7 @@ import {
   ForeignTime,
   type ForeignValue,
 } from "../../../src/interop/foreign-value.js";
+import { javaArrayList, javaString } from "../../../src/interop/spring/jdk/jdk-classes.js";
 import { jdkCodec } from "../../../src/interop/spring/jdk/jdk-codec.js";
 import type { JdkNode } from "../../../src/interop/spring/jdk/jdk-node.js";
 import { springJdkCorpus } from "./spring-jdk-corpus.js";
@@ -533,5 +534,20 @@ describe("Spring JDK codec: refusals", () => {
     const cyclic: unknown[] = [];
     cyclic.push(cyclic);
     expect(refusal(() => codec.fromValue(cyclic)).code).toBe(ErrorCodes.CODEC_FAILED);
+  });
+});
+
+describe("Spring JDK codec: values shared by reference", () => {
+  it("refuses, quickly, a view that references would make exponentially large", () => {
+    // 40 lists, each holding the one below twice: a few hundred bytes, 2^40 values once viewed.
+    let list: JdkNode = javaArrayList([javaString("bottom")]);
+    for (let i = 0; i < 40; i++) list = javaArrayList([list, list]);
+    const bytes = codec.encode(list);
+    expect(bytes.length).toBeLessThan(1000);
+    const started = performance.now();
+    expect(refusal(() => codec.toValue(codec.decode(bytes))).code).toBe(ErrorCodes.TOO_LARGE);
+    expect(performance.now() - started).toBeLessThan(5000);
+    // Shared a few times, it reads as the same value at each place.
+    expect(view("shared-reference")).toEqual([["s"], ["s"]]);
   });
 });

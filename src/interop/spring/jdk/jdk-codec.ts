@@ -21,7 +21,7 @@ export function jdkCodec(limits: Partial<SpringLimits> = {}): SpringAttributeCod
     name: "jdk",
     decode: (bytes) => readJdk(bytes, bounds),
     encode: (node) => writeJdk(node, bounds),
-    toValue: jdkToValue,
+    toValue: (node) => jdkToValue(node, bounds),
     fromValue: (value) => jdkFromValue(value, bounds),
     long(value) {
       if (!Number.isSafeInteger(value))

@@ -12,7 +12,7 @@ import {
   isPlainObject,
   keepsKeyOrder,
 } from "../../foreign-value.js";
-import type { SpringLimits } from "../spring-codec.js";
+import { DEFAULT_SPRING_LIMITS, type SpringLimits } from "../spring-codec.js";
 import {
   javaArrayList,
   javaBigDecimal,
@@ -42,7 +42,38 @@ const opaqueNodes = new WeakMap<ForeignOpaque, JdkNode>();
  */
 const viewSources = new WeakMap<object, JdkNode>();
 
-type Open = Set<JdkNode>;
+/**
+ * One view being made: the containers open on the way down (a cycle has no finite view) and the values
+ * left to make. A value shared by reference is viewed at each place it appears, so a few bytes of
+ * references to references could ask for billions of values: the budget stops that.
+ */
+class Open {
+  private readonly containers = new Set<JdkNode>();
+  private left: number;
+
+  constructor(maxNodes: number) {
+    this.left = maxNodes;
+  }
+
+  count(): void {
+    if (--this.left < 0)
+      throw sessionTooLarge(
+        "a Java value whose view is over the value limit (a value shared by many references)",
+      );
+  }
+
+  has(node: JdkNode): boolean {
+    return this.containers.has(node);
+  }
+
+  add(node: JdkNode): void {
+    this.containers.add(node);
+  }
+
+  delete(node: JdkNode): void {
+    this.containers.delete(node);
+  }
+}
 type View = (node: JdkObject, open: Open) => ForeignValue | undefined;
 
 function opaque(node: JdkNode, className: string, description: string): ForeignOpaque {
@@ -276,6 +307,7 @@ function primitiveItems(code: string, bytes: Uint8Array): ForeignValue[] | undef
 }
 
 function view(node: JdkNode, open: Open): ForeignValue {
+  open.count();
   switch (node.k) {
     case "null":
       return null;
@@ -320,8 +352,8 @@ function view(node: JdkNode, open: Open): ForeignValue {
  * keys that keep their order) or Maps, sets as ForeignSet. Anything else, enums included, is a
  * ForeignOpaque that writes back as read.
  */
-export function jdkToValue(node: JdkNode): ForeignValue {
-  return view(node, new Set());
+export function jdkToValue(node: JdkNode, limits: SpringLimits = DEFAULT_SPRING_LIMITS): ForeignValue {
+  return view(node, new Open(limits.maxNodes));
 }
 
 /** Whether a value Node hands back is, deep down, the view a node gives (nothing was changed). */
@@ -389,10 +421,13 @@ function floorMillis(nanoseconds: bigint): bigint {
 
 class ValueWriter {
   private readonly open = new Set<object>();
+  private count = 0;
 
   constructor(private readonly limits: SpringLimits) {}
 
   node(value: unknown, depth: number): JdkNode {
+    if (++this.count > this.limits.maxNodes)
+      throw sessionTooLarge(`a value of more than ${this.limits.maxNodes} values`);
     if (depth > this.limits.maxDepth)
       throw sessionTooLarge(`a value nested deeper than ${this.limits.maxDepth}`);
     if (value === null || value === undefined) return NULL_NODE;
@@ -411,7 +446,7 @@ class ValueWriter {
         throw new SessionCodecError(`a value a Java session cannot hold: ${typeof value}`);
     }
     const source = viewSources.get(value);
-    if (source !== undefined && sameView(value, jdkToValue(source))) return source;
+    if (source !== undefined && sameView(value, jdkToValue(source, this.limits))) return source;
     if (value instanceof ForeignOpaque) {
       const node = opaqueNodes.get(value);
       if (node === undefined)

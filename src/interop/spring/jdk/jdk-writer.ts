@@ -2,6 +2,7 @@ import { SessionCodecError, sessionTooLarge } from "../../../common/errors.js";
 import type { SpringLimits } from "../spring-codec.js";
 import {
   BASE_HANDLE,
+  hierarchy,
   type JavaText,
   type JdkAnnotation,
   type JdkClassDesc,
@@ -184,14 +185,14 @@ export class JdkWriter {
 
   /** A descriptor and its superclasses, in a loop as the reader reads them, until TC_NULL or a reference. */
   private classDesc(first: JdkClassDesc | null, depth: number): void {
-    let length = 0;
+    // The whole hierarchy counts, as the reader counts it (a chain may end in a reference to another).
+    if (first !== null && hierarchy(first).length > this.limits.maxDepth)
+      throw sessionTooLarge(`a Java class hierarchy deeper than ${this.limits.maxDepth}`);
     for (let desc = first; ; desc = desc.superDesc) {
       if (desc === null) {
         this.u8(TC.NULL);
         return;
       }
-      if (++length > this.limits.maxDepth)
-        throw sessionTooLarge(`a Java class hierarchy deeper than ${this.limits.maxDepth}`);
       if (this.reference(desc)) return;
       if (desc.k === "proxy") {
         this.u8(TC.PROXYCLASSDESC);
