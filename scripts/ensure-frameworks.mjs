@@ -6,6 +6,7 @@
 // says how to get them instead of letting the tests skip.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { JACKSON_CLASSPATH, JAVAC } from "./java-paths.mjs";
 
 const PACKAGES = [
   "ruby",
@@ -25,13 +26,6 @@ const PACKAGES = [
 export const RUBY = "/usr/bin/ruby";
 export const PYTHON = "/usr/bin/python3";
 export const PHP = "/usr/bin/php";
-/** The Java compiler and runtime that generate and check the Spring fixtures (JDK serialization, Jackson). */
-export const JAVAC = "/usr/bin/javac";
-export const JAVA = "/usr/bin/java";
-/** Debian's Jackson 2 (libjackson2-databind-java), the library Spring's JSON serializer is built on. */
-export const JACKSON_CLASSPATH = ["jackson-databind", "jackson-core", "jackson-annotations"]
-  .map((name) => `/usr/share/java/${name}.jar`)
-  .join(":");
 
 function works() {
   const ruby = spawnSync(

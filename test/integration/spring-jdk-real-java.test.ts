@@ -1,6 +1,4 @@
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,77 +13,32 @@ import {
 import { jdkCodec } from "../../src/interop/spring/jdk/jdk-codec.js";
 import { bigDecimalText } from "../../src/interop/spring/jdk/jdk-decimal.js";
 import { RUNS } from "../support/fuzz.js";
+import { compileJava, doubleBits, type JavaPrograms, javaQuote } from "../support/java.js";
 import { commonLeaf, nested } from "../unit/interop/arbitrary-values.js";
 import { springJdkCorpus, springJdkFixtures } from "../unit/interop/spring-jdk-corpus.js";
-
-// A plain .mjs with no declarations: imported by URL so the compiler takes its two paths as strings.
-const { JAVA, JAVAC } = (await import(
-  new URL("../../scripts/ensure-frameworks.mjs", import.meta.url).href
-)) as {
-  JAVA: string;
-  JAVAC: string;
-};
 
 const codec = jdkCodec();
 const corpus = springJdkCorpus();
 const COUNT = Math.min(RUNS, 300);
-let classes = "";
-
-function javaFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory()
-      ? javaFiles(path.join(dir, entry.name))
-      : entry.name.endsWith(".java")
-        ? [path.join(dir, entry.name)]
-        : [],
-  );
-}
-
-function java(main: string, input = ""): string {
-  const result = spawnSync(JAVA, ["-cp", classes, main], {
-    input,
-    encoding: "utf8",
-    maxBuffer: 256 * 1024 * 1024,
-  });
-  if (result.status !== 0) throw new Error(`${main} failed: ${result.stderr}`);
-  return result.stdout;
-}
+let java: JavaPrograms;
 
 /** ReadStreams' description of each stream, in order. */
 function javaReads(streams: Uint8Array[]): string[] {
   const input = streams.map((bytes) => Buffer.from(bytes).toString("base64")).join("\n");
-  return java("ReadStreams", `${input}\n`).trimEnd().split("\n");
-}
-
-function quote(text: string): string {
-  let out = '"';
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
-    out +=
-      unit >= 0x20 && unit < 0x7f && unit !== 0x22 && unit !== 0x5c
-        ? text[i]
-        : `\\u${unit.toString(16).padStart(4, "0")}`;
-  }
-  return `${out}"`;
-}
-
-function doubleBits(value: number): string {
-  const view = new DataView(new ArrayBuffer(8));
-  view.setFloat64(0, value);
-  return view.getBigUint64(0).toString(16);
+  return java.run("ReadStreams", [], `${input}\n`).trimEnd().split("\n");
 }
 
 /** What ReadStreams prints for the Java value Node means to write for `value` (see jdk-view.ts). */
 function expected(value: unknown): string {
   if (value === null) return "null";
-  if (typeof value === "string") return `String:${quote(value)}`;
+  if (typeof value === "string") return `String:${javaQuote(value)}`;
   if (typeof value === "boolean") return `Boolean:${value}`;
   if (typeof value === "number") {
     if (Number.isInteger(value) && !Object.is(value, -0)) {
       if (value >= -(2 ** 31) && value < 2 ** 31) return `Integer:${value}`;
       if (Number.isSafeInteger(value)) return `Long:${value}`;
     }
-    return `Double:${doubleBits(value)}`;
+    return `Double:${doubleBits(value).toString(16)}`;
   }
   if (typeof value === "bigint")
     return value >= -(2n ** 63n) && value < 2n ** 63n ? `Long:${value}` : `BigInteger:${value}`;
@@ -112,23 +65,13 @@ function view(label: string): ForeignValue {
 
 describe("Spring JDK codec against the real JDK (OpenJDK 17)", () => {
   beforeAll(() => {
-    classes = mkdtempSync(path.join(tmpdir(), "sessionkit-spring-jdk-"));
-    const result = spawnSync(
-      JAVAC,
-      ["-nowarn", "-d", classes, ...javaFiles(path.join(springJdkFixtures, "java"))],
-      {
-        encoding: "utf8",
-      },
-    );
-    if (result.status !== 0) throw new Error(`javac failed: ${result.stderr}`);
+    java = compileJava(path.join(springJdkFixtures, "java"));
   });
 
-  afterAll(() => {
-    if (classes !== "") rmSync(classes, { recursive: true, force: true });
-  });
+  afterAll(() => java?.dispose());
 
   it("writes today the corpus that is committed", () => {
-    expect(java("MakeCorpus")).toBe(readFileSync(path.join(springJdkFixtures, "corpus.txt"), "utf8"));
+    expect(java.run("MakeCorpus")).toBe(readFileSync(path.join(springJdkFixtures, "corpus.txt"), "utf8"));
   });
 
   it("reads every corpus stream as Node wrote it back, and what Node builds around values it read", () => {

@@ -1,12 +1,8 @@
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-// @ts-expect-error: a plain .mjs script without declarations
-import { JACKSON_CLASSPATH, JAVA, JAVAC } from "../../scripts/ensure-frameworks.mjs";
 import {
   ForeignBytes,
   ForeignDecimal,
@@ -17,6 +13,7 @@ import {
 } from "../../src/interop/foreign-value.js";
 import { jacksonCodec } from "../../src/interop/spring/json/jackson-codec.js";
 import { RUNS } from "../support/fuzz.js";
+import { compileJava, doubleBits, JACKSON_CLASSPATH, type JavaPrograms, javaQuote } from "../support/java.js";
 import { nested } from "../unit/interop/arbitrary-values.js";
 
 /**
@@ -33,57 +30,23 @@ const fixtures = path.join(
 );
 const COUNT = Math.min(RUNS, 300);
 const codec = jacksonCodec();
-let classes = "";
+let programs: JavaPrograms;
 
 function java(main: string, config: string, input = ""): string[] {
-  const result = spawnSync(JAVA as string, ["-cp", `${classes}:${JACKSON_CLASSPATH}`, main, config], {
-    input,
-    encoding: "utf8",
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  if (result.status !== 0) throw new Error(`${main} failed: ${result.stderr}`);
-  return result.stdout.split("\n").slice(0, -1);
+  return programs.run(main, [config], input).split("\n").slice(0, -1);
 }
 
 beforeAll(() => {
-  classes = mkdtempSync(path.join(tmpdir(), "spring-json-"));
-  const sources = readdirSync(fixtures)
-    .filter((name) => name.endsWith(".java"))
-    .map((name) => path.join(fixtures, name));
-  const result = spawnSync(JAVAC as string, ["-d", classes, "-cp", JACKSON_CLASSPATH as string, ...sources], {
-    encoding: "utf8",
-  });
-  if (result.status !== 0) throw new Error(`javac failed: ${result.stderr}`);
+  programs = compileJava(fixtures, JACKSON_CLASSPATH);
 });
 
-afterAll(() => {
-  if (classes !== "") rmSync(classes, { recursive: true, force: true });
-});
-
-/** Strings as ReadValues.quote prints them: printable ASCII as is, every other code unit as \uXXXX. */
-function quote(text: string): string {
-  let out = '"';
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
-    out +=
-      unit < 0x20 || unit > 0x7e || unit === 0x22 || unit === 0x5c
-        ? `\\u${unit.toString(16).padStart(4, "0")}`
-        : text[i];
-  }
-  return `${out}"`;
-}
+afterAll(() => programs?.dispose());
 
 /** Jackson 2.14 reads a bare integer as an Integer, a Long, or (19 digits and up) a BigInteger. */
 function integer(value: bigint): string {
   const digits = (value < 0n ? -value : value).toString().length;
   if (value >= -(2n ** 31n) && value < 2n ** 31n) return `Integer ${value}`;
   return digits >= 19 ? `BigInteger ${value}` : `Long ${value}`;
-}
-
-function doubleBits(value: number): string {
-  const view = new DataView(new ArrayBuffer(8));
-  view.setFloat64(0, value);
-  return `Double ${view.getBigUint64(0).toString(16).padStart(16, "0")}`;
 }
 
 function decimal(text: string): string {
@@ -97,10 +60,12 @@ function decimal(text: string): string {
 function javaDescription(value: unknown): string {
   if (value === null || value === undefined) return "null";
   if (typeof value === "boolean") return `Boolean ${value}`;
-  if (typeof value === "string") return `String ${quote(value)}`;
+  if (typeof value === "string") return `String ${javaQuote(value)}`;
   if (typeof value === "bigint") return integer(value);
   if (typeof value === "number")
-    return Number.isSafeInteger(value) && !Object.is(value, -0) ? integer(BigInt(value)) : doubleBits(value);
+    return Number.isSafeInteger(value) && !Object.is(value, -0)
+      ? integer(BigInt(value))
+      : `Double ${doubleBits(value).toString(16).padStart(16, "0")}`;
   if (Array.isArray(value)) return `java.util.ArrayList[${value.map(javaDescription).join(", ")}]`;
   if (value instanceof ForeignTime) return `Date ${value.toDate().getTime()}`;
   if (value instanceof ForeignDecimal) return decimal(value.text);
@@ -114,7 +79,7 @@ function javaDescription(value: unknown): string {
   }
   if (isPlainObject(value))
     return `java.util.LinkedHashMap{${Object.keys(value)
-      .map((key) => `String ${quote(key)}=${javaDescription(value[key])}`)
+      .map((key) => `String ${javaQuote(key)}=${javaDescription(value[key])}`)
       .join(", ")}}`;
   throw new Error(`no description for ${String(value)}`);
 }
