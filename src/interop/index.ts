@@ -1,4 +1,4 @@
-// sessionkit/interop: read and write the sessions of Rails and Django apps that share the Redis.
+// sessionkit/interop: read and write the sessions of Rails, Django, PHP and Spring apps that share the Redis.
 export { type DjangoOptions, django } from "./django.js";
 export {
   type ForeignSessionHandle,
@@ -46,3 +46,19 @@ export {
 export type { PickleLimits } from "./pickle/pickle-node.js";
 export type { PickleProtocol } from "./pickle/pickle-writer.js";
 export { type RailsOptions, rails } from "./rails.js";
+export type { JdkNode } from "./spring/jdk/jdk-codec.js";
+export type { JacksonNode } from "./spring/json/jackson-codec.js";
+export type { SpringAttributeCodec, SpringLimits } from "./spring/spring-codec.js";
+export {
+  SPRING_PRINCIPAL_NAME_ATTRIBUTE,
+  SPRING_SECURITY_CONTEXT_ATTRIBUTE,
+  type SpringFormat,
+  type SpringFormatOptions,
+} from "./spring/spring-format.js";
+export type { SpringRecord } from "./spring/spring-record.js";
+export {
+  createSpringSessions,
+  type SpringPrincipalSession,
+  type SpringSessions,
+} from "./spring/spring-sessions.js";
+export { type SpringOptions, spring } from "./spring.js";
