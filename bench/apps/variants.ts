@@ -67,7 +67,7 @@ export const VARIANT_INFO: Record<Variant, VariantInfo> = {
     layer: "diagnostic",
     label: "(j) Fastify + sessionkit + sessionkit/metrics (diagnostic)",
     setup:
-      "(b) with registerMetrics(manager) on a prom-client Registry: the tracing channels have a subscriber (a trace context per load and commit), counters and the duration histogram per request; nothing scrapes (the gauges' scan runs only on a scrape)",
+      "(b) with registerMetrics(manager) on a prom-client Registry: an observer on the manager (a trace context per load and commit), counters and the duration histogram per request; nothing scrapes (the gauges' scan runs only on a scrape)",
     sessionCookies: true,
     base: "fastify-sessionkit",
   },

@@ -3,8 +3,8 @@ import type { ForeignValue } from "./foreign-value.js";
 /**
  * One framework's session record in Redis: its key layout, its cookie, its codec and its TTL rules.
  * Every format has the same shape so that the operations (foreign-sessions.ts) and the Express
- * mounting are written once: rails() and django() here, PHP and Spring next (a hash-per-session format
- * such as Spring's implements the same methods over its fields).
+ * mounting are written once: rails(), django() and php(). Spring keeps a hash per session and writes
+ * field by field, so it has a layout of its own (spring/spring-format.ts) behind the same operations.
  *
  * Attributes are kept in the format's own node type `N` (a Marshal or pickle node) between a read and a
  * write, so an attribute Node did not change is written back exactly as it was read.

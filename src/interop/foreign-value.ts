@@ -1,6 +1,7 @@
 /**
  * The values a foreign session holds, as Node sees them: one vocabulary for every format (Ruby Marshal,
- * Python pickle, and PHP and Java later), so a route reads a Rails or a Django session the same way.
+ * Python pickle, PHP serialize, Java serialization, Jackson JSON), so a route reads a Rails, Django, PHP
+ * or Spring session the same way.
  *
  * Plain JavaScript where nothing is lost: null, booleans, numbers, BigInt (integers past 2^53), strings
  * (valid UTF-8 text), arrays, and null-prototype objects for string-keyed hashes (so "__proto__" is a

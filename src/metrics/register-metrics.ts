@@ -1,10 +1,11 @@
 import { channel } from "node:diagnostics_channel";
-import { Gauge, Histogram, type Registry, register } from "prom-client";
+import { Gauge, type Registry, register } from "prom-client";
 import { createSessionAdmin } from "../admin/session-admin.js";
 import type { Diagnostic } from "../common/diagnostics.js";
 import { type Duration, toMilliseconds } from "../common/duration.js";
 import type { SessionManager } from "../session/session-manager.js";
 import { observeSessions, type SessionObserver } from "../session/session-observers.js";
+import { DurationHistogram } from "./duration-histogram.js";
 import { migrationTallies } from "./migration-metrics.js";
 import { CachedStats } from "./store-gauges.js";
 import { Tally } from "./tally.js";
@@ -86,10 +87,10 @@ export function registerMetrics(manager: SessionManager, options: MetricsOptions
     label: "code",
     registers,
   });
-  const durations = new Histogram({
+  const durations = new DurationHistogram({
     name: "sessionkit_store_command_duration_seconds",
     help: "Time a request's session work waited on the store, by kind (read, create, rotate, update, touch, destroy).",
-    labelNames: ["kind"] as const,
+    label: "kind",
     buckets: DURATION_BUCKETS_SECONDS,
     registers,
   });
@@ -158,7 +159,7 @@ export function registerMetrics(manager: SessionManager, options: MetricsOptions
 
   const observer: SessionObserver = {
     loadEnded(trace, ms) {
-      if (trace.commands.length > 0) durations.observe({ kind: "read" }, ms / 1000);
+      if (trace.commands.length > 0) durations.record("read", ms / 1000);
       if (trace.error !== undefined) {
         loads.add("error");
         countStoreError(trace.error);
@@ -175,7 +176,7 @@ export function registerMetrics(manager: SessionManager, options: MetricsOptions
     },
     commitEnded(trace, ms) {
       if (trace.kind === "none") return;
-      if (trace.commands.length > 0) durations.observe({ kind: trace.kind }, ms / 1000);
+      if (trace.commands.length > 0) durations.record(trace.kind, ms / 1000);
       if (trace.error !== undefined) {
         countStoreError(trace.error);
         return;

@@ -193,6 +193,38 @@ describe.each(["jdk", "json"] as const)("Spring Session's layout, %s attributes"
     }
   });
 
+  it("stress payloads: a thousand attributes, half a megabyte of text, deep nesting, hostile names", async () => {
+    const ns = namespace("stress");
+    const { sessions } = open(ns, true);
+    try {
+      let deep: unknown = "bottom";
+      for (let i = 0; i < 60; i++) deep = [deep];
+      const data: Record<string, unknown> = {
+        big: "Zoë 🎉 ".repeat(40_000),
+        deep,
+        "__proto__-like": { ["__proto__"]: 1, constructor: "c" },
+        "name with spaces, ü and 🎉": true,
+      };
+      for (let i = 0; i < 1000; i++) data[`a${i}`] = i;
+      const cookie = await sessions.create(data);
+      const read = (await sessions.get(cookie)) ?? {};
+      expect(Object.keys(read).length).toBe(Object.keys(data).length);
+      expect(read.big).toBe(data.big);
+      expect(read.a999).toBe(999);
+      expect(read["name with spaces, ü and 🎉"]).toBe(true);
+      expect(Object.getPrototypeOf(read["__proto__-like"])).toBe(null);
+      let level: unknown = read.deep;
+      for (let i = 0; i < 60; i++) level = (level as unknown[])[0];
+      expect(level).toBe("bottom");
+      const changes: Record<string, unknown> = {};
+      for (let i = 0; i < 1000; i += 2) changes[`a${i}`] = undefined;
+      expect(await sessions.update(cookie, changes)).toBe(true);
+      expect(Object.keys((await sessions.get(cookie)) ?? {}).length).toBe(Object.keys(data).length - 500);
+    } finally {
+      await sessions.close();
+    }
+  });
+
   it("a value Spring could not load is refused before anything is written", async () => {
     const ns = namespace("refuse");
     const { sessions } = open(ns, false);

@@ -9,13 +9,12 @@ import { FROM_TEXT, TO_TEXT } from "../byte-scripts.js";
 
 const TO_BYTES = `${FROM_TEXT} local function bytes(s) return (string.gsub(s, '[\\194\\195][\\128-\\191]', t)) end`;
 
-/** HGETALL + PTTL in one round trip: {fields (name, value, name, value...), pttl}, or false when absent. */
+/** HGETALL as text: name, value, name, value... (an empty list when there is no such hash). */
 export const READ_HASH_SCRIPT = defineLuaScript(`
 local fields = redis.call('HGETALL', KEYS[1])
-if #fields == 0 then return false end
 ${TO_TEXT}
 for i = 1, #fields do fields[i] = (string.gsub(fields[i], '[\\128-\\255]', t)) end
-return {fields, redis.call('PTTL', KEYS[1])}
+return fields
 `);
 
 /**

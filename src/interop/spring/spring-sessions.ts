@@ -124,11 +124,8 @@ export function createSpringSessions<N>(
   };
 
   const readHash = async (id: string) => {
-    const reply = (await script("Spring session read", READ_HASH_SCRIPT, keys.session(id), [])) as
-      | [string[], number]
-      | null;
-    if (!reply) return undefined;
-    const [flat] = reply;
+    const flat = (await script("Spring session read", READ_HASH_SCRIPT, keys.session(id), [])) as string[];
+    if (flat.length === 0) return undefined;
     const fields: [string, Uint8Array][] = [];
     for (let i = 0; i + 1 < flat.length; i += 2)
       fields.push([textToBytes(flat[i] as string).toString("utf8"), textToBytes(flat[i + 1] as string)]);
