@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { createDiagnosticReporter, type Diagnostic, type Logger } from "../common/diagnostics.js";
 import { type Duration, toMilliseconds } from "../common/duration.js";
 import {
   ErrorCodes,
@@ -8,25 +7,13 @@ import {
   SessionStoreError,
   sessionTooLarge,
 } from "../common/errors.js";
-import { connectRedis, type RedisOption } from "../redis/connection/connect.js";
-import type { LuaScript, RedisConnection } from "../redis/connection/redis-connection.js";
-import { withTimeout } from "../redis/with-timeout.js";
+import type { RedisConnection } from "../redis/connection/redis-connection.js";
 import { bytesToText, READ_SCRIPT, textToBytes, WRITE_SCRIPT } from "./byte-scripts.js";
 import type { ForeignFormat, ForeignRecord } from "./foreign-format.js";
+import { type ForeignSessionsOptions, openForeignRedis } from "./foreign-redis.js";
 import { defineOwn, type ForeignSessionData } from "./foreign-value.js";
 
-export interface ForeignSessionsOptions {
-  /** A Redis URL or a client (as for the session manager); sessionkit's connection handling applies. */
-  redis: RedisOption;
-  /** Bound of every Redis call. Default 2000. */
-  commandTimeoutMs?: number;
-  /** How many times a write re-reads and tries again when the other app wrote in between. Default 20. */
-  maxRetries?: number;
-  /** Largest record sessionkit writes, in bytes; a change past it is refused whole (413). Default 1 MiB. */
-  maxRecordBytes?: number;
-  onDiagnostic?: (diagnostic: Diagnostic) => void;
-  logger?: Logger | false;
-}
+export type { ForeignSessionsOptions };
 
 export interface WriteOptions {
   /** The TTL to write; default the format's (Rails: expireAfter; Django: _session_expiry or the cookie age). */
@@ -89,27 +76,10 @@ export function createForeignSessions<N>(
   format: ForeignFormat<N>,
   options: ForeignSessionsOptions,
 ): ForeignSessions<N> {
-  const timeoutMs = options.commandTimeoutMs ?? 2000;
-  const maxRetries = options.maxRetries ?? 20;
-  const maxRecordBytes = options.maxRecordBytes ?? 1024 * 1024;
-  if (!(timeoutMs > 0)) throw new SessionConfigError("commandTimeoutMs must be positive");
-  const report = createDiagnosticReporter({ onDiagnostic: options.onDiagnostic, logger: options.logger });
-  let connection: Promise<RedisConnection> | undefined;
-  const connect = () => {
-    connection ??= connectRedis(options.redis, { commandTimeoutMs: timeoutMs, report });
-    return connection;
-  };
+  const redis = openForeignRedis(options);
+  const { maxRetries, maxRecordBytes, report } = redis;
+  const run = redis.script;
   let warnedNoTtl = false;
-
-  const run = async (what: string, script: LuaScript, key: string, args: string[]) => {
-    const redis = await connect();
-    return withTimeout(
-      what,
-      timeoutMs,
-      () => redis.runScript(script, [key], args),
-      () => redis.lastError(),
-    );
-  };
 
   const keyOf = (publicId: string): string => {
     const key = format.keyFor(publicId);
@@ -236,16 +206,8 @@ export function createForeignSessions<N>(
     async destroy(publicId) {
       const key = format.keyFor(publicId);
       if (key === undefined) return;
-      const redis = await connect();
-      await withTimeout(
-        "foreign session destroy",
-        timeoutMs,
-        () => redis.del(key),
-        () => redis.lastError(),
-      );
+      await redis.call("foreign session destroy", (connection) => connection.del(key));
     },
-    async close() {
-      if (connection) await (await connection).close();
-    },
+    close: () => redis.close(),
   };
 }

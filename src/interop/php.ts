@@ -2,11 +2,9 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { type Duration, toMilliseconds } from "../common/duration.js";
 import { ErrorCodes, SessionConfigError, SessionStoreError } from "../common/errors.js";
-import { connectRedis } from "../redis/connection/connect.js";
-import type { RedisConnection } from "../redis/connection/redis-connection.js";
 import { defineLuaScript } from "../redis/lua-script.js";
-import { withTimeout } from "../redis/with-timeout.js";
 import type { ForeignFormat } from "./foreign-format.js";
+import { openForeignRedis } from "./foreign-redis.js";
 import {
   createForeignSessions,
   type ForeignSessions,
@@ -123,12 +121,8 @@ export interface PhpSessions extends ForeignSessions<PhpNode> {
  */
 export function createPhpSessions(format: PhpFormat, options: ForeignSessionsOptions): PhpSessions {
   const inner = createForeignSessions(format, options);
-  const timeoutMs = options.commandTimeoutMs ?? 2000;
-  let connection: Promise<RedisConnection> | undefined;
-  const connect = () => {
-    connection ??= connectRedis(options.redis, { commandTimeoutMs: timeoutMs, report: () => {} });
-    return connection;
-  };
+  // The lock's own connection: a write holds the lock while the inner operations use theirs.
+  const lockRedis = openForeignRedis(options);
   // phpredis's secret is "<hostname>|<pid>"; one Node process runs many requests, so each adds its own part.
   const secretBase = `${hostname()}|${process.pid}|`;
 
@@ -138,12 +132,9 @@ export function createPhpSessions(format: PhpFormat, options: ForeignSessionsOpt
     if (!settings || key === undefined) return fn(inner);
     const lockKey = `${key}_LOCK`;
     const secret = secretBase + randomBytes(8).toString("hex");
-    const redis = await connect();
-    const call = (what: string, run: () => Promise<unknown>) =>
-      withTimeout(what, timeoutMs, run, () => redis.lastError());
     let locked = false;
     for (let attempt = 0; attempt <= settings.retries; attempt++) {
-      const reply = await call("PHP session lock", () =>
+      const reply = await lockRedis.call("PHP session lock", (redis) =>
         redis.command(lockKey, ["SET", lockKey, secret, "NX", "PX", String(settings.expireMs)]),
       );
       if (reply === "OK") {
@@ -160,7 +151,7 @@ export function createPhpSessions(format: PhpFormat, options: ForeignSessionsOpt
     try {
       return await fn(inner);
     } finally {
-      await call("PHP session unlock", () => redis.runScript(RELEASE_SCRIPT, [lockKey], [secret]));
+      await lockRedis.script("PHP session unlock", RELEASE_SCRIPT, lockKey, [secret]);
     }
   };
 
@@ -173,7 +164,7 @@ export function createPhpSessions(format: PhpFormat, options: ForeignSessionsOpt
     destroy: (publicId) => withLock(publicId, (s) => s.destroy(publicId)),
     async close() {
       await inner.close();
-      if (connection) await (await connection).close();
+      await lockRedis.close();
     },
   };
 }

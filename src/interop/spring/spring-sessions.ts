@@ -1,4 +1,3 @@
-import { createDiagnosticReporter } from "../../common/diagnostics.js";
 import { toMilliseconds } from "../../common/duration.js";
 import {
   ErrorCodes,
@@ -7,11 +6,9 @@ import {
   SessionStoreError,
   sessionTooLarge,
 } from "../../common/errors.js";
-import { connectRedis } from "../../redis/connection/connect.js";
-import type { LuaScript, RedisConnection } from "../../redis/connection/redis-connection.js";
-import { withTimeout } from "../../redis/with-timeout.js";
 import { bytesToText, textToBytes } from "../byte-scripts.js";
-import type { ForeignChanges, ForeignSessionsOptions, WriteOptions } from "../foreign-sessions.js";
+import { type ForeignSessionsOptions, openForeignRedis } from "../foreign-redis.js";
+import type { ForeignChanges, WriteOptions } from "../foreign-sessions.js";
 import { defineOwn, type ForeignSessionData } from "../foreign-value.js";
 import {
   SPRING_PRINCIPAL_NAME_ATTRIBUTE,
@@ -86,29 +83,9 @@ export function createSpringSessions<N>(
   options: ForeignSessionsOptions,
 ): SpringSessions<N> {
   const { codec, keys } = format;
-  const timeoutMs = options.commandTimeoutMs ?? 2000;
-  const maxRetries = options.maxRetries ?? 20;
-  const maxRecordBytes = options.maxRecordBytes ?? 1024 * 1024;
-  if (!(timeoutMs > 0)) throw new SessionConfigError("commandTimeoutMs must be positive");
-  const report = createDiagnosticReporter({ onDiagnostic: options.onDiagnostic, logger: options.logger });
-  let connection: Promise<RedisConnection> | undefined;
-  const connect = () => {
-    connection ??= connectRedis(options.redis, { commandTimeoutMs: timeoutMs, report });
-    return connection;
-  };
+  const redis = openForeignRedis(options);
+  const { maxRetries, maxRecordBytes, report, call, script } = redis;
   let warnedNeverExpires = false;
-
-  const call = async <T>(what: string, run: (redis: RedisConnection) => Promise<T>) => {
-    const redis = await connect();
-    return withTimeout(
-      what,
-      timeoutMs,
-      () => run(redis),
-      () => redis.lastError(),
-    );
-  };
-  const script = (what: string, lua: LuaScript, key: string, args: string[]) =>
-    call(what, (redis) => redis.runScript(lua, [key], args));
   const text = (bytes: Uint8Array) => bytesToText(bytes);
   const fieldText = (name: string) => bytesToText(Buffer.from(name, "utf8"));
   /** A string as the members of Spring's sets hold it: through the default serializer. */
@@ -266,9 +243,9 @@ export function createSpringSessions<N>(
     );
     const shadow = keys.shadow(w.id);
     commands.push(
-      call("Spring shadow key", async (redis) => {
-        await redis.command(shadow, ["APPEND", shadow, ""]);
-        await redis.command(shadow, ["EXPIRE", shadow, String(w.intervalSeconds)]);
+      call("Spring shadow key", async (connection) => {
+        await connection.command(shadow, ["APPEND", shadow, ""]);
+        await connection.command(shadow, ["EXPIRE", shadow, String(w.intervalSeconds)]);
       }),
     );
     await Promise.all(commands);
@@ -406,7 +383,7 @@ export function createSpringSessions<N>(
       const id = format.idOf(cookieValue);
       if (id === undefined) return;
       if (!format.indexed) {
-        await call("Spring session destroy", (redis) => redis.del(keys.session(id)));
+        await call("Spring session destroy", (connection) => connection.del(keys.session(id)));
         return;
       }
       const before = await load(id, true);
@@ -439,7 +416,8 @@ export function createSpringSessions<N>(
         fieldText(MAX_INACTIVE_INTERVAL),
         text(codec.encode(codec.int(0))),
       ]);
-      if (Number(reply) !== -1) await call("Spring session destroy", (redis) => redis.del(keys.shadow(id)));
+      if (Number(reply) !== -1)
+        await call("Spring session destroy", (connection) => connection.del(keys.shadow(id)));
     },
     async findByPrincipalName(name) {
       if (!format.indexed)
@@ -470,8 +448,6 @@ export function createSpringSessions<N>(
       }
       return found;
     },
-    async close() {
-      if (connection) await (await connection).close();
-    },
+    close: () => redis.close(),
   };
 }
