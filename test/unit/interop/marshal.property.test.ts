@@ -1,12 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { SessionError } from "../../../src/common/errors.js";
 import { ForeignTime, RubySymbol } from "../../../src/interop/foreign-value.js";
 import { readMarshal } from "../../../src/interop/marshal/marshal-reader.js";
 import { marshalToValue, valueToMarshal } from "../../../src/interop/marshal/marshal-view.js";
 import { writeMarshal } from "../../../src/interop/marshal/marshal-writer.js";
 import { rails } from "../../../src/interop/rails.js";
-import { FUZZ_TIMEOUT_MS, prototypeSnapshot, RUNS } from "../../support/fuzz.js";
+import { decodesOrRefuses, FUZZ_TIMEOUT_MS, prototypeSnapshot, RUNS } from "../../support/fuzz.js";
 import { commonLeaf, mutated, nested } from "./arbitrary-values.js";
 import { corpus } from "./corpus.js";
 
@@ -25,15 +24,6 @@ const rubyLeaf = fc.oneof(
 );
 const value = nested(rubyLeaf);
 const streams = corpus("marshal-corpus.txt");
-
-/** Every failure must be a SessionError (codec or limits), never a crash of another kind. */
-function decodesOrRefuses(run: () => unknown): void {
-  try {
-    run();
-  } catch (error) {
-    if (!(error instanceof SessionError)) throw error;
-  }
-}
 
 describe("Ruby Marshal codec, property-based", () => {
   it("reads back what it writes, and writes it again to the same bytes", { timeout: FUZZ_TIMEOUT_MS }, () => {

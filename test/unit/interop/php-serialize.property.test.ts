@@ -3,7 +3,6 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { SessionError } from "../../../src/common/errors.js";
 import { defineOwn, emptyObject, ForeignBytes } from "../../../src/interop/foreign-value.js";
 import { DEFAULT_PHP_LIMITS } from "../../../src/interop/php/php-node.js";
 import { readPhp } from "../../../src/interop/php/php-reader.js";
@@ -14,7 +13,7 @@ import {
 } from "../../../src/interop/php/php-session.js";
 import { phpToValue, valueToPhp } from "../../../src/interop/php/php-view.js";
 import { PhpWriter } from "../../../src/interop/php/php-writer.js";
-import { FUZZ_TIMEOUT_MS, prototypeSnapshot, RUNS } from "../../support/fuzz.js";
+import { decodesOrRefuses, FUZZ_TIMEOUT_MS, prototypeSnapshot, RUNS } from "../../support/fuzz.js";
 import { mutated, objectKey } from "./arbitrary-values.js";
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "fixtures", "interop");
@@ -64,14 +63,6 @@ const names = fc.uniqueArray(
     maxLength: 5,
   },
 );
-
-function decodesOrRefuses(run: () => unknown): void {
-  try {
-    run();
-  } catch (error) {
-    if (!(error instanceof SessionError)) throw error;
-  }
-}
 
 describe("PHP serialize codec, property-based", () => {
   it("reads back what it writes", { timeout: FUZZ_TIMEOUT_MS }, () => {

@@ -1,6 +1,5 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { SessionError } from "../../../src/common/errors.js";
 import {
   ForeignDecimal,
   ForeignSet,
@@ -9,7 +8,7 @@ import {
 } from "../../../src/interop/foreign-value.js";
 import { jdkCodec } from "../../../src/interop/spring/jdk/jdk-codec.js";
 import { bigDecimalText } from "../../../src/interop/spring/jdk/jdk-decimal.js";
-import { FUZZ_TIMEOUT_MS, prototypeSnapshot, RUNS } from "../../support/fuzz.js";
+import { decodesOrRefuses, FUZZ_TIMEOUT_MS, prototypeSnapshot, RUNS } from "../../support/fuzz.js";
 import { commonLeaf, mutated, nested } from "./arbitrary-values.js";
 import { springJdkCorpus } from "./spring-jdk-corpus.js";
 
@@ -40,14 +39,6 @@ const value = fc.letrec((tie) => ({
       .map((entries) => new Map(entries)),
   ),
 })).node;
-
-function decodesOrRefuses(run: () => unknown): void {
-  try {
-    run();
-  } catch (error) {
-    if (!(error instanceof SessionError)) throw error;
-  }
-}
 
 describe("Spring JDK codec, property-based", () => {
   it("reads back what it writes, and writes back what it reads byte for byte", {

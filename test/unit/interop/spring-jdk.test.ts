@@ -13,6 +13,7 @@ import {
 import { javaArrayList, javaString } from "../../../src/interop/spring/jdk/jdk-classes.js";
 import { jdkCodec } from "../../../src/interop/spring/jdk/jdk-codec.js";
 import type { JdkNode } from "../../../src/interop/spring/jdk/jdk-node.js";
+import { refusal } from "../../support/fuzz.js";
 import { springJdkCorpus } from "./spring-jdk-corpus.js";
 
 const codec = jdkCodec();
@@ -36,16 +37,6 @@ function object(entries: [string, ForeignValue][]): ForeignValue {
 
 function written(value: unknown): Buffer {
   return Buffer.from(codec.encode(codec.fromValue(value)));
-}
-
-function refusal(run: () => unknown): SessionError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof SessionError) return error;
-    throw error;
-  }
-  throw new Error("expected a SessionError");
 }
 
 /** A stream from hex pieces (the header is added). */

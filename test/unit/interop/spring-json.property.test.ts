@@ -3,10 +3,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { SessionError } from "../../../src/common/errors.js";
 import { ForeignBytes, ForeignDecimal, ForeignSet, ForeignTime } from "../../../src/interop/foreign-value.js";
 import { jacksonCodec } from "../../../src/interop/spring/json/jackson-codec.js";
-import { FUZZ_TIMEOUT_MS, prototypeSnapshot, RUNS } from "../../support/fuzz.js";
+import { decodesOrRefuses, FUZZ_TIMEOUT_MS, prototypeSnapshot, RUNS } from "../../support/fuzz.js";
 import { mutated, nested } from "./arbitrary-values.js";
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "fixtures", "interop");
@@ -49,14 +48,6 @@ const jacksonLeaf = fc.oneof(
 const value = nested(jacksonLeaf).filter(
   (v) => !JSON.stringify(v, (_, x) => (typeof x === "bigint" ? 0 : x))?.includes('"@class"'),
 );
-
-function decodesOrRefuses(run: () => unknown): void {
-  try {
-    run();
-  } catch (error) {
-    if (!(error instanceof SessionError)) throw error;
-  }
-}
 
 describe("Spring JSON codec, property-based", () => {
   it("reads back what it writes, and writes what it read byte for byte", { timeout: FUZZ_TIMEOUT_MS }, () => {

@@ -17,6 +17,7 @@ import { jacksonCodec } from "../../../src/interop/spring/json/jackson-codec.js"
 import type { JacksonNode } from "../../../src/interop/spring/json/jackson-node.js";
 import { javaDoubleText } from "../../../src/interop/spring/json/jackson-writer.js";
 import { javaHashMapOrder, javaStringHash } from "../../../src/interop/spring/json/java-hash-map.js";
+import { refusal } from "../../support/fuzz.js";
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "fixtures", "interop");
 const corpus = readFileSync(path.join(fixtures, "spring-json", "corpus.txt"), "utf8")
@@ -33,16 +34,6 @@ const line = (start: string) => {
 const read = (text: string) => codec.decode(Buffer.from(text));
 const view = (text: string) => codec.toValue(read(text));
 const written = (value: unknown) => utf8(codec.encode(codec.fromValue(value)));
-
-function refusal(run: () => unknown): SessionError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof SessionError) return error;
-    throw error;
-  }
-  throw new Error("no error");
-}
 
 describe("Spring JSON codec: what real Jackson wrote", () => {
   it("reads every corpus line and writes it back byte for byte", () => {
