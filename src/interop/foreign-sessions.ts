@@ -7,7 +7,6 @@ import {
   SessionStoreError,
   sessionTooLarge,
 } from "../common/errors.js";
-import type { RedisConnection } from "../redis/connection/redis-connection.js";
 import { bytesToText, READ_SCRIPT, textToBytes, WRITE_SCRIPT } from "./byte-scripts.js";
 import type { ForeignFormat, ForeignRecord } from "./foreign-format.js";
 import { type ForeignSessionsOptions, openForeignRedis } from "./foreign-redis.js";
