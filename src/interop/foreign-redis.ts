@@ -4,7 +4,7 @@ import {
   type DiagnosticSink,
   type Logger,
 } from "../common/diagnostics.js";
-import { SessionConfigError } from "../common/errors.js";
+import { ErrorCodes, SessionConfigError, SessionStoreError } from "../common/errors.js";
 import { connectRedis, type RedisOption } from "../redis/connection/connect.js";
 import type { LuaScript, RedisConnection } from "../redis/connection/redis-connection.js";
 import { withTimeout } from "../redis/with-timeout.js";
@@ -32,14 +32,25 @@ export interface ForeignRedis {
   call<T>(what: string, run: (redis: RedisConnection) => Promise<T>): Promise<T>;
   /** A script on one key (call() of runScript). */
   script(what: string, lua: LuaScript, key: string, args: readonly string[]): Promise<unknown>;
+  /**
+   * Runs `attempt` (read, then a conditional write) until it lands. It answers 1 written, -1 gone (the
+   * session is not brought back), 0 changed meanwhile by the other app or another Node request: then it
+   * runs again after a short random pause, so that writers in a tight race do not keep colliding, at most
+   * maxRetries more times. True when written, false when gone.
+   */
+  untilWritten(sessionKind: string, attempt: () => Promise<WriteOutcome>): Promise<boolean>;
   /** Closes the connection if one was opened (a client handed in stays open). */
   close(): Promise<void>;
 }
+
+/** What a conditional write of a session did: written, changed meanwhile, or gone. */
+export type WriteOutcome = 1 | 0 | -1;
 
 export function openForeignRedis(options: ForeignSessionsOptions): ForeignRedis {
   const timeoutMs = options.commandTimeoutMs ?? 2000;
   if (!(timeoutMs > 0)) throw new SessionConfigError("commandTimeoutMs must be positive");
   const report = createDiagnosticReporter({ onDiagnostic: options.onDiagnostic, logger: options.logger });
+  const maxRetries = options.maxRetries ?? 20;
   let connection: Promise<RedisConnection> | undefined;
   const call = async <T>(what: string, run: (redis: RedisConnection) => Promise<T>): Promise<T> => {
     connection ??= connectRedis(options.redis, { commandTimeoutMs: timeoutMs, report });
@@ -53,11 +64,22 @@ export function openForeignRedis(options: ForeignSessionsOptions): ForeignRedis 
   };
   return {
     timeoutMs,
-    maxRetries: options.maxRetries ?? 20,
+    maxRetries,
     maxRecordBytes: options.maxRecordBytes ?? 1024 * 1024,
     report,
     call,
     script: (what, lua, key, args) => call(what, (redis) => redis.runScript(lua, [key], args)),
+    async untilWritten(sessionKind, attempt) {
+      for (let round = 0; round <= maxRetries; round++) {
+        const outcome = await attempt();
+        if (outcome !== 0) return outcome === 1;
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 * (round + 1)));
+      }
+      throw new SessionStoreError(
+        ErrorCodes.STORE_UNAVAILABLE,
+        `a ${sessionKind} session changed under ${maxRetries + 1} writes in a row: gave up`,
+      );
+    },
     async close() {
       if (connection) await (await connection).close();
     },

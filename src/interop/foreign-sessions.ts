@@ -1,15 +1,9 @@
 import { createHash } from "node:crypto";
 import { type Duration, toMilliseconds } from "../common/duration.js";
-import {
-  ErrorCodes,
-  SessionConfigError,
-  SessionError,
-  SessionStoreError,
-  sessionTooLarge,
-} from "../common/errors.js";
+import { ErrorCodes, SessionConfigError, SessionError, sessionTooLarge } from "../common/errors.js";
 import { bytesToText, READ_SCRIPT, textToBytes, WRITE_SCRIPT } from "./byte-scripts.js";
 import type { ForeignFormat, ForeignRecord } from "./foreign-format.js";
-import { type ForeignSessionsOptions, openForeignRedis } from "./foreign-redis.js";
+import { type ForeignSessionsOptions, openForeignRedis, type WriteOutcome } from "./foreign-redis.js";
 import { defineOwn, type ForeignSessionData } from "./foreign-value.js";
 
 export type { ForeignSessionsOptions };
@@ -76,7 +70,7 @@ export function createForeignSessions<N>(
   options: ForeignSessionsOptions,
 ): ForeignSessions<N> {
   const redis = openForeignRedis(options);
-  const { maxRetries, maxRecordBytes, report } = redis;
+  const { maxRecordBytes, report } = redis;
   const run = redis.script;
   let warnedNoTtl = false;
 
@@ -144,7 +138,7 @@ export function createForeignSessions<N>(
       bytesToText(bytes),
       String(ttlMs),
     ]);
-    return Number(reply);
+    return Number(reply) as WriteOutcome;
   };
 
   const recordOf = (data: Readonly<Record<string, unknown>>): ForeignRecord<N> => {
@@ -160,25 +154,16 @@ export function createForeignSessions<N>(
     const encoded = new Map<string, N | undefined>();
     for (const [name, value] of Object.entries(changes))
       encoded.set(name, value === undefined ? undefined : format.fromValue(value));
-    for (let attempt = 0; attempt <= maxRetries; attempt++) {
+    return redis.untilWritten(format.name, async () => {
       const loaded = await load(publicId);
-      if (!loaded) return false;
+      if (!loaded) return -1;
       const { attributes } = loaded.record;
       for (const [name, node] of encoded) {
         if (node === undefined) attributes.delete(name);
         else attributes.set(name, node);
       }
-      const result = await write(key, loaded.sha1, loaded.record, writeOptions?.ttl);
-      if (result === 1) return true;
-      if (result === -1) return false;
-      // The other app (or another Node request) wrote in between: read again after a short random pause,
-      // so that writers in a tight race do not keep colliding.
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 * (attempt + 1)));
-    }
-    throw new SessionStoreError(
-      ErrorCodes.STORE_UNAVAILABLE,
-      `a ${format.name} session changed under ${maxRetries + 1} writes in a row: gave up`,
-    );
+      return write(key, loaded.sha1, loaded.record, writeOptions?.ttl);
+    });
   };
 
   return {

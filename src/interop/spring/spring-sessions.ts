@@ -1,13 +1,7 @@
 import { toMilliseconds } from "../../common/duration.js";
-import {
-  ErrorCodes,
-  SessionConfigError,
-  SessionError,
-  SessionStoreError,
-  sessionTooLarge,
-} from "../../common/errors.js";
+import { ErrorCodes, SessionConfigError, SessionError, sessionTooLarge } from "../../common/errors.js";
 import { bytesToText, textToBytes } from "../byte-scripts.js";
-import { type ForeignSessionsOptions, openForeignRedis } from "../foreign-redis.js";
+import { type ForeignSessionsOptions, openForeignRedis, type WriteOutcome } from "../foreign-redis.js";
 import type { ForeignChanges, WriteOptions } from "../foreign-sessions.js";
 import { defineOwn, type ForeignSessionData } from "../foreign-value.js";
 import {
@@ -84,7 +78,7 @@ export function createSpringSessions<N>(
 ): SpringSessions<N> {
   const { codec, keys } = format;
   const redis = openForeignRedis(options);
-  const { maxRetries, maxRecordBytes, report, call, script } = redis;
+  const { maxRecordBytes, report, call, script } = redis;
   let warnedNeverExpires = false;
   const text = (bytes: Uint8Array) => bytesToText(bytes);
   const fieldText = (name: string) => bytesToText(Buffer.from(name, "utf8"));
@@ -169,7 +163,7 @@ export function createSpringSessions<N>(
   }
 
   /** Runs the hash script; then, for the indexed repository, its index and expiration keys. */
-  const write = async (w: Write): Promise<number> => {
+  const write = async (w: Write): Promise<WriteOutcome> => {
     let bytes = 0;
     for (const value of w.sets.values()) bytes += value.length;
     if (bytes > maxRecordBytes)
@@ -204,7 +198,9 @@ export function createSpringSessions<N>(
     ];
     for (const [name, value] of w.sets) args.push(fieldText(name), text(value));
     for (const name of w.removes) args.push(fieldText(name));
-    const reply = Number(await script("Spring session write", WRITE_HASH_SCRIPT, keys.session(w.id), args));
+    const reply = Number(
+      await script("Spring session write", WRITE_HASH_SCRIPT, keys.session(w.id), args),
+    ) as WriteOutcome;
     if (reply === 1 && format.indexed) await indexAfterWrite(w);
     return reply;
   };
@@ -269,9 +265,9 @@ export function createSpringSessions<N>(
     const encoded = new Map<string, N | undefined>();
     for (const [name, value] of Object.entries(changes))
       encoded.set(name, value === undefined ? undefined : codec.fromValue(value));
-    for (let attempt = 0; attempt <= maxRetries; attempt++) {
+    return redis.untilWritten(format.name, async () => {
       const before = await load(id);
-      if (!before) return false;
+      if (!before) return -1;
       const nowMs = Date.now();
       const after = new Map(before.attributes);
       const sets = new Map<string, Uint8Array>();
@@ -287,7 +283,8 @@ export function createSpringSessions<N>(
       }
       sets.set(LAST_ACCESSED_TIME, codec.encode(codec.long(nowMs)));
       if (given !== undefined) sets.set(MAX_INACTIVE_INTERVAL, codec.encode(codec.int(given)));
-      const reply = await write({
+      // 0: Spring changed the session's interval in between (the expiry was computed from it).
+      return write({
         mode: "update",
         id,
         before,
@@ -298,15 +295,7 @@ export function createSpringSessions<N>(
         expectInterval: given === undefined ? before.maxInactiveBytes : "*",
         nowMs,
       });
-      if (reply === 1) return true;
-      if (reply === -1) return false;
-      // Spring changed the session's interval in between: read again after a short random pause.
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 * (attempt + 1)));
-    }
-    throw new SessionStoreError(
-      ErrorCodes.STORE_UNAVAILABLE,
-      `a ${format.name} session changed under ${maxRetries + 1} writes in a row: gave up`,
-    );
+    });
   };
 
   const create = async (data: Readonly<Record<string, unknown>>, writeOptions?: WriteOptions) => {
