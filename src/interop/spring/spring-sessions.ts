@@ -4,27 +4,18 @@ import { bytesToText, textToBytes } from "../byte-scripts.js";
 import { type ForeignSessionsOptions, openForeignRedis, type WriteOutcome } from "../foreign-redis.js";
 import type { ForeignChanges, WriteOptions } from "../foreign-sessions.js";
 import { defineOwn, type ForeignSessionData } from "../foreign-value.js";
-import {
-  SPRING_PRINCIPAL_NAME_ATTRIBUTE,
-  SPRING_SECURITY_CONTEXT_ATTRIBUTE,
-  type SpringFormat,
-} from "./spring-format.js";
+import type { SpringFormat } from "./spring-format.js";
+import { GRACE_SECONDS, springIndex } from "./spring-index.js";
 import {
   ATTRIBUTE_PREFIX,
   CREATION_TIME,
   decodeSpringHash,
-  expirationMinute,
   isExpired,
   LAST_ACCESSED_TIME,
   MAX_INACTIVE_INTERVAL,
   type SpringRecord,
 } from "./spring-record.js";
-import {
-  READ_HASH_SCRIPT,
-  SET_CHANGE_SCRIPT,
-  SET_MEMBERS_SCRIPT,
-  WRITE_HASH_SCRIPT,
-} from "./spring-scripts.js";
+import { READ_HASH_SCRIPT, WRITE_HASH_SCRIPT } from "./spring-scripts.js";
 
 /** A session of a principal, as findByPrincipalName answers it. */
 export interface SpringPrincipalSession {
@@ -59,8 +50,6 @@ export interface SpringSessions<N = unknown> {
   close(): Promise<void>;
 }
 
-/** Spring's indexed repository keeps a session's hash five minutes past its expiry, for the expired event. */
-const GRACE_SECONDS = 300;
 /** Field writes per script call stay well under Lua's limit on arguments. */
 const MAX_FIELDS_PER_WRITE = 4000;
 
@@ -82,8 +71,7 @@ export function createSpringSessions<N>(
   let warnedNeverExpires = false;
   const text = (bytes: Uint8Array) => bytesToText(bytes);
   const fieldText = (name: string) => bytesToText(Buffer.from(name, "utf8"));
-  /** A string as the members of Spring's sets hold it: through the default serializer. */
-  const member = (value: string) => text(codec.encode(codec.fromValue(value)));
+  const index = springIndex(format, redis);
 
   const idOf = (cookieValue: string): string => {
     const id = format.idOf(cookieValue);
@@ -116,14 +104,6 @@ export function createSpringSessions<N>(
     const record = await readHash(id);
     if (!record || (!allowExpired && isExpired(record, Date.now()))) return undefined;
     return record;
-  };
-
-  /** The principal name Spring's PrincipalNameIndexResolver finds in these attributes. */
-  const principalOf = (attributes: ReadonlyMap<string, N>): string | undefined => {
-    const named = attributes.get(SPRING_PRINCIPAL_NAME_ATTRIBUTE);
-    if (named !== undefined) return codec.stringOf(named);
-    const context = attributes.get(SPRING_SECURITY_CONTEXT_ATTRIBUTE);
-    return context === undefined ? undefined : codec.securityContextPrincipal(context);
   };
 
   /** The interval a write keeps: Spring's own, or ours where Spring's would write no TTL. */
@@ -201,50 +181,8 @@ export function createSpringSessions<N>(
     const reply = Number(
       await script("Spring session write", WRITE_HASH_SCRIPT, keys.session(w.id), args),
     ) as WriteOutcome;
-    if (reply === 1 && format.indexed) await indexAfterWrite(w);
+    if (reply === 1 && format.indexed) await index.afterWrite(w);
     return reply;
-  };
-
-  /** What RedisIndexedSessionRepository.saveDelta does beside the hash, in the same order. */
-  const indexAfterWrite = async (w: Write) => {
-    const memberOfId = member(w.id);
-    const shadowMember = member(`expires:${w.id}`);
-    const commands: Promise<unknown>[] = [];
-    const before = w.before ? principalOf(w.before.attributes) : undefined;
-    const after = principalOf(w.after);
-    if (before !== after) {
-      if (before !== undefined)
-        commands.push(
-          script("Spring principal index", SET_CHANGE_SCRIPT, keys.principal(before), ["rem", memberOfId]),
-        );
-      if (after !== undefined)
-        commands.push(
-          script("Spring principal index", SET_CHANGE_SCRIPT, keys.principal(after), ["add", memberOfId]),
-        );
-    }
-    const minute = expirationMinute(w.nowMs + w.intervalSeconds * 1000);
-    if (w.before) {
-      const old = expirationMinute(w.before.lastAccessedTime + w.before.maxInactiveSeconds * 1000);
-      if (old !== minute)
-        commands.push(
-          script("Spring expirations", SET_CHANGE_SCRIPT, keys.expirations(old), ["rem", shadowMember]),
-        );
-    }
-    commands.push(
-      script("Spring expirations", SET_CHANGE_SCRIPT, keys.expirations(minute), [
-        "add",
-        shadowMember,
-        String(w.intervalSeconds + GRACE_SECONDS),
-      ]),
-    );
-    const shadow = keys.shadow(w.id);
-    commands.push(
-      call("Spring shadow key", async (connection) => {
-        await connection.command(shadow, ["APPEND", shadow, ""]);
-        await connection.command(shadow, ["EXPIRE", shadow, String(w.intervalSeconds)]);
-      }),
-    );
-    await Promise.all(commands);
   };
 
   const encodeAttributes = (data: Readonly<Record<string, unknown>>) => {
@@ -377,20 +315,7 @@ export function createSpringSessions<N>(
       }
       const before = await load(id, true);
       if (!before) return;
-      const principal = principalOf(before.attributes);
-      const expiry = expirationMinute(before.lastAccessedTime + before.maxInactiveSeconds * 1000);
-      await Promise.all([
-        principal === undefined
-          ? undefined
-          : script("Spring principal index", SET_CHANGE_SCRIPT, keys.principal(principal), [
-              "rem",
-              member(id),
-            ]),
-        script("Spring expirations", SET_CHANGE_SCRIPT, keys.expirations(expiry), [
-          "rem",
-          member(`expires:${id}`),
-        ]),
-      ]);
+      await index.forget(id, before);
       // As deleteById: the session becomes expired (interval 0) and its hash stays for the grace period,
       // so that Spring's listener, woken by the shadow key's deletion, can still load it for the event.
       const reply = await script("Spring session destroy", WRITE_HASH_SCRIPT, keys.session(id), [
@@ -413,24 +338,12 @@ export function createSpringSessions<N>(
         throw new SessionConfigError(
           "findByPrincipalName needs spring({ indexed: true }): Spring's plain repository keeps no index",
         );
-      const indexKey = keys.principal(name);
-      const members = (await script("Spring principal index", SET_MEMBERS_SCRIPT, indexKey, [])) as string[];
       const found: SpringPrincipalSession[] = [];
-      for (const raw of members) {
-        let id: string | undefined;
-        try {
-          id = codec.stringOf(codec.decode(textToBytes(raw)));
-        } catch (error) {
-          if (!(error instanceof SessionError)) throw error;
-        }
-        if (id === undefined || format.idOf(format.cookieValueOf(id)) === undefined) continue;
+      for (const id of await index.sessionIdsOf(name)) {
         const record = await readHash(id);
-        if (!record) {
-          // The hash is gone: the entry can never name a live session again (Spring leaves such entries).
-          await script("Spring principal index", SET_CHANGE_SCRIPT, indexKey, ["rem", raw]);
-          continue;
-        }
-        if (isExpired(record, Date.now())) continue;
+        // The hash is gone: the entry can never name a live session again (Spring leaves such entries).
+        if (!record) await index.drop(name, id);
+        if (!record || isExpired(record, Date.now())) continue;
         const data = Object.create(null) as ForeignSessionData;
         for (const [attribute, node] of record.attributes) defineOwn(data, attribute, codec.toValue(node));
         found.push({ id, cookieValue: format.cookieValueOf(id), data });
