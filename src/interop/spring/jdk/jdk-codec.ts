@@ -2,10 +2,11 @@ import { SessionCodecError } from "../../../common/errors.js";
 import { DEFAULT_SPRING_LIMITS, type SpringAttributeCodec, type SpringLimits } from "../spring-codec.js";
 import { javaHashMap, javaInteger, javaLong } from "./jdk-classes.js";
 import { fieldOf, isInstance } from "./jdk-fields.js";
+import { jdkFromValue } from "./jdk-from-value.js";
 import type { JdkNode } from "./jdk-node.js";
 import { readJdk } from "./jdk-reader.js";
 import { securityContextPrincipal } from "./jdk-security.js";
-import { jdkFromValue, jdkToValue } from "./jdk-view.js";
+import { jdkToValue } from "./jdk-view.js";
 import { writeJdk } from "./jdk-writer.js";
 
 export type { JdkNode } from "./jdk-node.js";
