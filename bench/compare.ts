@@ -6,7 +6,7 @@
  * both alike. Prints the median CPU us/request of each and their ratio per round.
  *
  *   tsx bench/compare.ts [--ref HEAD] [--variant fastify-sessionkit] [--route read] [--rounds 8]
- *                        [--duration 3] [--against fastify-ceiling]
+ *                        [--duration 3] [--against fastify-ceiling] [--start-reversed yes]
  *
  * `--against <variant>[,<variant>...]` compares the working tree's variant with other variants (its
  * ceiling, say) instead of with a ref, all loaded at once, each ratio taken within the same rounds.
@@ -33,6 +33,8 @@ interface Options {
   route: Route;
   rounds: number;
   durationSec: number;
+  /** Start the apps in reverse order (the write route favours the app started second: bench/README.md). */
+  startReversed: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -43,6 +45,7 @@ function parseOptions(argv: string[]): Options {
     route: "read",
     rounds: 8,
     durationSec: 3,
+    startReversed: false,
   };
   for (let i = 0; i < argv.length; i += 2) {
     const [name, value] = [argv[i], argv[i + 1]];
@@ -55,6 +58,7 @@ function parseOptions(argv: string[]): Options {
       options.route = value as Route;
     else if (name === "--rounds") options.rounds = Math.max(1, Number.parseInt(value, 10));
     else if (name === "--duration") options.durationSec = Math.max(0.5, Number(value));
+    else if (name === "--start-reversed") options.startReversed = value === "yes";
     else throw new Error(`unknown option or value: ${name} ${value}`);
   }
   return options;
@@ -88,7 +92,7 @@ async function main(): Promise<void> {
   await redisCommand(redis.port, "SET", CEILING_KEY, CEILING_VALUE);
   const apps = new Map<string, { app: AppProcess; cookies: string[] }>();
   try {
-    for (const [label, variant, dir] of contenders) {
+    for (const [label, variant, dir] of options.startReversed ? [...contenders].reverse() : contenders) {
       process.env[BUILD_ENV] = dir;
       const app = await startApp(variant, redis.url, core === undefined ? {} : { core });
       const cookies = await cookiePool(variant, app.port, POOL_SIZE);
