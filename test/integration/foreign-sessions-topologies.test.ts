@@ -6,6 +6,7 @@ import { django } from "../../src/interop/django.js";
 import type { ForeignFormat } from "../../src/interop/foreign-format.js";
 import { createForeignSessions, type ForeignSessionsOptions } from "../../src/interop/foreign-sessions.js";
 import { ForeignBytes, PyDateTime } from "../../src/interop/foreign-value.js";
+import { createSpringSessions, SPRING_PRINCIPAL_NAME_ATTRIBUTE, spring } from "../../src/interop/index.js";
 import { rails } from "../../src/interop/rails.js";
 
 const { standalone, sentinel, cluster } = inject("redis");
@@ -29,6 +30,31 @@ async function exercise(redis: ForeignSessionsOptions["redis"], namespace: strin
       await sessions.destroy(id);
       expect(await sessions.get(id)).toBeUndefined();
       expect(await sessions.update(id, { late: true })).toBe(false);
+    } finally {
+      await sessions.close();
+    }
+  }
+  // Spring: a hash of Java-serialized values (binary from the first byte), and the indexed repository's
+  // keys in other slots.
+  for (const attributes of ["jdk", "json"] as const) {
+    const sessions = createSpringSessions(
+      spring({ attributes, namespace: `${namespace}:spring`, indexed: true }),
+      {
+        redis,
+        logger: false,
+      },
+    );
+    try {
+      const binary = new ForeignBytes(Uint8Array.from({ length: 256 }, (_, i) => i));
+      const cookie = await sessions.create({ [SPRING_PRINCIPAL_NAME_ATTRIBUTE]: "zoë", binary, n: 2 ** 40 });
+      expect(await sessions.update(cookie, { visits: 1 })).toBe(true);
+      const data = (await sessions.get(cookie)) ?? {};
+      expect([data.visits, data.n]).toEqual([1, 2 ** 40]);
+      expect((data.binary as ForeignBytes).bytes).toEqual(binary.bytes);
+      expect((await sessions.findByPrincipalName("zoë")).map((found) => found.cookieValue)).toEqual([cookie]);
+      await sessions.destroy(cookie);
+      expect(await sessions.get(cookie)).toBeUndefined();
+      expect(await sessions.findByPrincipalName("zoë")).toEqual([]);
     } finally {
       await sessions.close();
     }
