@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -14,13 +14,20 @@ export interface DriverResult {
 }
 
 /**
- * Runs a framework driver (test/fixtures/interop) once for a whole batch of requests: one Ruby or
- * Python start per batch keeps the tests fast. Debian's interpreters, where the Debian packages are
- * (scripts/ensure-frameworks.mjs installs them).
+ * Runs a framework driver (test/fixtures/interop) once for a whole batch of requests: one Ruby, Python or
+ * PHP start per batch keeps the tests fast. Debian's interpreters, where the Debian packages are
+ * (scripts/ensure-frameworks.mjs installs them). Each line the driver prints is one request's result.
+ * `started` is called with the child once it runs.
  */
-function runDriver(command: string, script: string, input: object): Promise<DriverResult[]> {
+export function runDriver<T = DriverResult>(
+  command: string,
+  script: string,
+  input: object,
+  started?: (child: ChildProcess) => void,
+): Promise<T[]> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, [path.join(fixtures, script)], { stdio: ["pipe", "pipe", "pipe"] });
+    started?.(child);
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => {
@@ -31,14 +38,18 @@ function runDriver(command: string, script: string, input: object): Promise<Driv
     });
     child.on("error", reject);
     child.on("close", (code) => {
-      if (code !== 0) return reject(new Error(`${script} exited ${code}: ${stderr}`));
-      resolve(
-        stdout
-          .trim()
-          .split("\n")
-          .filter(Boolean)
-          .map((line) => JSON.parse(line) as DriverResult),
-      );
+      if (code !== 0) return reject(new Error(`${script} exited ${code}: ${stderr}${stdout}`));
+      try {
+        resolve(
+          stdout
+            .trim()
+            .split("\n")
+            .filter(Boolean)
+            .map((line) => JSON.parse(line) as T),
+        );
+      } catch {
+        reject(new Error(`${script} printed something else: ${stdout.slice(0, 2000)}`));
+      }
     });
     child.stdin.end(JSON.stringify(input));
   });
