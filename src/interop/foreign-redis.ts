@@ -4,7 +4,7 @@ import {
   type DiagnosticSink,
   type Logger,
 } from "../common/diagnostics.js";
-import { ErrorCodes, SessionConfigError, SessionStoreError } from "../common/errors.js";
+import { ErrorCodes, SessionConfigError, SessionError, SessionStoreError } from "../common/errors.js";
 import { connectRedis, type RedisOption } from "../redis/connection/connect.js";
 import type { LuaScript, RedisConnection } from "../redis/connection/redis-connection.js";
 import { withTimeout } from "../redis/with-timeout.js";
@@ -39,6 +39,11 @@ export interface ForeignRedis {
    * maxRetries more times. True when written, false when gone.
    */
   untilWritten(sessionKind: string, attempt: () => Promise<WriteOutcome>): Promise<boolean>;
+  /**
+   * A stored session decoded, or undefined when it is corrupt or over the limits: reported as
+   * SESSION_RECORD_CORRUPT and treated as no session (DESIGN rule 10), never an error of the request.
+   */
+  decodedOrNone<T>(sessionKind: string, decode: () => T): T | undefined;
   /** Closes the connection if one was opened (a client handed in stays open). */
   close(): Promise<void>;
 }
@@ -79,6 +84,18 @@ export function openForeignRedis(options: ForeignSessionsOptions): ForeignRedis 
         ErrorCodes.STORE_UNAVAILABLE,
         `a ${sessionKind} session changed under ${maxRetries + 1} writes in a row: gave up`,
       );
+    },
+    decodedOrNone(sessionKind, decode) {
+      try {
+        return decode();
+      } catch (error) {
+        if (!(error instanceof SessionError)) throw error;
+        report({
+          code: "SESSION_RECORD_CORRUPT",
+          message: `a ${sessionKind} session that does not decode: ${error.message}`,
+        });
+        return undefined;
+      }
     },
     async close() {
       if (connection) await (await connection).close();

@@ -104,17 +104,8 @@ export function createForeignSessions<N>(
         message: `a ${format.name} session has no TTL: the framework writes none unless it is configured with one (Rails: expire_after). sessionkit gives it one on its next write; set the option on the framework's side too`,
       });
     }
-    let record: ForeignRecord<N>;
-    try {
-      record = format.decode(bytes, Date.now());
-    } catch (error) {
-      if (!(error instanceof SessionError)) throw error;
-      report({
-        code: "SESSION_RECORD_CORRUPT",
-        message: `a ${format.name} session that does not decode: ${error.message}`,
-      });
-      return undefined;
-    }
+    const record = redis.decodedOrNone(format.name, () => format.decode(bytes, Date.now()));
+    if (record === undefined) return undefined;
     // Rails checks its entry's own expiry on read as well as the TTL.
     if (record.expiresAtMs !== undefined && record.expiresAtMs <= Date.now()) return undefined;
     return { record, ttlMs, sha1: createHash("sha1").update(bytes).digest("hex") };

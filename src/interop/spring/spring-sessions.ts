@@ -88,16 +88,7 @@ export function createSpringSessions<N>(
     const fields: [string, Uint8Array][] = [];
     for (let i = 0; i + 1 < flat.length; i += 2)
       fields.push([textToBytes(flat[i] as string).toString("utf8"), textToBytes(flat[i + 1] as string)]);
-    try {
-      return decodeSpringHash(fields, codec);
-    } catch (error) {
-      if (!(error instanceof SessionError)) throw error;
-      report({
-        code: "SESSION_RECORD_CORRUPT",
-        message: `a ${format.name} session that does not decode: ${error.message}`,
-      });
-      return undefined;
-    }
+    return redis.decodedOrNone(format.name, () => decodeSpringHash(fields, codec));
   };
 
   const load = async (id: string, allowExpired = false) => {
@@ -185,6 +176,29 @@ export function createSpringSessions<N>(
     return reply;
   };
 
+  /** Every field of a whole session (create, set): its metadata, then its attributes. */
+  const wholeSession = (
+    creationTime: Uint8Array,
+    nowMs: number,
+    intervalSeconds: number,
+    attributes: ReadonlyMap<string, N>,
+  ) => {
+    const sets = new Map<string, Uint8Array>([
+      [CREATION_TIME, creationTime],
+      [LAST_ACCESSED_TIME, codec.encode(codec.long(nowMs))],
+      [MAX_INACTIVE_INTERVAL, codec.encode(codec.int(intervalSeconds))],
+    ]);
+    for (const [name, node] of attributes) sets.set(ATTRIBUTE_PREFIX + name, codec.encode(node));
+    return sets;
+  };
+
+  /** Node's view of a session's attributes. */
+  const dataOf = (record: SpringRecord<N>) => {
+    const data = Object.create(null) as ForeignSessionData;
+    for (const [name, node] of record.attributes) defineOwn(data, name, codec.toValue(node));
+    return data;
+  };
+
   const encodeAttributes = (data: Readonly<Record<string, unknown>>) => {
     const nodes = new Map<string, N>();
     for (const [name, value] of Object.entries(data))
@@ -242,17 +256,11 @@ export function createSpringSessions<N>(
     for (;;) {
       const id = format.newId();
       const nowMs = Date.now();
-      const sets = new Map<string, Uint8Array>([
-        [CREATION_TIME, codec.encode(codec.long(nowMs))],
-        [LAST_ACCESSED_TIME, codec.encode(codec.long(nowMs))],
-        [MAX_INACTIVE_INTERVAL, codec.encode(codec.int(intervalSeconds))],
-      ]);
-      for (const [name, node] of attributes) sets.set(ATTRIBUTE_PREFIX + name, codec.encode(node));
       const reply = await write({
         mode: "create",
         id,
         before: undefined,
-        sets,
+        sets: wholeSession(codec.encode(codec.long(nowMs)), nowMs, intervalSeconds, attributes),
         removes: [],
         after: attributes,
         intervalSeconds,
@@ -268,10 +276,7 @@ export function createSpringSessions<N>(
     async get(cookieValue) {
       const id = format.idOf(cookieValue);
       const record = id === undefined ? undefined : await load(id);
-      if (!record) return undefined;
-      const data = Object.create(null) as ForeignSessionData;
-      for (const [name, node] of record.attributes) defineOwn(data, name, codec.toValue(node));
-      return data;
+      return record && dataOf(record);
     },
     async load(cookieValue) {
       const id = format.idOf(cookieValue);
@@ -285,17 +290,12 @@ export function createSpringSessions<N>(
         ttlSeconds(writeOptions?.ttl) ??
         (before ? intervalOf(before.maxInactiveSeconds) : format.maxInactiveSeconds);
       const attributes = encodeAttributes(data);
-      const sets = new Map<string, Uint8Array>([
-        [CREATION_TIME, before ? before.creationTimeBytes : codec.encode(codec.long(nowMs))],
-        [LAST_ACCESSED_TIME, codec.encode(codec.long(nowMs))],
-        [MAX_INACTIVE_INTERVAL, codec.encode(codec.int(intervalSeconds))],
-      ]);
-      for (const [name, node] of attributes) sets.set(ATTRIBUTE_PREFIX + name, codec.encode(node));
+      const creationTime = before ? before.creationTimeBytes : codec.encode(codec.long(nowMs));
       await write({
         mode: "replace",
         id,
         before,
-        sets,
+        sets: wholeSession(creationTime, nowMs, intervalSeconds, attributes),
         removes: [],
         after: attributes,
         intervalSeconds,
@@ -344,9 +344,7 @@ export function createSpringSessions<N>(
         // The hash is gone: the entry can never name a live session again (Spring leaves such entries).
         if (!record) await index.drop(name, id);
         if (!record || isExpired(record, Date.now())) continue;
-        const data = Object.create(null) as ForeignSessionData;
-        for (const [attribute, node] of record.attributes) defineOwn(data, attribute, codec.toValue(node));
-        found.push({ id, cookieValue: format.cookieValueOf(id), data });
+        found.push({ id, cookieValue: format.cookieValueOf(id), data: dataOf(record) });
       }
       return found;
     },
