@@ -134,7 +134,8 @@ export function createSpringSessions<N>(
   }
 
   /** Runs the hash script; then, for the indexed repository, its index and expiration keys. */
-  const write = async (w: Write): Promise<WriteOutcome> => {
+  /** The hash script alone (deleteById's last step needs no index bookkeeping after it). */
+  const writeHash = async (w: Write): Promise<WriteOutcome> => {
     let bytes = 0;
     for (const value of w.sets.values()) bytes += value.length;
     if (bytes > maxRecordBytes)
@@ -169,9 +170,14 @@ export function createSpringSessions<N>(
     ];
     for (const [name, value] of w.sets) args.push(fieldText(name), text(value));
     for (const name of w.removes) args.push(fieldText(name));
-    const reply = Number(
+    return Number(
       await script("Spring session write", WRITE_HASH_SCRIPT, keys.session(w.id), args),
     ) as WriteOutcome;
+  };
+
+  /** The hash, then (indexed) its index and expiration keys. */
+  const write = async (w: Write): Promise<WriteOutcome> => {
+    const reply = await writeHash(w);
     if (reply === 1 && format.indexed) await index.afterWrite(w);
     return reply;
   };
@@ -318,20 +324,18 @@ export function createSpringSessions<N>(
       await index.forget(id, before);
       // As deleteById: the session becomes expired (interval 0) and its hash stays for the grace period,
       // so that Spring's listener, woken by the shadow key's deletion, can still load it for the event.
-      const reply = await script("Spring session destroy", WRITE_HASH_SCRIPT, keys.session(id), [
-        "update",
-        text(before.creationTimeBytes),
-        "*",
-        "in",
-        String(GRACE_SECONDS * 1000),
-        "1",
-        "",
-        "",
-        fieldText(MAX_INACTIVE_INTERVAL),
-        text(codec.encode(codec.int(0))),
-      ]);
-      if (Number(reply) !== -1)
-        await call("Spring session destroy", (connection) => connection.del(keys.shadow(id)));
+      const reply = await writeHash({
+        mode: "update",
+        id,
+        before,
+        sets: new Map([[MAX_INACTIVE_INTERVAL, codec.encode(codec.int(0))]]),
+        removes: [],
+        after: before.attributes,
+        intervalSeconds: 0,
+        expectInterval: "*",
+        nowMs: Date.now(),
+      });
+      if (reply !== -1) await call("Spring session destroy", (connection) => connection.del(keys.shadow(id)));
     },
     async findByPrincipalName(name) {
       if (!format.indexed)
