@@ -44,7 +44,10 @@ describe("what sessionkit writes, read by the real Ruby and Python", () => {
         "-ractive_support",
         "-ractive_support/time",
         "-e",
-        '$stdin.each_line { |l| b = Base64.strict_decode64(l.chomp); puts(Marshal.dump(Marshal.load(b)) == b ? "same" : Base64.strict_encode64(Marshal.dump(Marshal.load(b)))) }',
+        // Every stream is loaded and dumped once before the comparison: one CI run in several saw Ruby's first
+        // dump of a stream with TimeWithZones differ from its second, in a process that had not yet dumped
+        // such a value (not reproduced alone; a lazily built cache in Ruby or ActiveSupport).
+        'streams = $stdin.each_line.map { |l| Base64.strict_decode64(l.chomp) }; streams.each { |b| Marshal.dump(Marshal.load(b)) }; streams.each { |b| d = Marshal.dump(Marshal.load(b)); puts(d == b ? "same" : Base64.strict_encode64(d)) }',
       ],
       `${streams.join("\n")}\n`,
     );
